@@ -1,0 +1,145 @@
+/* capture.c: wiretap wrapper. */
+#include <wireshark.h>
+#include <epan/addr_resolv.h>
+#include <epan/secrets.h>
+#include <wiretap/wtap.h>
+#include <wsutil/buffer.h>
+
+#include "capture.h"
+
+struct fs_capture {
+    wtap *wth;
+    wtap_rec rec;
+    Buffer buf;
+    wtapng_iface_descriptions_t *idb_info; /* wiretap's live array; we free the struct only */
+};
+
+/* wiretap hands pcapng name-resolution blocks to this callback type. */
+static void add_ipv6_name_cb(const void *addr, const gchar *name)
+{
+    add_ipv6_name((const ws_in6_addr *)addr, name);
+}
+
+static char *describe_error(int err, char *err_info)
+{
+    char *text = err_info ? g_strdup_printf("%s (%s)", wtap_strerror(err), err_info)
+                          : g_strdup(wtap_strerror(err));
+    g_free(err_info);
+    return text;
+}
+
+enum fs_status fs_capture_open(const char *path, gboolean random_access, fs_capture **out,
+        char **errmsg)
+{
+    int err = 0;
+    char *err_info = NULL;
+    *out = NULL;
+    *errmsg = NULL;
+    wtap *wth = wtap_open_offline(path, WTAP_TYPE_AUTO, &err, &err_info, random_access);
+    if (!wth) {
+        char *why = describe_error(err, err_info);
+        if (err == WTAP_ERR_SHORT_READ)
+            *errmsg = g_strdup_printf("%s: the capture is cut short inside its header: %s", path, why);
+        else
+            *errmsg = g_strdup_printf("%s: %s", path, why);
+        g_free(why);
+        return FS_ERR_OPEN;
+    }
+    fs_capture *cap = g_new0(fs_capture, 1);
+    cap->wth = wth;
+    wtap_rec_init(&cap->rec);
+    ws_buffer_init(&cap->buf, 1514);
+    /* As tshark: pcapng name-resolution and decryption-secrets blocks reach epan. */
+    wtap_set_cb_new_ipv4(wth, add_ipv4_name);
+    wtap_set_cb_new_ipv6(wth, add_ipv6_name_cb);
+    wtap_set_cb_new_secrets(wth, secrets_wtap_callback);
+    cap->idb_info = wtap_file_get_idb_info(wth);
+    *out = cap;
+    return FS_OK;
+}
+
+gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status, char **errmsg)
+{
+    int err = 0;
+    char *err_info = NULL;
+    *status = FS_OK;
+    *errmsg = NULL;
+    wtap_rec_reset(&cap->rec);
+    if (wtap_read(cap->wth, &cap->rec, &cap->buf, &err, &err_info, offset))
+        return TRUE;
+    if (err != 0) {
+        *status = FS_ERR_TRUNCATED;
+        if (err == WTAP_ERR_SHORT_READ) {
+            g_free(err_info);
+            *errmsg = g_strdup("the capture appears to have been cut short in the middle of a "
+                               "packet");
+        } else {
+            *errmsg = describe_error(err, err_info);
+        }
+    }
+    return FALSE;
+}
+
+gboolean fs_capture_seek(fs_capture *cap, gint64 offset, char **errmsg)
+{
+    int err = 0;
+    char *err_info = NULL;
+    *errmsg = NULL;
+    wtap_rec_reset(&cap->rec);
+    if (wtap_seek_read(cap->wth, offset, &cap->rec, &cap->buf, &err, &err_info))
+        return TRUE;
+    *errmsg = describe_error(err, err_info);
+    return FALSE;
+}
+
+void fs_capture_end_sequential(fs_capture *cap)
+{
+    wtap_sequential_close(cap->wth);
+}
+
+wtap_rec *fs_capture_record(fs_capture *cap)
+{
+    return &cap->rec;
+}
+
+const guint8 *fs_capture_data(fs_capture *cap)
+{
+    return ws_buffer_start_ptr(&cap->buf);
+}
+
+int fs_capture_file_type(const fs_capture *cap)
+{
+    return wtap_file_type_subtype(cap->wth);
+}
+
+static const char *interface_option(const fs_capture *cap, guint32 id, guint option)
+{
+    if (!cap->idb_info || id >= cap->idb_info->interface_data->len)
+        return NULL;
+    wtap_block_t block = g_array_index(cap->idb_info->interface_data, wtap_block_t, id);
+    char *value = NULL;
+    if (wtap_block_get_string_option_value(block, option, &value) == WTAP_OPTTYPE_SUCCESS)
+        return value;
+    return NULL;
+}
+
+const char *fs_capture_interface_name(const fs_capture *cap, guint32 id)
+{
+    return interface_option(cap, id, OPT_IDB_NAME);
+}
+
+const char *fs_capture_interface_description(const fs_capture *cap, guint32 id)
+{
+    return interface_option(cap, id, OPT_IDB_DESCRIPTION);
+}
+
+void fs_capture_close(fs_capture *cap)
+{
+    if (!cap)
+        return;
+    wtap_rec_cleanup(&cap->rec);
+    ws_buffer_free(&cap->buf);
+    g_free(cap->idb_info);
+    wtap_close(cap->wth);
+    g_free(cap);
+}

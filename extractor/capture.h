@@ -1,0 +1,47 @@
+/* capture.h: reading a capture with wiretap (every format Wireshark reads,
+ * compressed files, "-" for standard input). The only module that opens
+ * captures. */
+#ifndef FS_CAPTURE_H
+#define FS_CAPTURE_H
+
+#include <glib.h>
+#include <wiretap/wtap.h>
+
+#include "status.h"
+
+typedef struct fs_capture fs_capture;
+
+/* Opens path ("-" = standard input). random_access must be TRUE to call
+ * fs_capture_seek() later. On failure returns FS_ERR_OPEN and sets *errmsg
+ * (caller g_free()s). On success *out is freed with fs_capture_close(). */
+enum fs_status fs_capture_open(const char *path, gboolean random_access, fs_capture **out,
+        char **errmsg);
+
+/* Reads the next record into the capture's record and buffer. Returns TRUE
+ * with a record; FALSE at the end, with *status FS_OK at a clean end of file
+ * or FS_ERR_TRUNCATED and *errmsg (caller g_free()s) when the file is cut
+ * short or damaged. *offset receives the record's offset for fs_capture_seek(). */
+gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status, char **errmsg);
+
+/* Re-reads the record at offset (two-pass mode). Returns FALSE and sets
+ * *errmsg on failure. */
+gboolean fs_capture_seek(fs_capture *cap, gint64 offset, char **errmsg);
+
+/* Ends sequential reading (between the passes of a two-pass run). */
+void fs_capture_end_sequential(fs_capture *cap);
+
+/* The current record and its bytes, valid until the next read. Borrowed. */
+wtap_rec *fs_capture_record(fs_capture *cap);
+const guint8 *fs_capture_data(fs_capture *cap);
+
+/* wiretap's file type, as epan_dissect_run() wants it. */
+int fs_capture_file_type(const fs_capture *cap);
+
+/* Name and description of interface `id` (pcapng), or NULL. Borrowed. */
+const char *fs_capture_interface_name(const fs_capture *cap, guint32 id);
+const char *fs_capture_interface_description(const fs_capture *cap, guint32 id);
+
+/* Closes the capture; NULL does nothing. */
+void fs_capture_close(fs_capture *cap);
+
+#endif

@@ -1,0 +1,460 @@
+/* dissect.c: the dissection loop (after tshark's process_packet_single_pass
+ * and its two-pass variant) and the extraction of a packet's flow header. */
+#include <string.h>
+
+#include <wireshark.h>
+#include <epan/epan.h>
+#include <epan/epan_dissect.h>
+#include <epan/column.h>
+#include <epan/column-info.h>
+#include <epan/frame_data.h>
+#include <epan/frame_data_sequence.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/print.h>
+#include <epan/proto.h>
+#include <epan/dfilter/dfilter.h>
+
+#include "dissect.h"
+#include "format.h"
+
+/* epan's packet provider: the frames epan may ask about. tshark keeps the
+ * same set (cap_file_provider). */
+struct packet_provider_data {
+    fs_capture *cap;
+    const frame_data *ref;
+    frame_data *prev_dis;
+    frame_data *prev_cap;
+    frame_data_sequence *frames; /* two-pass only */
+};
+
+/* The hfids the flow header is read from, looked up once per run. */
+struct header_ids {
+    int proto_ip, proto_ipv6, proto_tcp, proto_udp, proto_icmp, proto_icmpv6;
+    int ip_src, ip_dst, ip_len, ipv6_src, ipv6_dst, ipv6_plen;
+    int tcp_stream, tcp_srcport, tcp_dstport, tcp_len;
+    int udp_stream, udp_srcport, udp_dstport, udp_length;
+};
+
+struct dissector {
+    struct packet_provider_data prov;
+    epan_t *epan;
+    epan_dissect_t *edt;
+    dfilter_t *dfcode;
+    column_info cinfo;
+    gboolean have_cinfo;
+    const fs_field_registry *fields;
+    GArray *prime_ids; /* int: every hfid primed before each packet */
+    struct header_ids ids;
+    GString **values;
+    guint value_count;
+    frame_data ref_frame, prev_dis_frame, prev_cap_frame;
+    nstime_t elapsed;
+    guint32 cum_bytes;
+    fs_packet_cb cb;
+    void *user_data;
+};
+
+/* ---- packet provider callbacks ---- */
+
+static const nstime_t *provider_frame_ts(struct packet_provider_data *prov, guint32 frame_num)
+{
+    if (prov->ref && prov->ref->num == frame_num)
+        return &prov->ref->abs_ts;
+    if (prov->prev_dis && prov->prev_dis->num == frame_num)
+        return &prov->prev_dis->abs_ts;
+    if (prov->prev_cap && prov->prev_cap->num == frame_num)
+        return &prov->prev_cap->abs_ts;
+    if (prov->frames) {
+        frame_data *fd = frame_data_sequence_find(prov->frames, frame_num);
+        return fd ? &fd->abs_ts : NULL;
+    }
+    return NULL;
+}
+
+static const char *provider_interface_name(struct packet_provider_data *prov, guint32 id)
+{
+    const char *name = fs_capture_interface_name(prov->cap, id);
+    if (!name)
+        name = fs_capture_interface_description(prov->cap, id);
+    return name ? name : "unknown";
+}
+
+static const char *provider_interface_description(struct packet_provider_data *prov, guint32 id)
+{
+    return fs_capture_interface_description(prov->cap, id);
+}
+
+static const struct packet_provider_funcs provider_funcs = {
+    provider_frame_ts,
+    provider_interface_name,
+    provider_interface_description,
+    NULL,
+};
+
+/* ---- filter ---- */
+
+static enum fs_status compile_filter(const char *text, dfilter_t **out, char **errmsg)
+{
+    dfilter_loc_t loc = { -1, 0 };
+    char *df_err = NULL;
+    *out = NULL;
+    if (dfilter_compile2(text, out, &df_err, &loc))
+        return FS_OK;
+    GString *msg = g_string_new(NULL);
+    g_string_append_printf(msg, "bad display filter: %s", df_err ? df_err : "syntax error");
+    if (loc.col_start >= 0) {
+        g_string_append_printf(msg, "\n    %s\n    ", text);
+        for (long i = 0; i < loc.col_start; i++)
+            g_string_append_c(msg, ' ');
+        g_string_append_c(msg, '^');
+        for (size_t i = 1; i < loc.col_len; i++)
+            g_string_append_c(msg, '~');
+    }
+    g_free(df_err);
+    *errmsg = g_string_free(msg, FALSE);
+    return FS_ERR_FILTER;
+}
+
+enum fs_status fs_dissect_check_filter(const char *text, char **errmsg)
+{
+    dfilter_t *df = NULL;
+    *errmsg = NULL;
+    enum fs_status status = compile_filter(text, &df, errmsg);
+    dfilter_free(df);
+    return status;
+}
+
+/* ---- flow header extraction ---- */
+
+/* Looks a protocol or field up by name and adds it to the hfids to prime;
+ * -1 when epan has no such name. Protocols are primed too, so that their
+ * nodes exist in the invisible tree and nest their fields (and an ICMP
+ * error's quoted headers) below them. */
+static int header_id(const char *name, GArray *prime_ids)
+{
+    header_field_info *hf = proto_registrar_get_byname(name);
+    if (!hf)
+        return -1;
+    g_array_append_val(prime_ids, hf->id);
+    return hf->id;
+}
+
+static void lookup_header_ids(struct header_ids *ids, GArray *prime_ids)
+{
+    ids->proto_ip = header_id("ip", prime_ids);
+    ids->proto_ipv6 = header_id("ipv6", prime_ids);
+    ids->proto_tcp = header_id("tcp", prime_ids);
+    ids->proto_udp = header_id("udp", prime_ids);
+    ids->proto_icmp = header_id("icmp", prime_ids);
+    ids->proto_icmpv6 = header_id("icmpv6", prime_ids);
+    ids->ip_src = header_id("ip.src", prime_ids);
+    ids->ip_dst = header_id("ip.dst", prime_ids);
+    ids->ip_len = header_id("ip.len", prime_ids);
+    ids->ipv6_src = header_id("ipv6.src", prime_ids);
+    ids->ipv6_dst = header_id("ipv6.dst", prime_ids);
+    ids->ipv6_plen = header_id("ipv6.plen", prime_ids);
+    ids->tcp_stream = header_id("tcp.stream", prime_ids);
+    ids->tcp_srcport = header_id("tcp.srcport", prime_ids);
+    ids->tcp_dstport = header_id("tcp.dstport", prime_ids);
+    ids->tcp_len = header_id("tcp.len", prime_ids);
+    ids->udp_stream = header_id("udp.stream", prime_ids);
+    ids->udp_srcport = header_id("udp.srcport", prime_ids);
+    ids->udp_dstport = header_id("udp.dstport", prime_ids);
+    ids->udp_length = header_id("udp.length", prime_ids);
+}
+
+/* The protocol nodes that decide a packet's flow, found by walking the tree
+ * in order (the order of frame.protocols). */
+struct layer_scan {
+    const struct header_ids *ids;
+    proto_node *last_ip;   /* latest ip/ipv6 node so far */
+    proto_node *transport; /* latest tcp/udp node */
+    proto_node *carrier;   /* the ip/ipv6 node before it */
+    gboolean icmp_seen;    /* an icmp/icmpv6 node came before now */
+    gboolean quoted;       /* the latest tcp/udp came after an icmp node */
+};
+
+static void scan_layers(proto_node *node, gpointer data)
+{
+    struct layer_scan *scan = data;
+    field_info *fi = PNODE_FINFO(node);
+    if (fi && fi->hfinfo) {
+        int id = fi->hfinfo->id;
+        const struct header_ids *ids = scan->ids;
+        if (id == ids->proto_tcp || id == ids->proto_udp) {
+            scan->transport = node;
+            scan->carrier = scan->last_ip;
+            scan->quoted = scan->icmp_seen;
+        } else if (id == ids->proto_ip || id == ids->proto_ipv6) {
+            scan->last_ip = node;
+        } else if (id == ids->proto_icmp || id == ids->proto_icmpv6) {
+            scan->icmp_seen = TRUE;
+        }
+    }
+    if (node->first_child)
+        proto_tree_children_foreach(node, scan_layers, data);
+}
+
+/* First item of field hfid below node, not looking into nested protocols. */
+static field_info *find_in_layer(proto_node *node, int hfid)
+{
+    for (proto_node *child = node->first_child; child; child = child->next) {
+        field_info *fi = PNODE_FINFO(child);
+        if (!fi || !fi->hfinfo)
+            continue;
+        if (fi->hfinfo->id == hfid)
+            return fi;
+        if (fi->hfinfo->type == FT_PROTOCOL)
+            continue;
+        field_info *found = find_in_layer(child, hfid);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+static gboolean read_uint(proto_node *layer, int hfid, guint32 *out)
+{
+    field_info *fi = hfid >= 0 ? find_in_layer(layer, hfid) : NULL;
+    if (!fi)
+        return FALSE;
+    *out = fvalue_get_uinteger(&fi->value);
+    return TRUE;
+}
+
+static gboolean read_text(struct dissector *d, proto_node *layer, int hfid, char *out, size_t size)
+{
+    field_info *fi = hfid >= 0 ? find_in_layer(layer, hfid) : NULL;
+    if (!fi)
+        return FALSE;
+    gchar *text = get_node_field_value(fi, d->edt);
+    if (!text)
+        return FALSE;
+    g_strlcpy(out, text, size);
+    g_free(text);
+    return TRUE;
+}
+
+/* Fills pkt from the dissected tree; FALSE when the packet belongs to no
+ * flow (no TCP/UDP header, only a quoted one, or no stream number). */
+static gboolean extract_flow_header(struct dissector *d, struct fs_packet *pkt)
+{
+    const struct header_ids *ids = &d->ids;
+    struct layer_scan scan = { ids, NULL, NULL, NULL, FALSE, FALSE };
+    if (!d->edt->tree)
+        return FALSE;
+    proto_tree_children_foreach(d->edt->tree, scan_layers, &scan);
+    if (!scan.transport || !scan.carrier || scan.quoted)
+        return FALSE;
+
+    gboolean tcp = PNODE_FINFO(scan.transport)->hfinfo->id == ids->proto_tcp;
+    pkt->transport = tcp ? FS_TRANSPORT_TCP : FS_TRANSPORT_UDP;
+    if (!read_uint(scan.transport, tcp ? ids->tcp_stream : ids->udp_stream, &pkt->stream))
+        return FALSE;
+    if (!read_uint(scan.transport, tcp ? ids->tcp_srcport : ids->udp_srcport, &pkt->sport) ||
+            !read_uint(scan.transport, tcp ? ids->tcp_dstport : ids->udp_dstport, &pkt->dport))
+        return FALSE;
+    if (!read_uint(scan.transport, tcp ? ids->tcp_len : ids->udp_length, &pkt->transport_len))
+        pkt->transport_len = 0; /* header cut short: stays in its flow, no payload */
+
+    gboolean v4 = PNODE_FINFO(scan.carrier)->hfinfo->id == ids->proto_ip;
+    if (!read_text(d, scan.carrier, v4 ? ids->ip_src : ids->ipv6_src, pkt->src, sizeof(pkt->src)) ||
+            !read_text(d, scan.carrier, v4 ? ids->ip_dst : ids->ipv6_dst, pkt->dst,
+                    sizeof(pkt->dst)))
+        return FALSE;
+    if (!read_uint(scan.carrier, v4 ? ids->ip_len : ids->ipv6_plen, &pkt->ip_len))
+        pkt->ip_len = 0;
+    return TRUE;
+}
+
+/* ---- the loop ---- */
+
+static void prime(struct dissector *d)
+{
+    if (d->dfcode)
+        epan_dissect_prime_with_dfilter(d->edt, d->dfcode);
+    epan_dissect_prime_with_hfid_array(d->edt, d->prime_ids);
+}
+
+static tvbuff_t *frame_tvb(struct dissector *d, const frame_data *fd)
+{
+    /* A crafted capture may claim a length beyond what a tvb can hold. */
+    gint reported = fd->pkt_len > G_MAXINT ? G_MAXINT : (gint)fd->pkt_len;
+    return tvb_new_real_data(fs_capture_data(d->prov.cap), fd->cap_len, reported);
+}
+
+static void deliver(struct dissector *d, const frame_data *fd, const wtap_rec *rec)
+{
+    struct fs_packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    if (!extract_flow_header(d, &pkt))
+        return;
+    pkt.ts_secs = (gint64)fd->abs_ts.secs;
+    pkt.ts_nsecs = fd->abs_ts.nsecs;
+    pkt.ts_decimals = fs_format_decimals_for_tsprec(rec->tsprec);
+    pkt.protocol_column = d->cinfo.columns[0].col_data ? d->cinfo.columns[0].col_data : "";
+    fs_field_registry_collect(d->fields, d->edt, d->values);
+    pkt.values = d->values;
+    d->cb(&pkt, d->user_data);
+}
+
+/* Dissects fd (the capture's current record) for output; as tshark's
+ * process_packet_single_pass and process_packet_second_pass. */
+static void dissect_for_output(struct dissector *d, frame_data *fd)
+{
+    wtap_rec *rec = fs_capture_record(d->prov.cap);
+    prime(d);
+    frame_data_set_before_dissect(fd, &d->elapsed, &d->prov.ref, d->prov.prev_dis);
+    if (d->prov.ref == fd) {
+        d->ref_frame = *fd;
+        d->prov.ref = &d->ref_frame;
+    }
+    epan_dissect_run(d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd,
+            &d->cinfo);
+    gboolean passed = d->dfcode ? dfilter_apply_edt(d->dfcode, d->edt) : TRUE;
+    if (passed) {
+        frame_data_set_after_dissect(fd, &d->cum_bytes);
+        epan_dissect_fill_in_columns(d->edt, FALSE, TRUE);
+        deliver(d, fd, rec);
+    }
+    /* The one-pass loop keeps copies; the two-pass one points into the
+     * frame sequence, which outlives the loop. */
+    if (d->prov.frames) {
+        if (passed)
+            d->prov.prev_dis = fd;
+        d->prov.prev_cap = fd;
+    } else {
+        if (passed) {
+            d->prev_dis_frame = *fd;
+            d->prov.prev_dis = &d->prev_dis_frame;
+        }
+        d->prev_cap_frame = *fd;
+        d->prov.prev_cap = &d->prev_cap_frame;
+    }
+    epan_dissect_reset(d->edt);
+}
+
+static enum fs_status run_one_pass(struct dissector *d, char **errmsg)
+{
+    enum fs_status status = FS_OK;
+    gint64 offset = 0;
+    guint32 number = 0;
+    while (fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
+        frame_data fd;
+        frame_data_init(&fd, ++number, fs_capture_record(d->prov.cap), offset, d->cum_bytes);
+        dissect_for_output(d, &fd);
+        frame_data_destroy(&fd);
+    }
+    return status;
+}
+
+/* tshark -2: pass 1 dissects every record (TCP analysis, reassembly state)
+ * and keeps its frame_data; pass 2 re-reads and dissects each for output. */
+static enum fs_status run_two_pass(struct dissector *d, char **errmsg)
+{
+    enum fs_status status = FS_OK;
+    gint64 offset = 0;
+    guint32 count = 0;
+    epan_dissect_t *first = epan_dissect_new(d->epan, d->dfcode != NULL, FALSE);
+    d->prov.frames = new_frame_data_sequence();
+    while (fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
+        wtap_rec *rec = fs_capture_record(d->prov.cap);
+        frame_data fd;
+        frame_data_init(&fd, count + 1, rec, offset, d->cum_bytes);
+        if (d->dfcode)
+            epan_dissect_prime_with_dfilter(first, d->dfcode);
+        frame_data_set_before_dissect(&fd, &d->elapsed, &d->prov.ref, d->prov.prev_dis);
+        if (d->prov.ref == &fd) {
+            d->ref_frame = fd;
+            d->prov.ref = &d->ref_frame;
+        }
+        epan_dissect_run(first, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, &fd), &fd,
+                NULL);
+        frame_data_set_after_dissect(&fd, &d->cum_bytes);
+        d->prov.prev_dis = d->prov.prev_cap = frame_data_sequence_add(d->prov.frames, &fd);
+        count++;
+        epan_dissect_reset(first);
+    }
+    epan_dissect_free(first);
+
+    fs_capture_end_sequential(d->prov.cap);
+    postseq_cleanup_all_protocols();
+    d->prov.prev_dis = NULL;
+    d->prov.prev_cap = NULL;
+    d->cum_bytes = 0;
+    nstime_set_zero(&d->elapsed);
+
+    for (guint32 number = 1; number <= count; number++) {
+        frame_data *fd = frame_data_sequence_find(d->prov.frames, number);
+        char *seek_err = NULL;
+        if (!fd || !fs_capture_seek(d->prov.cap, fd->file_off, &seek_err)) {
+            if (status == FS_OK) {
+                status = FS_ERR_TRUNCATED;
+                g_free(*errmsg);
+                *errmsg = g_strdup_printf("re-reading packet %u failed: %s", number,
+                        seek_err ? seek_err : "not found");
+            }
+            g_free(seek_err);
+            break;
+        }
+        dissect_for_output(d, fd);
+    }
+    return status;
+}
+
+enum fs_status fs_dissect_capture(fs_capture *cap, const struct fs_dissect_config *config,
+        fs_packet_cb cb, void *user_data, char **errmsg)
+{
+    *errmsg = NULL;
+    struct dissector d;
+    memset(&d, 0, sizeof(d));
+    d.prov.cap = cap;
+    d.fields = config->fields;
+    d.cb = cb;
+    d.user_data = user_data;
+    nstime_set_zero(&d.elapsed);
+
+    enum fs_status status = FS_OK;
+    if (config->display_filter && *config->display_filter) {
+        status = compile_filter(config->display_filter, &d.dfcode, errmsg);
+        if (status != FS_OK)
+            goto out;
+    }
+
+    d.prime_ids = g_array_new(FALSE, FALSE, sizeof(int));
+    lookup_header_ids(&d.ids, d.prime_ids);
+    const GArray *field_ids = fs_field_registry_hfids(d.fields);
+    g_array_append_vals(d.prime_ids, field_ids->data, field_ids->len);
+
+    d.value_count = fs_field_registry_count(d.fields);
+    d.values = g_new0(GString *, d.value_count + 1);
+    for (guint i = 0; i < d.value_count; i++)
+        d.values[i] = g_string_new(NULL);
+
+    build_column_format_array(&d.cinfo, prefs.num_cols, TRUE);
+    d.have_cinfo = TRUE;
+
+    d.epan = epan_new(&d.prov, &provider_funcs);
+    d.edt = epan_dissect_new(d.epan, TRUE, fs_field_registry_needs_visible_tree(d.fields));
+    status = config->two_pass ? run_two_pass(&d, errmsg) : run_one_pass(&d, errmsg);
+
+out:
+    if (d.edt)
+        epan_dissect_free(d.edt);
+    if (d.prov.frames)
+        free_frame_data_sequence(d.prov.frames);
+    if (d.epan)
+        epan_free(d.epan);
+    dfilter_free(d.dfcode);
+    if (d.have_cinfo)
+        col_cleanup(&d.cinfo);
+    if (d.values) {
+        for (guint i = 0; i < d.value_count; i++)
+            g_string_free(d.values[i], TRUE);
+        g_free(d.values);
+    }
+    if (d.prime_ids)
+        g_array_free(d.prime_ids, TRUE);
+    return status;
+}

@@ -1,0 +1,208 @@
+/* epan_session.c: libwireshark initialisation, preferences and Decode As. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wireshark.h>
+#include <epan/epan.h>
+#include <epan/prefs.h>
+#include <epan/packet.h>
+#include <epan/proto.h>
+#include <wiretap/wtap.h>
+#include <wsutil/filesystem.h>
+#include <wsutil/privileges.h>
+#include <wsutil/wslog.h>
+
+#include "epan_session.h"
+
+enum fs_status fs_epan_session_init(const char *argv0, char **errmsg)
+{
+    *errmsg = NULL;
+    ws_log_init("flowshark", NULL);
+    init_process_policies();
+    char *config_err = configuration_init(argv0, NULL);
+    if (config_err) {
+        /* tshark only warns: a relocated install still works. */
+        fprintf(stderr, "flowshark: warning: can't find the configuration directories: %s\n",
+                config_err);
+        g_free(config_err);
+    }
+    wtap_init(TRUE);
+    if (!epan_init(NULL, NULL, TRUE)) {
+        *errmsg = g_strdup("epan_init() failed");
+        return FS_ERR_INIT;
+    }
+    epan_load_settings();
+    return FS_OK;
+}
+
+enum fs_status fs_epan_session_set_prefs(const GPtrArray *prefs, char **errmsg)
+{
+    *errmsg = NULL;
+    for (guint i = 0; i < prefs->len; i++) {
+        const char *arg = g_ptr_array_index(prefs, i);
+        char *writable = g_strdup(arg); /* prefs_set_pref() edits its argument */
+        char *pref_err = NULL;
+        prefs_set_pref_e result = prefs_set_pref(writable, &pref_err);
+        g_free(writable);
+        switch (result) {
+            case PREFS_SET_OK:
+                break;
+            case PREFS_SET_SYNTAX_ERR:
+                *errmsg = g_strdup_printf("invalid -o value \"%s\"%s%s", arg,
+                        pref_err ? ": " : " (expected name:value)", pref_err ? pref_err : "");
+                break;
+            case PREFS_SET_NO_SUCH_PREF:
+                *errmsg = g_strdup_printf("-o \"%s\": no such preference", arg);
+                break;
+            case PREFS_SET_OBSOLETE:
+                *errmsg = g_strdup_printf("-o \"%s\": the preference is obsolete", arg);
+                break;
+        }
+        g_free(pref_err);
+        if (*errmsg)
+            return FS_ERR_USAGE;
+    }
+    /* The record needs the Protocol column only: building just that one is
+     * cheaper than tshark's default seven, and the column's text does not
+     * depend on the others. */
+    char column_pref[] = "gui.column.format:\"Protocol\",\"%p\"";
+    char *pref_err = NULL;
+    if (prefs_set_pref(column_pref, &pref_err) != PREFS_SET_OK) {
+        *errmsg = g_strdup_printf("could not set the column preference: %s",
+                pref_err ? pref_err : "unknown error");
+        g_free(pref_err);
+        return FS_ERR_INIT;
+    }
+    prefs_apply_all();
+    return FS_OK;
+}
+
+/* ---- Decode As (-d) ---- */
+
+struct handle_search {
+    const char *wanted; /* protocol filter name, e.g. "tls" */
+    dissector_handle_t found;
+};
+
+static void match_handle(gpointer data, gpointer user_data)
+{
+    dissector_handle_t handle = data;
+    struct handle_search *search = user_data;
+    int proto_id = dissector_handle_get_protocol_index(handle);
+    if (search->found || proto_id == -1)
+        return;
+    const char *name = proto_get_protocol_filter_name(proto_id);
+    if (name && strcmp(name, search->wanted) == 0)
+        search->found = handle;
+}
+
+/* Parses "N", "N-M" or "N:count" into [first, last]. */
+static gboolean parse_selector_range(const char *text, guint32 *first, guint32 *last)
+{
+    char *end = NULL;
+    errno = 0;
+    guint64 a = g_ascii_strtoull(text, &end, 0);
+    if (end == text || errno || a > G_MAXUINT32)
+        return FALSE;
+    *first = *last = (guint32)a;
+    if (*end == '\0')
+        return TRUE;
+    char sep = *end;
+    if (sep != '-' && sep != ':')
+        return FALSE;
+    const char *rest = end + 1;
+    guint64 b = g_ascii_strtoull(rest, &end, 0);
+    if (end == rest || *end != '\0' || errno || b > G_MAXUINT32)
+        return FALSE;
+    if (sep == '-') {
+        if (b < a)
+            return FALSE;
+        *last = (guint32)b;
+    } else {
+        if (b == 0 || a + b - 1 > G_MAXUINT32)
+            return FALSE;
+        *last = (guint32)(a + b - 1);
+    }
+    return TRUE;
+}
+
+enum fs_status fs_epan_session_decode_as(const char *spec, char **errmsg)
+{
+    *errmsg = NULL;
+    enum fs_status status = FS_ERR_USAGE;
+    char *table_name = NULL;
+    char *selector = NULL;
+    const char *eq = strstr(spec, "==");
+    const char *comma = eq ? strrchr(eq + 2, ',') : NULL;
+    if (!eq || !comma || eq == spec || comma == eq + 2 || comma[1] == '\0') {
+        *errmsg = g_strdup_printf("-d \"%s\": expected <layer>==<selector>,<protocol>, "
+                                  "e.g. tcp.port==8443,tls",
+                spec);
+        goto out;
+    }
+    table_name = g_strndup(spec, (gsize)(eq - spec));
+    selector = g_strndup(eq + 2, (gsize)(comma - (eq + 2)));
+    const char *protocol = comma + 1;
+
+    dissector_table_t table = find_dissector_table(table_name);
+    if (!table) {
+        *errmsg = g_strdup_printf("-d \"%s\": no dissector table named \"%s\"", spec, table_name);
+        goto out;
+    }
+    struct handle_search search = { protocol, NULL };
+    GSList *handles = dissector_table_get_dissector_handles(table);
+    g_slist_foreach(handles, match_handle, &search);
+    if (!search.found) {
+        *errmsg = g_strdup_printf("-d \"%s\": \"%s\" is not a protocol that table \"%s\" can "
+                                  "decode as",
+                spec, protocol, table_name);
+        goto out;
+    }
+    switch (dissector_table_get_type(table)) {
+        case FT_UINT8:
+        case FT_UINT16:
+        case FT_UINT24:
+        case FT_UINT32: {
+            guint32 first, last;
+            if (!parse_selector_range(selector, &first, &last)) {
+                *errmsg = g_strdup_printf("-d \"%s\": \"%s\" is not a number or range (N, N-M, "
+                                          "N:count)",
+                        spec, selector);
+                goto out;
+            }
+            for (guint64 value = first; value <= last; value++)
+                dissector_change_uint(table_name, (guint32)value, search.found);
+            break;
+        }
+        case FT_STRING:
+        case FT_STRINGZ:
+        case FT_UINT_STRING:
+        case FT_STRINGZPAD:
+        case FT_STRINGZTRUNC:
+            dissector_change_string(table_name, selector, search.found);
+            break;
+        default:
+            *errmsg = g_strdup_printf("-d \"%s\": table \"%s\" does not take a number or a "
+                                      "string selector",
+                    spec, table_name);
+            goto out;
+    }
+    status = FS_OK;
+out:
+    g_free(table_name);
+    g_free(selector);
+    return status;
+}
+
+const char *fs_epan_session_version(void)
+{
+    return epan_get_version();
+}
+
+void fs_epan_session_cleanup(void)
+{
+    epan_cleanup();
+    wtap_cleanup();
+    free_progdirs();
+}

@@ -1,0 +1,31 @@
+/* epan_session.h: process-wide libwireshark set-up, in tshark's order
+ * (logging, privileges, configuration directories, wiretap, epan,
+ * preferences), plus the -o and -d options. Once per process. */
+#ifndef FS_EPAN_SESSION_H
+#define FS_EPAN_SESSION_H
+
+#include <glib.h>
+
+#include "status.h"
+
+/* Initialises wiretap and epan with plugins and the user's preferences.
+ * Returns FS_ERR_INIT with *errmsg (caller g_free()s) on failure. */
+enum fs_status fs_epan_session_init(const char *argv0, char **errmsg);
+
+/* Applies -o name:value overrides in order, then sets the column
+ * preferences flowshark needs, then runs the modules' apply callbacks.
+ * FS_ERR_USAGE with *errmsg naming the bad preference on failure. */
+enum fs_status fs_epan_session_set_prefs(const GPtrArray *prefs, char **errmsg);
+
+/* Applies one -d "table==selector,protocol" (tshark's syntax), e.g.
+ * "tcp.port==8443,tls" or "udp.port==4000-4010,quic". FS_ERR_USAGE with
+ * *errmsg on failure. */
+enum fs_status fs_epan_session_decode_as(const char *spec, char **errmsg);
+
+/* The version string of the libwireshark in use (static storage). */
+const char *fs_epan_session_version(void);
+
+/* Releases what fs_epan_session_init() set up. */
+void fs_epan_session_cleanup(void);
+
+#endif

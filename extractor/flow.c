@@ -1,0 +1,139 @@
+/* flow.c: per-flow sequences. */
+#include <string.h>
+
+#include "flow.h"
+
+static void ext_value_clear(gpointer data)
+{
+    struct fs_ext_value *value = data;
+    g_free(value->text);
+}
+
+struct fs_flow *fs_flow_new(const struct fs_packet *first, guint ext_count)
+{
+    struct fs_flow *flow = g_new0(struct fs_flow, 1);
+    flow->transport = first->transport;
+    flow->stream = first->stream;
+    /* Direction rule: the end with the greater port is the source; on equal
+     * ports, the first packet's destination is. */
+    if (first->sport > first->dport) {
+        flow->src = g_strdup(first->src);
+        flow->sport = first->sport;
+        flow->dst = g_strdup(first->dst);
+        flow->dport = first->dport;
+    } else {
+        flow->src = g_strdup(first->dst);
+        flow->sport = first->dport;
+        flow->dst = g_strdup(first->src);
+        flow->dport = first->sport;
+    }
+    flow->protocols = g_ptr_array_new_with_free_func(g_free);
+    flow->ip_lengths = g_array_new(FALSE, FALSE, sizeof(gint32));
+    flow->ip_times = g_array_new(FALSE, FALSE, sizeof(struct fs_timestamp));
+    flow->payload_lengths = g_array_new(FALSE, FALSE, sizeof(gint32));
+    flow->payload_times = g_array_new(FALSE, FALSE, sizeof(struct fs_timestamp));
+    flow->ext_count = ext_count;
+    flow->ext = g_new0(GArray *, ext_count + 1);
+    for (guint i = 0; i < ext_count; i++) {
+        flow->ext[i] = g_array_new(FALSE, FALSE, sizeof(struct fs_ext_value));
+        g_array_set_clear_func(flow->ext[i], ext_value_clear);
+    }
+    return flow;
+}
+
+void fs_flow_free(struct fs_flow *flow)
+{
+    if (!flow)
+        return;
+    g_free(flow->src);
+    g_free(flow->dst);
+    g_ptr_array_free(flow->protocols, TRUE);
+    g_array_free(flow->ip_lengths, TRUE);
+    g_array_free(flow->ip_times, TRUE);
+    g_array_free(flow->payload_lengths, TRUE);
+    g_array_free(flow->payload_times, TRUE);
+    for (guint i = 0; i < flow->ext_count; i++)
+        g_array_free(flow->ext[i], TRUE);
+    g_free(flow->ext);
+    g_free(flow);
+}
+
+gboolean fs_flow_is_forward(const struct fs_flow *flow, const struct fs_packet *packet)
+{
+    return packet->sport == flow->sport && strcmp(packet->src, flow->src) == 0;
+}
+
+guint32 fs_flow_payload_length(const struct fs_packet *packet, const struct fs_flow_options *options)
+{
+    if (packet->transport == FS_TRANSPORT_UDP && options->udp_data_length)
+        return packet->transport_len > 8 ? packet->transport_len - 8 : 0;
+    return packet->transport_len;
+}
+
+static void add_protocol(struct fs_flow *flow, const char *protocol)
+{
+    for (guint i = 0; i < flow->protocols->len; i++) {
+        if (strcmp(g_ptr_array_index(flow->protocols, i), protocol) == 0)
+            return;
+    }
+    g_ptr_array_add(flow->protocols, g_strdup(protocol));
+}
+
+static gint32 signed_length(guint32 length, gboolean forward)
+{
+    gint32 value = length > G_MAXINT32 ? G_MAXINT32 : (gint32)length;
+    return forward ? value : -value;
+}
+
+void fs_flow_add_packet(struct fs_flow *flow, const struct fs_packet *packet,
+        const struct fs_flow_options *options)
+{
+    gboolean forward = fs_flow_is_forward(flow, packet);
+    guint index = flow->ip_lengths->len;
+    struct fs_timestamp ts = { packet->ts_secs, packet->ts_nsecs, packet->ts_decimals };
+
+    gint32 ip_len = signed_length(packet->ip_len, forward);
+    g_array_append_val(flow->ip_lengths, ip_len);
+    g_array_append_val(flow->ip_times, ts);
+
+    guint32 payload = fs_flow_payload_length(packet, options);
+    if (payload != 0) {
+        gint32 value = signed_length(payload, forward);
+        g_array_append_val(flow->payload_lengths, value);
+        g_array_append_val(flow->payload_times, ts);
+    }
+
+    add_protocol(flow, packet->protocol_column);
+
+    for (guint i = 0; i < flow->ext_count && packet->values; i++) {
+        const GString *text = packet->values[i];
+        if (text->len == 0)
+            continue;
+        struct fs_ext_value value = { g_strndup(text->str, text->len), index };
+        g_array_append_val(flow->ext[i], value);
+    }
+}
+
+static int compare_times(const struct fs_timestamp *a, const struct fs_timestamp *b)
+{
+    if (a->secs != b->secs)
+        return a->secs < b->secs ? -1 : 1;
+    if (a->nsecs != b->nsecs)
+        return a->nsecs < b->nsecs ? -1 : 1;
+    return 0;
+}
+
+gboolean fs_flow_time_range(const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last)
+{
+    if (times->len == 0)
+        return FALSE;
+    *first = *last = g_array_index(times, struct fs_timestamp, 0);
+    for (guint i = 1; i < times->len; i++) {
+        const struct fs_timestamp *t = &g_array_index(times, struct fs_timestamp, i);
+        if (compare_times(t, first) < 0)
+            *first = *t;
+        if (compare_times(t, last) > 0)
+            *last = *t;
+    }
+    return TRUE;
+}

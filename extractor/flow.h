@@ -1,0 +1,70 @@
+/* flow.h: one flow's state: endpoints by the direction rule, the signed
+ * length and timestamp sequences, the Protocol-column values and the
+ * extension values with the index of their packet. */
+#ifndef FS_FLOW_H
+#define FS_FLOW_H
+
+#include <glib.h>
+
+#include "dissect.h"
+
+/* A packet time as the capture gave it, printed without floating point. */
+struct fs_timestamp {
+    gint64 secs;
+    gint32 nsecs;
+    gint32 decimals; /* 6 or 9 */
+};
+
+/* One occurrence of a requested field: tshark's text and the index of its
+ * packet in ip_lengths. */
+struct fs_ext_value {
+    char *text; /* owned */
+    guint index;
+};
+
+/* How packets are counted. Plain struct. */
+struct fs_flow_options {
+    gboolean udp_data_length; /* payload of UDP = udp.length - 8 */
+};
+
+/* A flow. Callers outside flow.c only read its members; fs_flow_add_packet()
+ * is the only writer. Every array and string is owned by the flow. */
+struct fs_flow {
+    enum fs_transport transport;
+    guint32 stream;
+    char *src, *dst;
+    guint32 sport, dport;
+    GPtrArray *protocols;     /* char *: distinct Protocol-column values, first-seen order */
+    GArray *ip_lengths;       /* gint32, signed by direction */
+    GArray *ip_times;         /* struct fs_timestamp */
+    GArray *payload_lengths;  /* gint32, signed; packets with payload only */
+    GArray *payload_times;    /* struct fs_timestamp */
+    GArray **ext;             /* ext_count arrays of struct fs_ext_value */
+    guint ext_count;
+};
+
+/* A new flow whose endpoints follow the direction rule applied to its first
+ * packet (which is not added: call fs_flow_add_packet() with it). The
+ * caller frees it with fs_flow_free(). ext_count: number of -e fields. */
+struct fs_flow *fs_flow_new(const struct fs_packet *first, guint ext_count);
+
+/* Frees the flow and all it holds; NULL does nothing. */
+void fs_flow_free(struct fs_flow *flow);
+
+/* TRUE when the packet goes from the flow's src to its dst (the + sign):
+ * its source address and port are the flow's src and sport. */
+gboolean fs_flow_is_forward(const struct fs_flow *flow, const struct fs_packet *packet);
+
+/* Appends a packet: its signed lengths, timestamps, Protocol column and the
+ * non-empty values of its fields (copied). */
+void fs_flow_add_packet(struct fs_flow *flow, const struct fs_packet *packet,
+        const struct fs_flow_options *options);
+
+/* The payload length a packet counts with (tcp.len, udp.length, or the UDP
+ * data length with options->udp_data_length). */
+guint32 fs_flow_payload_length(const struct fs_packet *packet, const struct fs_flow_options *options);
+
+/* Smallest and largest timestamp of a sequence; FALSE when it is empty. */
+gboolean fs_flow_time_range(const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last);
+
+#endif

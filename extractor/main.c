@@ -1,0 +1,58 @@
+/* main.c: parse the options, initialise libwireshark as tshark does, run,
+ * clean up, and map the status to the exit code. Nothing else. */
+#include <stdio.h>
+
+#include "epan_session.h"
+#include "options.h"
+#include "run.h"
+#include "status.h"
+
+#ifndef FS_VERSION
+#define FS_VERSION "unknown"
+#endif
+
+static enum fs_status set_up_dissection(const struct fs_options *opts)
+{
+    char *errmsg = NULL;
+    enum fs_status status = fs_epan_session_set_prefs(opts->prefs, &errmsg);
+    for (guint i = 0; status == FS_OK && i < opts->decode_as->len; i++)
+        status = fs_epan_session_decode_as(g_ptr_array_index(opts->decode_as, i), &errmsg);
+    if (status != FS_OK)
+        fprintf(stderr, "flowshark: %s\n", errmsg);
+    g_free(errmsg);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct fs_options opts;
+    char *errmsg = NULL;
+    enum fs_status status = fs_options_parse(argc, argv, &opts, &errmsg);
+    if (status != FS_OK) {
+        fprintf(stderr, "flowshark: %s\n", errmsg);
+        g_free(errmsg);
+        fs_options_free(&opts);
+        return fs_status_exit_code(status);
+    }
+    if (opts.show_help) {
+        fs_options_print_help(stdout);
+        fs_options_free(&opts);
+        return FS_EXIT_OK;
+    }
+
+    status = fs_epan_session_init(argv[0], &errmsg);
+    if (status != FS_OK) {
+        fprintf(stderr, "flowshark: %s\n", errmsg);
+        g_free(errmsg);
+    } else if (opts.show_version) {
+        printf("flowshark " FS_VERSION " (libwireshark %s)\n", fs_epan_session_version());
+    } else {
+        status = set_up_dissection(&opts);
+        if (status == FS_OK)
+            status = fs_run(&opts);
+    }
+    if (status != FS_ERR_INIT)
+        fs_epan_session_cleanup();
+    fs_options_free(&opts);
+    return fs_status_exit_code(status);
+}

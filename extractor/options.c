@@ -1,0 +1,194 @@
+/* options.c: command-line parsing with getopt_long. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+enum {
+    OPT_MAIN = 256,
+    OPT_KEEP_EMPTY,
+    OPT_UDP_DATA_LENGTH,
+    OPT_NO_EXCLUSIONS,
+};
+
+static const struct option long_options[] = {
+    { "read-file", required_argument, NULL, 'r' },
+    { "display-filter", required_argument, NULL, 'Y' },
+    { "field", required_argument, NULL, 'e' },
+    { "pref", required_argument, NULL, 'o' },
+    { "decode-as", required_argument, NULL, 'd' },
+    { "write", required_argument, NULL, 'w' },
+    { "two-pass", no_argument, NULL, '2' },
+    { "main", required_argument, NULL, OPT_MAIN },
+    { "keep-empty", no_argument, NULL, OPT_KEEP_EMPTY },
+    { "udp-data-length", no_argument, NULL, OPT_UDP_DATA_LENGTH },
+    { "no-exclusions", no_argument, NULL, OPT_NO_EXCLUSIONS },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'v' },
+    { NULL, 0, NULL, 0 },
+};
+
+static gboolean contains_string(const GPtrArray *array, const char *text)
+{
+    for (guint i = 0; i < array->len; i++) {
+        if (strcmp(g_ptr_array_index(array, i), text) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void replace_string(char **slot, const char *text)
+{
+    g_free(*slot);
+    *slot = g_strdup(text);
+}
+
+void fs_options_print_help(FILE *out)
+{
+    fputs("Usage: flowshark [options] -r <capture> [-r <capture> ...]\n"
+          "\n"
+          "Prints one JSON object per TCP/UDP flow of a capture (JSON Lines),\n"
+          "dissected by Wireshark's engine (libwireshark). Record format: flowshark(1).\n"
+          "\n"
+          "Input and output:\n"
+          "  -r, --read-file <file>     capture to read, any format Wireshark reads;\n"
+          "                             \"-\" reads standard input; repeatable\n"
+          "  -w, --write <file>         write the records to <file> instead of standard\n"
+          "                             output (written whole, then renamed into place)\n"
+          "\n"
+          "Dissection (as in tshark):\n"
+          "  -Y, --display-filter <f>   keep only packets matching this display filter\n"
+          "                             (combined with the default filter by \"and\")\n"
+          "  -e, --field <field>        add a field to each record's \"extension\";\n"
+          "                             repeatable (e.g. tls.handshake.extensions_server_name)\n"
+          "  -o, --pref <name>:<value>  override a preference (e.g. tls.keylog_file:keys.log)\n"
+          "  -d, --decode-as <layer>==<selector>,<protocol>\n"
+          "                             decode traffic as a protocol (e.g. tcp.port==8443,tls)\n"
+          "  -2, --two-pass             two-pass analysis, as tshark -2\n"
+          "\n"
+          "Records:\n"
+          "  --main payload|ip          sequence that time_start/time_end come from\n"
+          "                             (default: payload)\n"
+          "  --keep-empty               keep flows that carry no payload\n"
+          "  --udp-data-length          UDP payload length without the 8-byte header\n"
+          "                             (default: the UDP length field, as flowcontainer)\n"
+          "  --no-exclusions            do not exclude ICMP, retransmissions, mDNS, SSDP\n"
+          "\n"
+          "Other:\n"
+          "  -h, --help                 show this help and exit\n"
+          "  -v, --version              show the version and the libwireshark version\n"
+          "\n"
+          "Exit status: 0 success, 1 bad command line, 2 capture cut short or damaged\n"
+          "(records of its complete packets written), 3 capture not readable, 4 bad\n"
+          "display filter, 5 unknown field, 6 output not written, 7 initialisation failed.\n",
+            out);
+}
+
+enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, char **errmsg)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->inputs = g_ptr_array_new_with_free_func(g_free);
+    opts->fields = g_ptr_array_new_with_free_func(g_free);
+    opts->prefs = g_ptr_array_new_with_free_func(g_free);
+    opts->decode_as = g_ptr_array_new_with_free_func(g_free);
+    opts->main_seq = FS_MAIN_PAYLOAD;
+    opts->default_exclusions = TRUE;
+    *errmsg = NULL;
+
+    /* getopt keeps global state; 0 asks glibc for a full re-initialisation. */
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":r:Y:e:o:d:w:2hv", long_options, NULL)) != -1) {
+        switch (c) {
+            case 'r':
+                g_ptr_array_add(opts->inputs, g_strdup(optarg));
+                break;
+            case 'Y':
+                replace_string(&opts->display_filter, optarg);
+                break;
+            case 'e':
+                if (!contains_string(opts->fields, optarg))
+                    g_ptr_array_add(opts->fields, g_strdup(optarg));
+                break;
+            case 'o':
+                g_ptr_array_add(opts->prefs, g_strdup(optarg));
+                break;
+            case 'd':
+                g_ptr_array_add(opts->decode_as, g_strdup(optarg));
+                break;
+            case 'w':
+                replace_string(&opts->output_path, optarg);
+                break;
+            case '2':
+                opts->two_pass = TRUE;
+                break;
+            case OPT_MAIN:
+                if (strcmp(optarg, "payload") == 0) {
+                    opts->main_seq = FS_MAIN_PAYLOAD;
+                } else if (strcmp(optarg, "ip") == 0) {
+                    opts->main_seq = FS_MAIN_IP;
+                } else {
+                    *errmsg = g_strdup_printf("--main takes \"payload\" or \"ip\", not \"%s\"", optarg);
+                    return FS_ERR_USAGE;
+                }
+                break;
+            case OPT_KEEP_EMPTY:
+                opts->keep_empty = TRUE;
+                break;
+            case OPT_UDP_DATA_LENGTH:
+                opts->udp_data_length = TRUE;
+                break;
+            case OPT_NO_EXCLUSIONS:
+                opts->default_exclusions = FALSE;
+                break;
+            case 'h':
+                opts->show_help = TRUE;
+                break;
+            case 'v':
+                opts->show_version = TRUE;
+                break;
+            case ':':
+                *errmsg = g_strdup_printf("option %s needs a value", argv[optind - 1]);
+                return FS_ERR_USAGE;
+            default:
+                *errmsg = g_strdup_printf("unknown option %s (see flowshark --help)", argv[optind - 1]);
+                return FS_ERR_USAGE;
+        }
+    }
+    if (optind < argc) {
+        *errmsg = g_strdup_printf("unexpected argument \"%s\" (captures are given with -r)", argv[optind]);
+        return FS_ERR_USAGE;
+    }
+    if (opts->show_help || opts->show_version)
+        return FS_OK;
+    if (opts->inputs->len == 0) {
+        *errmsg = g_strdup("no capture given: use -r FILE (see flowshark --help)");
+        return FS_ERR_USAGE;
+    }
+    if (opts->two_pass) {
+        for (guint i = 0; i < opts->inputs->len; i++) {
+            if (strcmp(g_ptr_array_index(opts->inputs, i), "-") == 0) {
+                *errmsg = g_strdup("-2 needs a capture file it can read twice, not standard input");
+                return FS_ERR_USAGE;
+            }
+        }
+    }
+    return FS_OK;
+}
+
+void fs_options_free(struct fs_options *opts)
+{
+    if (opts->inputs)
+        g_ptr_array_free(opts->inputs, TRUE);
+    if (opts->fields)
+        g_ptr_array_free(opts->fields, TRUE);
+    if (opts->prefs)
+        g_ptr_array_free(opts->prefs, TRUE);
+    if (opts->decode_as)
+        g_ptr_array_free(opts->decode_as, TRUE);
+    g_free(opts->display_filter);
+    g_free(opts->output_path);
+    memset(opts, 0, sizeof(*opts));
+}

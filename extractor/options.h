@@ -1,0 +1,47 @@
+/* options.h: the command line of flowshark, parsed into one plain struct.
+ * Options mirror tshark's where they exist there (-r -Y -e -o -d -2 -w). */
+#ifndef FS_OPTIONS_H
+#define FS_OPTIONS_H
+
+#include <glib.h>
+
+#include "status.h"
+
+/* Which sequence time_start/time_end are taken from (--main). */
+enum fs_main_seq {
+    FS_MAIN_PAYLOAD = 0, /* payload_timestamps (default, as flowcontainer) */
+    FS_MAIN_IP,          /* ip_timestamps */
+};
+
+/* Everything the command line says. Plain struct: callers may read every
+ * member. Strings and arrays are owned by the struct; fs_options_free()
+ * releases them. */
+struct fs_options {
+    GPtrArray *inputs;       /* char *: capture paths, "-" = standard input (-r) */
+    char *display_filter;    /* -Y, or NULL */
+    GPtrArray *fields;       /* char *: -e field names, in order, duplicates removed */
+    GPtrArray *prefs;        /* char *: -o name:value, in order */
+    GPtrArray *decode_as;    /* char *: -d layer==selector,protocol, in order */
+    char *output_path;       /* -w, or NULL for standard output */
+    gboolean two_pass;       /* -2 */
+    enum fs_main_seq main_seq;  /* --main */
+    gboolean keep_empty;        /* --keep-empty: keep flows without payload */
+    gboolean udp_data_length;   /* --udp-data-length: UDP payload without header */
+    gboolean default_exclusions; /* FALSE with --no-exclusions */
+    gboolean show_help;         /* -h, --help */
+    gboolean show_version;      /* -v, --version */
+};
+
+/* Parses argv into *opts (which it initialises). On failure returns
+ * FS_ERR_USAGE and sets *errmsg to a message the caller frees with g_free();
+ * *opts is then still safe to pass to fs_options_free(). Reentrant: resets
+ * getopt's state itself. */
+enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, char **errmsg);
+
+/* Frees what *opts owns (not opts itself). Safe on a zeroed or freed struct. */
+void fs_options_free(struct fs_options *opts);
+
+/* Writes the --help text to out. */
+void fs_options_print_help(FILE *out);
+
+#endif

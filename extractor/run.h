@@ -1,0 +1,24 @@
+/* run.h: one flowshark run: fields, filter, output, then each capture in
+ * turn (dissect, group into flows, write the records). */
+#ifndef FS_RUN_H
+#define FS_RUN_H
+
+#include "options.h"
+#include "status.h"
+
+/* The default filter's parts: packets of IPv4/IPv6 TCP/UDP flows, and the
+ * exclusions that --no-exclusions turns off. */
+#define FS_FILTER_BASE       "(ip or ipv6) and (tcp or udp)"
+#define FS_FILTER_EXCLUSIONS                                                                       \
+    "not icmp and not icmpv6 and not tcp.analysis.retransmission and not mdns and not ssdp"
+
+/* The complete display filter for the options: the default filter, and the
+ * user's -Y in parentheses. Caller g_free()s. */
+char *fs_run_filter_text(const struct fs_options *opts);
+
+/* Runs everything the options ask for, after fs_epan_session_init() and
+ * the preference set-up. Messages go to standard error as they happen.
+ * Returns the most serious status met. */
+enum fs_status fs_run(const struct fs_options *opts);
+
+#endif

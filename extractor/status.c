@@ -1,0 +1,59 @@
+/* status.c: status names and the exit-code table. */
+#include "status.h"
+
+const char *fs_status_str(enum fs_status status)
+{
+    switch (status) {
+        case FS_OK:
+            return "success";
+        case FS_ERR_USAGE:
+            return "bad command line";
+        case FS_ERR_INIT:
+            return "libwireshark initialisation failed";
+        case FS_ERR_OPEN:
+            return "capture could not be opened";
+        case FS_ERR_FILTER:
+            return "bad display filter";
+        case FS_ERR_FIELD:
+            return "unknown field";
+        case FS_ERR_TRUNCATED:
+            return "capture cut short or damaged";
+        case FS_ERR_OUTPUT:
+            return "output could not be written";
+    }
+    return "unknown status";
+}
+
+int fs_status_exit_code(enum fs_status status)
+{
+    switch (status) {
+        case FS_OK:
+            return FS_EXIT_OK;
+        case FS_ERR_USAGE:
+            return FS_EXIT_USAGE;
+        case FS_ERR_INIT:
+            return FS_EXIT_INIT;
+        case FS_ERR_OPEN:
+            return FS_EXIT_OPEN;
+        case FS_ERR_FILTER:
+            return FS_EXIT_FILTER;
+        case FS_ERR_FIELD:
+            return FS_EXIT_FIELD;
+        case FS_ERR_TRUNCATED:
+            return FS_EXIT_TRUNCATED;
+        case FS_ERR_OUTPUT:
+            return FS_EXIT_OUTPUT;
+    }
+    return FS_EXIT_USAGE;
+}
+
+enum fs_status fs_status_worst(enum fs_status a, enum fs_status b)
+{
+    if (a == FS_OK)
+        return b;
+    if (b == FS_OK)
+        return a;
+    if (a == FS_ERR_TRUNCATED)
+        return b;
+    return a;
+}

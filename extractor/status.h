@@ -1,0 +1,39 @@
+/* status.h: the one status enum of flowshark and the one table that maps a
+ * status to the process exit code. Only main() turns a status into an exit
+ * code; every other function returns an enum fs_status. */
+#ifndef FS_STATUS_H
+#define FS_STATUS_H
+
+enum fs_status {
+    FS_OK = 0,
+    FS_ERR_USAGE,      /* bad command line: unknown option, bad -o or -d value */
+    FS_ERR_INIT,       /* libwireshark could not be initialised */
+    FS_ERR_OPEN,       /* capture missing, unreadable, or not a capture */
+    FS_ERR_FILTER,     /* display filter does not compile */
+    FS_ERR_FIELD,      /* unknown field name */
+    FS_ERR_TRUNCATED,  /* capture cut short or damaged after its header; records written */
+    FS_ERR_OUTPUT,     /* writing the records failed (disk full, closed pipe...) */
+};
+
+/* Exit statuses, documented in doc/flowshark.1 and README.md. */
+#define FS_EXIT_OK        0
+#define FS_EXIT_USAGE     1
+#define FS_EXIT_TRUNCATED 2 /* as tshark: the capture was cut short or damaged */
+#define FS_EXIT_OPEN      3
+#define FS_EXIT_FILTER    4
+#define FS_EXIT_FIELD     5
+#define FS_EXIT_OUTPUT    6
+#define FS_EXIT_INIT      7
+
+/* A short English description of a status (static storage). */
+const char *fs_status_str(enum fs_status status);
+
+/* The process exit code for a status. */
+int fs_status_exit_code(enum fs_status status);
+
+/* The more serious of two statuses: an error beats FS_OK, and anything beats
+ * FS_ERR_TRUNCATED (which still produced output). Used when several captures
+ * are processed in one run. */
+enum fs_status fs_status_worst(enum fs_status a, enum fs_status b);
+
+#endif
