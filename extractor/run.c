@@ -145,7 +145,8 @@ enum fs_status fs_run(const struct fs_options *opts)
     enum fs_status closed = fs_writer_close(writer, status != FS_ERR_OUTPUT, &errmsg);
     writer = NULL;
     if (closed != FS_OK) {
-        report(NULL, errmsg);
+        if (errmsg)
+            report(NULL, errmsg);
         status = closed;
     }
 

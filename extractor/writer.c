@@ -99,7 +99,10 @@ enum fs_status fs_writer_close(fs_writer *w, gboolean commit, char **errmsg)
     }
     enum fs_status status = FS_OK;
     if (w->error) {
-        *errmsg = g_strdup_printf("cannot write %s: %s", name, g_strerror(w->error));
+        /* A reader that went away (flowshark ... | head) is not worth a
+         * message; the exit status still says the output is incomplete. */
+        if (w->error != EPIPE)
+            *errmsg = g_strdup_printf("cannot write %s: %s", name, g_strerror(w->error));
         status = FS_ERR_OUTPUT;
     }
     g_free(w->path);

@@ -34,7 +34,8 @@ gboolean fs_writer_failed(const fs_writer *w);
 
 /* Flushes and closes. With commit TRUE and no error, a -w file is renamed
  * into place; otherwise it is removed. Returns FS_OK, or FS_ERR_OUTPUT with
- * *errmsg (caller g_free()s). Frees w; NULL is FS_OK. */
+ * *errmsg (caller g_free()s), left NULL when the error was a closed pipe
+ * (EPIPE), which ends a run quietly. Frees w; NULL is FS_OK. */
 enum fs_status fs_writer_close(fs_writer *w, gboolean commit, char **errmsg);
 
 #endif
