@@ -100,7 +100,8 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     optind = 0;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":r:Y:e:o:d:w:2hv", long_options, NULL)) != -1) {
+    static const char short_options[] = ":r:Y:e:o:d:w:2hv";
+    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (c) {
             case 'r':
                 g_ptr_array_add(opts->inputs, g_strdup(optarg));
@@ -153,7 +154,12 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 *errmsg = g_strdup_printf("option %s needs a value", argv[optind - 1]);
                 return FS_ERR_USAGE;
             default:
-                *errmsg = g_strdup_printf("unknown option %s (see flowshark --help)", argv[optind - 1]);
+                /* A short option inside a cluster (-2x) is named by optopt;
+                 * argv[optind - 1] would name the whole cluster. */
+                if (optopt > 0 && optopt < 256 && (optopt == ':' || !strchr(short_options, optopt)))
+                    *errmsg = g_strdup_printf("unknown option -%c (see flowshark --help)", optopt);
+                else
+                    *errmsg = g_strdup_printf("unknown option %s (see flowshark --help)", argv[optind - 1]);
                 return FS_ERR_USAGE;
         }
     }

@@ -1,5 +1,6 @@
 /* writer.c: record output with a sticky error and atomic -w files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,7 +27,8 @@ enum fs_status fs_writer_open(const char *path, fs_writer **out, char **errmsg)
     } else {
         w->path = g_strdup(path);
         w->temp_path = g_strdup_printf("%s.tmp-XXXXXX", path);
-        int fd = g_mkstemp(w->temp_path);
+        /* 0666: the final file gets the usual permissions minus umask. */
+        int fd = g_mkstemp_full(w->temp_path, O_RDWR, 0666);
         if (fd < 0 || !(w->file = fdopen(fd, "w"))) {
             *errmsg = g_strdup_printf("cannot write %s: %s", path, g_strerror(errno));
             if (fd >= 0) {
