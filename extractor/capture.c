@@ -28,8 +28,8 @@ static char *describe_error(int err, char *err_info)
     return text;
 }
 
-enum fs_status fs_capture_open(const char *path, gboolean random_access, fs_capture **out,
-        char **errmsg)
+enum fs_status fs_capture_open(
+        const char *path, gboolean random_access, fs_capture **out, char **errmsg)
 {
     int err = 0;
     char *err_info = NULL;
@@ -39,7 +39,8 @@ enum fs_status fs_capture_open(const char *path, gboolean random_access, fs_capt
     if (!wth) {
         char *why = describe_error(err, err_info);
         if (err == WTAP_ERR_SHORT_READ)
-            *errmsg = g_strdup_printf("%s: the capture is cut short inside its header: %s", path, why);
+            *errmsg = g_strdup_printf(
+                    "%s: the capture is cut short inside its header: %s", path, why);
         else
             *errmsg = g_strdup_printf("%s: %s", path, why);
         g_free(why);

@@ -14,8 +14,8 @@ typedef struct fs_capture fs_capture;
 /* Opens path ("-" = standard input). random_access must be TRUE to call
  * fs_capture_seek() later. On failure returns FS_ERR_OPEN and sets *errmsg
  * (caller g_free()s). On success *out is freed with fs_capture_close(). */
-enum fs_status fs_capture_open(const char *path, gboolean random_access, fs_capture **out,
-        char **errmsg);
+enum fs_status fs_capture_open(
+        const char *path, gboolean random_access, fs_capture **out, char **errmsg);
 
 /* Reads the next record into the capture's record and buffer. Returns TRUE
  * with a record; FALSE at the end, with *status FS_OK at a clean end of file

@@ -260,8 +260,8 @@ static gboolean extract_flow_header(struct dissector *d, struct fs_packet *pkt)
 
     gboolean v4 = PNODE_FINFO(scan.carrier)->hfinfo->id == ids->proto_ip;
     if (!read_text(d, scan.carrier, v4 ? ids->ip_src : ids->ipv6_src, pkt->src, sizeof(pkt->src)) ||
-            !read_text(d, scan.carrier, v4 ? ids->ip_dst : ids->ipv6_dst, pkt->dst,
-                    sizeof(pkt->dst)))
+            !read_text(
+                    d, scan.carrier, v4 ? ids->ip_dst : ids->ipv6_dst, pkt->dst, sizeof(pkt->dst)))
         return FALSE;
     if (!read_uint(scan.carrier, v4 ? ids->ip_len : ids->ipv6_plen, &pkt->ip_len))
         pkt->ip_len = 0;
@@ -310,8 +310,8 @@ static void dissect_for_output(struct dissector *d, frame_data *fd)
         d->ref_frame = *fd;
         d->prov.ref = &d->ref_frame;
     }
-    epan_dissect_run(d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd,
-            &d->cinfo);
+    epan_dissect_run(
+            d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd, &d->cinfo);
     gboolean passed = d->dfcode ? dfilter_apply_edt(d->dfcode, d->edt) : TRUE;
     if (passed) {
         frame_data_set_after_dissect(fd, &d->cum_bytes);
@@ -369,8 +369,8 @@ static enum fs_status run_two_pass(struct dissector *d, char **errmsg)
             d->ref_frame = fd;
             d->prov.ref = &d->ref_frame;
         }
-        epan_dissect_run(first, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, &fd), &fd,
-                NULL);
+        epan_dissect_run(
+                first, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, &fd), &fd, NULL);
         frame_data_set_after_dissect(&fd, &d->cum_bytes);
         d->prov.prev_dis = d->prov.prev_cap = frame_data_sequence_add(d->prov.frames, &fd);
         count++;

@@ -23,17 +23,17 @@ enum fs_transport {
  * its pointers are borrowed and valid only during the callback. */
 struct fs_packet {
     enum fs_transport transport;
-    guint32 stream;               /* tcp.stream / udp.stream */
-    char src[FS_ADDR_TEXT_SIZE];  /* ip.src / ipv6.src as tshark prints it */
+    guint32 stream;              /* tcp.stream / udp.stream */
+    char src[FS_ADDR_TEXT_SIZE]; /* ip.src / ipv6.src as tshark prints it */
     char dst[FS_ADDR_TEXT_SIZE];
     guint32 sport, dport;
-    guint32 ip_len;               /* ip.len, or ipv6.plen */
-    guint32 transport_len;        /* tcp.len or udp.length; 0 when absent */
-    gint64 ts_secs;               /* absolute time */
+    guint32 ip_len;        /* ip.len, or ipv6.plen */
+    guint32 transport_len; /* tcp.len or udp.length; 0 when absent */
+    gint64 ts_secs;        /* absolute time */
     gint32 ts_nsecs;
-    int ts_decimals;              /* 6 or 9, from the capture's precision */
-    const char *protocol_column;  /* _ws.col.Protocol */
-    GString *const *values;       /* one per registry field, "" when absent */
+    int ts_decimals;             /* 6 or 9, from the capture's precision */
+    const char *protocol_column; /* _ws.col.Protocol */
+    GString *const *values;      /* one per registry field, "" when absent */
 };
 
 typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);

@@ -69,8 +69,8 @@ enum fs_status fs_epan_session_set_prefs(const GPtrArray *prefs, char **errmsg)
     char column_pref[] = "gui.column.format:\"Protocol\",\"%p\"";
     char *pref_err = NULL;
     if (prefs_set_pref(column_pref, &pref_err) != PREFS_SET_OK) {
-        *errmsg = g_strdup_printf("could not set the column preference: %s",
-                pref_err ? pref_err : "unknown error");
+        *errmsg = g_strdup_printf(
+                "could not set the column preference: %s", pref_err ? pref_err : "unknown error");
         g_free(pref_err);
         return FS_ERR_INIT;
     }

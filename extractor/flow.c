@@ -63,7 +63,8 @@ gboolean fs_flow_is_forward(const struct fs_flow *flow, const struct fs_packet *
     return packet->sport == flow->sport && strcmp(packet->src, flow->src) == 0;
 }
 
-guint32 fs_flow_payload_length(const struct fs_packet *packet, const struct fs_flow_options *options)
+guint32 fs_flow_payload_length(
+        const struct fs_packet *packet, const struct fs_flow_options *options)
 {
     if (packet->transport == FS_TRANSPORT_UDP && options->udp_data_length)
         return packet->transport_len > 8 ? packet->transport_len - 8 : 0;
@@ -85,8 +86,8 @@ static gint32 signed_length(guint32 length, gboolean forward)
     return forward ? value : -value;
 }
 
-void fs_flow_add_packet(struct fs_flow *flow, const struct fs_packet *packet,
-        const struct fs_flow_options *options)
+void fs_flow_add_packet(
+        struct fs_flow *flow, const struct fs_packet *packet, const struct fs_flow_options *options)
 {
     gboolean forward = fs_flow_is_forward(flow, packet);
     guint index = flow->ip_lengths->len;
@@ -123,7 +124,8 @@ static int compare_times(const struct fs_timestamp *a, const struct fs_timestamp
     return 0;
 }
 
-gboolean fs_flow_time_range(const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last)
+gboolean fs_flow_time_range(
+        const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last)
 {
     if (times->len == 0)
         return FALSE;

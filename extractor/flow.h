@@ -34,12 +34,12 @@ struct fs_flow {
     guint32 stream;
     char *src, *dst;
     guint32 sport, dport;
-    GPtrArray *protocols;     /* char *: distinct Protocol-column values, first-seen order */
-    GArray *ip_lengths;       /* gint32, signed by direction */
-    GArray *ip_times;         /* struct fs_timestamp */
-    GArray *payload_lengths;  /* gint32, signed; packets with payload only */
-    GArray *payload_times;    /* struct fs_timestamp */
-    GArray **ext;             /* ext_count arrays of struct fs_ext_value */
+    GPtrArray *protocols;    /* char *: distinct Protocol-column values, first-seen order */
+    GArray *ip_lengths;      /* gint32, signed by direction */
+    GArray *ip_times;        /* struct fs_timestamp */
+    GArray *payload_lengths; /* gint32, signed; packets with payload only */
+    GArray *payload_times;   /* struct fs_timestamp */
+    GArray **ext;            /* ext_count arrays of struct fs_ext_value */
     guint ext_count;
 };
 
@@ -62,9 +62,11 @@ void fs_flow_add_packet(struct fs_flow *flow, const struct fs_packet *packet,
 
 /* The payload length a packet counts with (tcp.len, udp.length, or the UDP
  * data length with options->udp_data_length). */
-guint32 fs_flow_payload_length(const struct fs_packet *packet, const struct fs_flow_options *options);
+guint32 fs_flow_payload_length(
+        const struct fs_packet *packet, const struct fs_flow_options *options);
 
 /* Smallest and largest timestamp of a sequence; FALSE when it is empty. */
-gboolean fs_flow_time_range(const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last);
+gboolean fs_flow_time_range(
+        const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last);
 
 #endif

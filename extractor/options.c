@@ -131,7 +131,8 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 } else if (strcmp(optarg, "ip") == 0) {
                     opts->main_seq = FS_MAIN_IP;
                 } else {
-                    *errmsg = g_strdup_printf("--main takes \"payload\" or \"ip\", not \"%s\"", optarg);
+                    *errmsg = g_strdup_printf(
+                            "--main takes \"payload\" or \"ip\", not \"%s\"", optarg);
                     return FS_ERR_USAGE;
                 }
                 break;
@@ -159,12 +160,14 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 if (optopt > 0 && optopt < 256 && (optopt == ':' || !strchr(short_options, optopt)))
                     *errmsg = g_strdup_printf("unknown option -%c (see flowshark --help)", optopt);
                 else
-                    *errmsg = g_strdup_printf("unknown option %s (see flowshark --help)", argv[optind - 1]);
+                    *errmsg = g_strdup_printf(
+                            "unknown option %s (see flowshark --help)", argv[optind - 1]);
                 return FS_ERR_USAGE;
         }
     }
     if (optind < argc) {
-        *errmsg = g_strdup_printf("unexpected argument \"%s\" (captures are given with -r)", argv[optind]);
+        *errmsg = g_strdup_printf(
+                "unexpected argument \"%s\" (captures are given with -r)", argv[optind]);
         return FS_ERR_USAGE;
     }
     if (opts->show_help || opts->show_version)

@@ -17,19 +17,19 @@ enum fs_main_seq {
  * member. Strings and arrays are owned by the struct; fs_options_free()
  * releases them. */
 struct fs_options {
-    GPtrArray *inputs;       /* char *: capture paths, "-" = standard input (-r) */
-    char *display_filter;    /* -Y, or NULL */
-    GPtrArray *fields;       /* char *: -e field names, in order, duplicates removed */
-    GPtrArray *prefs;        /* char *: -o name:value, in order */
-    GPtrArray *decode_as;    /* char *: -d layer==selector,protocol, in order */
-    char *output_path;       /* -w, or NULL for standard output */
-    gboolean two_pass;       /* -2 */
-    enum fs_main_seq main_seq;  /* --main */
-    gboolean keep_empty;        /* --keep-empty: keep flows without payload */
-    gboolean udp_data_length;   /* --udp-data-length: UDP payload without header */
+    GPtrArray *inputs;           /* char *: capture paths, "-" = standard input (-r) */
+    char *display_filter;        /* -Y, or NULL */
+    GPtrArray *fields;           /* char *: -e field names, in order, duplicates removed */
+    GPtrArray *prefs;            /* char *: -o name:value, in order */
+    GPtrArray *decode_as;        /* char *: -d layer==selector,protocol, in order */
+    char *output_path;           /* -w, or NULL for standard output */
+    gboolean two_pass;           /* -2 */
+    enum fs_main_seq main_seq;   /* --main */
+    gboolean keep_empty;         /* --keep-empty: keep flows without payload */
+    gboolean udp_data_length;    /* --udp-data-length: UDP payload without header */
     gboolean default_exclusions; /* FALSE with --no-exclusions */
-    gboolean show_help;         /* -h, --help */
-    gboolean show_version;      /* -v, --version */
+    gboolean show_help;          /* -h, --help */
+    gboolean show_version;       /* -v, --version */
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns

@@ -25,8 +25,8 @@ static void emit_timestamp_value(json_dumper *d, const struct fs_timestamp *ts)
     g_string_free(text, TRUE);
 }
 
-static void emit_endpoints(json_dumper *d, const struct fs_flow *flow,
-        const struct fs_record_context *ctx)
+static void emit_endpoints(
+        json_dumper *d, const struct fs_flow *flow, const struct fs_record_context *ctx)
 {
     emit_string(d, "file", ctx->file);
     emit_string(d, "protocol", flow->transport == FS_TRANSPORT_TCP ? "tcp" : "udp");
@@ -46,8 +46,8 @@ static void emit_protocols(json_dumper *d, const struct fs_flow *flow)
     json_dumper_end_array(d);
 }
 
-static void emit_time_range(json_dumper *d, const struct fs_flow *flow,
-        const struct fs_record_context *ctx)
+static void emit_time_range(
+        json_dumper *d, const struct fs_flow *flow, const struct fs_record_context *ctx)
 {
     const GArray *main_times = ctx->main_seq == FS_MAIN_IP ? flow->ip_times : flow->payload_times;
     struct fs_timestamp first, last;
@@ -82,8 +82,8 @@ static void emit_times(json_dumper *d, const char *key, const GArray *times)
     json_dumper_end_array(d);
 }
 
-static void emit_extensions(json_dumper *d, const struct fs_flow *flow,
-        const struct fs_record_context *ctx)
+static void emit_extensions(
+        json_dumper *d, const struct fs_flow *flow, const struct fs_record_context *ctx)
 {
     json_dumper_set_member_name(d, "extension");
     json_dumper_begin_object(d);
@@ -105,8 +105,8 @@ static void emit_extensions(json_dumper *d, const struct fs_flow *flow,
     json_dumper_end_object(d);
 }
 
-gboolean fs_record_write(const struct fs_flow *flow, const struct fs_record_context *ctx,
-        fs_writer *writer)
+gboolean fs_record_write(
+        const struct fs_flow *flow, const struct fs_record_context *ctx, fs_writer *writer)
 {
     if (flow->payload_lengths->len == 0 && !ctx->keep_empty)
         return FALSE;

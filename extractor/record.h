@@ -13,13 +13,13 @@ struct fs_record_context {
     const char *file;                /* the capture path as given */
     const fs_field_registry *fields; /* names of the extension keys */
     enum fs_main_seq main_seq;
-    gboolean keep_empty;             /* write flows without payload too */
+    gboolean keep_empty; /* write flows without payload too */
 };
 
 /* Writes flow as one record line, unless it carries no payload and
  * keep_empty is off. Returns TRUE when a record was written (the writer
  * keeps any I/O error). */
-gboolean fs_record_write(const struct fs_flow *flow, const struct fs_record_context *ctx,
-        fs_writer *writer);
+gboolean fs_record_write(
+        const struct fs_flow *flow, const struct fs_record_context *ctx, fs_writer *writer);
 
 #endif

@@ -79,11 +79,13 @@ static enum fs_status run_capture(const char *path, const struct fs_options *opt
         return status;
     }
     struct fs_flow_options flow_options = { opts->udp_data_length };
-    struct capture_run run = { fs_flow_table_new(fs_field_registry_count(config->fields), &flow_options) };
+    struct capture_run run = { fs_flow_table_new(
+            fs_field_registry_count(config->fields), &flow_options) };
     status = fs_dissect_capture(cap, config, on_packet, &run, &errmsg);
     if (status == FS_ERR_TRUNCATED)
-        fprintf(stderr, "flowshark: warning: %s: %s; the records of every complete packet are "
-                        "written\n",
+        fprintf(stderr,
+                "flowshark: warning: %s: %s; the records of every complete packet are "
+                "written\n",
                 path, errmsg);
     else if (status != FS_OK)
         report(path, errmsg);

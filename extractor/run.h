@@ -8,7 +8,7 @@
 
 /* The default filter's parts: packets of IPv4/IPv6 TCP/UDP flows, and the
  * exclusions that --no-exclusions turns off. */
-#define FS_FILTER_BASE       "(ip or ipv6) and (tcp or udp)"
+#define FS_FILTER_BASE "(ip or ipv6) and (tcp or udp)"
 #define FS_FILTER_EXCLUSIONS                                                                       \
     "not icmp and not icmpv6 and not tcp.analysis.retransmission and not mdns and not ssdp"
 

@@ -6,13 +6,13 @@
 
 enum fs_status {
     FS_OK = 0,
-    FS_ERR_USAGE,      /* bad command line: unknown option, bad -o or -d value */
-    FS_ERR_INIT,       /* libwireshark could not be initialised */
-    FS_ERR_OPEN,       /* capture missing, unreadable, or not a capture */
-    FS_ERR_FILTER,     /* display filter does not compile */
-    FS_ERR_FIELD,      /* unknown field name */
-    FS_ERR_TRUNCATED,  /* capture cut short or damaged after its header; records written */
-    FS_ERR_OUTPUT,     /* writing the records failed (disk full, closed pipe...) */
+    FS_ERR_USAGE,     /* bad command line: unknown option, bad -o or -d value */
+    FS_ERR_INIT,      /* libwireshark could not be initialised */
+    FS_ERR_OPEN,      /* capture missing, unreadable, or not a capture */
+    FS_ERR_FILTER,    /* display filter does not compile */
+    FS_ERR_FIELD,     /* unknown field name */
+    FS_ERR_TRUNCATED, /* capture cut short or damaged after its header; records written */
+    FS_ERR_OUTPUT,    /* writing the records failed (disk full, closed pipe...) */
 };
 
 /* Exit statuses, documented in doc/flowshark.1 and README.md. */

@@ -48,7 +48,8 @@ gboolean fs_field_registry_add(fs_field_registry *reg, const char *name, char **
                                       "fields (use the field it shows, e.g. frame.protocols)",
                     name);
         else if (close)
-            *errmsg = g_strdup_printf("\"%s\" is not a valid field; did you mean: %s?", name, close);
+            *errmsg =
+                    g_strdup_printf("\"%s\" is not a valid field; did you mean: %s?", name, close);
         else
             *errmsg = g_strdup_printf("\"%s\" is not a valid field", name);
         g_free(close);
@@ -62,7 +63,8 @@ gboolean fs_field_registry_add(fs_field_registry *reg, const char *name, char **
     g_ptr_array_add(reg->names, g_strdup(name));
     for (; hfinfo; hfinfo = hfinfo->same_name_next) {
         g_array_append_val(reg->hfids, hfinfo->id);
-        g_hash_table_insert(reg->hfid_index, GINT_TO_POINTER(hfinfo->id), GUINT_TO_POINTER(index + 1));
+        g_hash_table_insert(
+                reg->hfid_index, GINT_TO_POINTER(hfinfo->id), GUINT_TO_POINTER(index + 1));
         if (hfinfo->type == FT_PROTOCOL)
             reg->needs_visible_tree = TRUE;
     }
