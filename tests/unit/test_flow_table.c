@@ -12,6 +12,7 @@
 
 #include "flow.h"
 #include "flow_table.h"
+#include "support.h"
 
 #define EXT_COUNT 2 /* two -e fields in every fixture */
 
@@ -71,21 +72,8 @@ static struct fs_packet make_packet(const struct flow_state *s, enum fs_transpor
         guint32 stream, const char *src, guint32 sport, const char *dst, guint32 dport,
         guint32 ip_len, guint32 transport_len, gint64 secs, gint32 nsecs)
 {
-    struct fs_packet p = { 0 };
-    p.transport = transport;
-    p.stream = stream;
-    g_strlcpy(p.src, src, sizeof(p.src));
-    g_strlcpy(p.dst, dst, sizeof(p.dst));
-    p.sport = sport;
-    p.dport = dport;
-    p.ip_len = ip_len;
-    p.transport_len = transport_len;
-    p.ts_secs = secs;
-    p.ts_nsecs = nsecs;
-    p.ts_decimals = 6;
-    p.protocol_column = "TCP";
-    p.values = s->values;
-    return p;
+    return fs_test_packet(transport, stream, src, sport, dst, dport, ip_len, transport_len, secs,
+            nsecs, 6, "TCP", s->values);
 }
 
 /* Client 10.0.0.1:50000, server 10.0.0.2:443. */

@@ -17,37 +17,15 @@
 #include <glib/gstdio.h>
 
 #include "epan_session.h"
+#include "support.h"
 #include "flow.h"
 #include "record.h"
 #include "registry.h"
 #include "writer.h"
 
-static const char *argv0 = "test_record"; /* main() puts the real argv[0] here */
-
 #define SNI       "tls.handshake.extensions_server_name"
 #define QRY       "dns.qry.name"
 #define MAX_FLOWS 3
-
-/* ---- group: libwireshark, once per process ---- */
-
-static int setup_epan(void **state)
-{
-    (void)state;
-    char *errmsg = NULL;
-    if (fs_epan_session_init(argv0, &errmsg) != FS_OK) {
-        print_error("fs_epan_session_init: %s\n", errmsg);
-        g_free(errmsg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown_epan(void **state)
-{
-    (void)state;
-    fs_epan_session_cleanup();
-    return 0;
-}
 
 /* ---- each test: a temporary directory, a registry, flows ---- */
 
@@ -125,21 +103,8 @@ static struct fs_packet make_packet(const struct record_state *s, enum fs_transp
         guint32 ip_len, guint32 transport_len, gint64 secs, gint32 nsecs, int decimals,
         const char *protocol)
 {
-    struct fs_packet p = { 0 };
-    p.transport = transport;
-    p.stream = stream;
-    g_strlcpy(p.src, src, sizeof(p.src));
-    g_strlcpy(p.dst, dst, sizeof(p.dst));
-    p.sport = sport;
-    p.dport = dport;
-    p.ip_len = ip_len;
-    p.transport_len = transport_len;
-    p.ts_secs = secs;
-    p.ts_nsecs = nsecs;
-    p.ts_decimals = decimals;
-    p.protocol_column = protocol;
-    p.values = s->values;
-    return p;
+    return fs_test_packet(transport, stream, src, sport, dst, dport, ip_len, transport_len, secs,
+            nsecs, decimals, protocol, s->values);
 }
 
 /* Adds p to flow `slot`, then clears the field values for the next packet. */
@@ -587,7 +552,7 @@ static void writer_close_null(void **state)
 int main(int argc, char **argv)
 {
     (void)argc;
-    argv0 = argv[0];
+    fs_test_set_argv0(argv[0]);
     const struct CMUnitTest tests[] = {
         RECORD_TEST(record_tls_flow),
         RECORD_TEST(record_udp_ipv6_nanoseconds),
@@ -609,5 +574,6 @@ int main(int argc, char **argv)
         RECORD_TEST(writer_standard_output),
         RECORD_TEST(writer_close_null),
     };
-    return cmocka_run_group_tests_name("record and writer", tests, setup_epan, teardown_epan);
+    return cmocka_run_group_tests_name(
+            "record and writer", tests, fs_test_setup_epan, fs_test_teardown_epan);
 }

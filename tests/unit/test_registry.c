@@ -13,38 +13,8 @@
 #include <epan/proto.h>
 
 #include "epan_session.h"
+#include "support.h"
 #include "registry.h"
-
-static const char *argv0 = "test_registry"; /* main() puts the real argv[0] here */
-
-/* ---- group: libwireshark, once per process ---- */
-
-static int setup_epan(void **state)
-{
-    (void)state;
-    char *errmsg = NULL;
-    if (fs_epan_session_init(argv0, &errmsg) != FS_OK) {
-        print_error("fs_epan_session_init: %s\n", errmsg);
-        g_free(errmsg);
-        return -1;
-    }
-    GPtrArray *prefs = g_ptr_array_new();
-    enum fs_status status = fs_epan_session_set_prefs(prefs, &errmsg);
-    g_ptr_array_free(prefs, TRUE);
-    if (status != FS_OK) {
-        print_error("fs_epan_session_set_prefs: %s\n", errmsg);
-        g_free(errmsg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown_epan(void **state)
-{
-    (void)state;
-    fs_epan_session_cleanup();
-    return 0;
-}
 
 /* ---- each test: an empty registry and a message slot ---- */
 
@@ -266,7 +236,7 @@ static void protocol_field_needs_visible_tree(void **state)
 int main(int argc, char **argv)
 {
     (void)argc;
-    argv0 = argv[0];
+    fs_test_set_argv0(argv[0]);
     const struct CMUnitTest tests[] = {
         REGISTRY_TEST(add_known_field),
         REGISTRY_TEST(add_keeps_order),
@@ -285,5 +255,6 @@ int main(int argc, char **argv)
         REGISTRY_TEST(ordinary_fields_need_no_visible_tree),
         REGISTRY_TEST(protocol_field_needs_visible_tree),
     };
-    return cmocka_run_group_tests_name("registry", tests, setup_epan, teardown_epan);
+    return cmocka_run_group_tests_name(
+            "registry", tests, fs_test_setup_epan, fs_test_teardown_epan);
 }
