@@ -17,6 +17,7 @@
 
 #include "dissect.h"
 #include "format.h"
+#include "interrupt.h"
 
 /* epan's packet provider: the frames epan may ask about. tshark keeps the
  * same set (cap_file_provider). */
@@ -36,13 +37,14 @@ struct header_ids {
     int udp_stream, udp_srcport, udp_dstport, udp_length;
 };
 
-struct dissector {
+struct fs_dissector {
     struct packet_provider_data prov;
+    gboolean two_pass;
+    gboolean used; /* a session serves one capture */
     epan_t *epan;
     epan_dissect_t *edt;
     dfilter_t *dfcode;
     column_info cinfo;
-    gboolean have_cinfo;
     const fs_field_registry *fields;
     GArray *prime_ids; /* int: every hfid primed before each packet */
     struct header_ids ids;
@@ -53,6 +55,8 @@ struct dissector {
     guint32 cum_bytes;
     fs_packet_cb cb;
     void *user_data;
+    fs_packet_cb layers_cb; /* NULL, or told of every packet's TCP/UDP layers */
+    void *layers_data;
 };
 
 /* ---- packet provider callbacks ---- */
@@ -173,6 +177,11 @@ struct layer_scan {
     proto_node *carrier;   /* the ip/ipv6 node before it */
     gboolean icmp_seen;    /* an icmp/icmpv6 node came before now */
     gboolean quoted;       /* the latest tcp/udp came after an icmp node */
+    GArray *all;           /* NULL, or struct layer_pair: every tcp/udp not quoted */
+};
+
+struct layer_pair {
+    proto_node *transport, *carrier;
 };
 
 static void scan_layers(proto_node *node, gpointer data)
@@ -186,6 +195,10 @@ static void scan_layers(proto_node *node, gpointer data)
             scan->transport = node;
             scan->carrier = scan->last_ip;
             scan->quoted = scan->icmp_seen;
+            if (scan->all && scan->carrier && !scan->quoted) {
+                struct layer_pair pair = { node, scan->carrier };
+                g_array_append_val(scan->all, pair);
+            }
         } else if (id == ids->proto_ip || id == ids->proto_ipv6) {
             scan->last_ip = node;
         } else if (id == ids->proto_icmp || id == ids->proto_icmpv6) {
@@ -223,7 +236,7 @@ static gboolean read_uint(proto_node *layer, int hfid, guint32 *out)
     return TRUE;
 }
 
-static gboolean read_text(struct dissector *d, proto_node *layer, int hfid, char *out, size_t size)
+static gboolean read_text(fs_dissector *d, proto_node *layer, int hfid, char *out, size_t size)
 {
     field_info *fi = hfid >= 0 ? find_in_layer(layer, hfid) : NULL;
     if (!fi)
@@ -236,55 +249,80 @@ static gboolean read_text(struct dissector *d, proto_node *layer, int hfid, char
     return TRUE;
 }
 
-/* Fills pkt from the dissected tree; FALSE when the packet belongs to no
- * flow (no TCP/UDP header, only a quoted one, or no stream number). */
-static gboolean extract_flow_header(struct dissector *d, struct fs_packet *pkt)
+/* Fills pkt's header from one transport layer and the IP layer carrying
+ * it; FALSE without a stream number or ports. */
+static gboolean read_layer(
+        fs_dissector *d, proto_node *transport, proto_node *carrier, struct fs_packet *pkt)
 {
     const struct header_ids *ids = &d->ids;
-    struct layer_scan scan = { ids, NULL, NULL, NULL, FALSE, FALSE };
+    gboolean tcp = PNODE_FINFO(transport)->hfinfo->id == ids->proto_tcp;
+    pkt->transport = tcp ? FS_TRANSPORT_TCP : FS_TRANSPORT_UDP;
+    if (!read_uint(transport, tcp ? ids->tcp_stream : ids->udp_stream, &pkt->stream))
+        return FALSE;
+    if (!read_uint(transport, tcp ? ids->tcp_srcport : ids->udp_srcport, &pkt->sport) ||
+            !read_uint(transport, tcp ? ids->tcp_dstport : ids->udp_dstport, &pkt->dport))
+        return FALSE;
+    if (!read_uint(transport, tcp ? ids->tcp_len : ids->udp_length, &pkt->transport_len))
+        pkt->transport_len = 0; /* header cut short: stays in its flow, no payload */
+
+    gboolean v4 = PNODE_FINFO(carrier)->hfinfo->id == ids->proto_ip;
+    if (!read_text(d, carrier, v4 ? ids->ip_src : ids->ipv6_src, pkt->src, sizeof(pkt->src)) ||
+            !read_text(d, carrier, v4 ? ids->ip_dst : ids->ipv6_dst, pkt->dst, sizeof(pkt->dst)))
+        return FALSE;
+    if (!read_uint(carrier, v4 ? ids->ip_len : ids->ipv6_plen, &pkt->ip_len))
+        pkt->ip_len = 0;
+    return TRUE;
+}
+
+/* Fills pkt from the dissected tree; FALSE when the packet belongs to no
+ * flow (no TCP/UDP header, only a quoted one, or no stream number). */
+static gboolean extract_flow_header(fs_dissector *d, struct fs_packet *pkt)
+{
+    struct layer_scan scan = { &d->ids, NULL, NULL, NULL, FALSE, FALSE, NULL };
     if (!d->edt->tree)
         return FALSE;
     proto_tree_children_foreach(d->edt->tree, scan_layers, &scan);
     if (!scan.transport || !scan.carrier || scan.quoted)
         return FALSE;
+    return read_layer(d, scan.transport, scan.carrier, pkt);
+}
 
-    gboolean tcp = PNODE_FINFO(scan.transport)->hfinfo->id == ids->proto_tcp;
-    pkt->transport = tcp ? FS_TRANSPORT_TCP : FS_TRANSPORT_UDP;
-    if (!read_uint(scan.transport, tcp ? ids->tcp_stream : ids->udp_stream, &pkt->stream))
-        return FALSE;
-    if (!read_uint(scan.transport, tcp ? ids->tcp_srcport : ids->udp_srcport, &pkt->sport) ||
-            !read_uint(scan.transport, tcp ? ids->tcp_dstport : ids->udp_dstport, &pkt->dport))
-        return FALSE;
-    if (!read_uint(scan.transport, tcp ? ids->tcp_len : ids->udp_length, &pkt->transport_len))
-        pkt->transport_len = 0; /* header cut short: stays in its flow, no payload */
-
-    gboolean v4 = PNODE_FINFO(scan.carrier)->hfinfo->id == ids->proto_ip;
-    if (!read_text(d, scan.carrier, v4 ? ids->ip_src : ids->ipv6_src, pkt->src, sizeof(pkt->src)) ||
-            !read_text(
-                    d, scan.carrier, v4 ? ids->ip_dst : ids->ipv6_dst, pkt->dst, sizeof(pkt->dst)))
-        return FALSE;
-    if (!read_uint(scan.carrier, v4 ? ids->ip_len : ids->ipv6_plen, &pkt->ip_len))
-        pkt->ip_len = 0;
-    return TRUE;
+/* Reports every TCP/UDP layer of the packet (outer tunnel headers too) to
+ * the layers callback, whether or not the packet passed the filter. */
+static void report_layers(fs_dissector *d)
+{
+    if (!d->edt->tree)
+        return;
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(struct layer_pair));
+    struct layer_scan scan = { &d->ids, NULL, NULL, NULL, FALSE, FALSE, all };
+    proto_tree_children_foreach(d->edt->tree, scan_layers, &scan);
+    for (guint i = 0; i < all->len; i++) {
+        const struct layer_pair *pair = &g_array_index(all, struct layer_pair, i);
+        struct fs_packet pkt;
+        memset(&pkt, 0, sizeof(pkt));
+        if (read_layer(d, pair->transport, pair->carrier, &pkt))
+            d->layers_cb(&pkt, d->layers_data);
+    }
+    g_array_free(all, TRUE);
 }
 
 /* ---- the loop ---- */
 
-static void prime(struct dissector *d)
+static void prime(fs_dissector *d)
 {
     if (d->dfcode)
         epan_dissect_prime_with_dfilter(d->edt, d->dfcode);
     epan_dissect_prime_with_hfid_array(d->edt, d->prime_ids);
 }
 
-static tvbuff_t *frame_tvb(struct dissector *d, const frame_data *fd)
+static tvbuff_t *frame_tvb(fs_dissector *d, const frame_data *fd)
 {
     /* A crafted capture may claim a length beyond what a tvb can hold. */
     gint reported = fd->pkt_len > G_MAXINT ? G_MAXINT : (gint)fd->pkt_len;
     return tvb_new_real_data(fs_capture_data(d->prov.cap), fd->cap_len, reported);
 }
 
-static void deliver(struct dissector *d, const frame_data *fd, const wtap_rec *rec)
+static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec)
 {
     struct fs_packet pkt;
     memset(&pkt, 0, sizeof(pkt));
@@ -301,7 +339,7 @@ static void deliver(struct dissector *d, const frame_data *fd, const wtap_rec *r
 
 /* Dissects fd (the capture's current record) for output; as tshark's
  * process_packet_single_pass and process_packet_second_pass. */
-static void dissect_for_output(struct dissector *d, frame_data *fd)
+static void dissect_for_output(fs_dissector *d, frame_data *fd)
 {
     wtap_rec *rec = fs_capture_record(d->prov.cap);
     prime(d);
@@ -313,6 +351,8 @@ static void dissect_for_output(struct dissector *d, frame_data *fd)
     epan_dissect_run(
             d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd, &d->cinfo);
     gboolean passed = d->dfcode ? dfilter_apply_edt(d->dfcode, d->edt) : TRUE;
+    if (d->layers_cb)
+        report_layers(d);
     if (passed) {
         frame_data_set_after_dissect(fd, &d->cum_bytes);
         epan_dissect_fill_in_columns(d->edt, FALSE, TRUE);
@@ -335,12 +375,12 @@ static void dissect_for_output(struct dissector *d, frame_data *fd)
     epan_dissect_reset(d->edt);
 }
 
-static enum fs_status run_one_pass(struct dissector *d, char **errmsg)
+static enum fs_status run_one_pass(fs_dissector *d, char **errmsg)
 {
     enum fs_status status = FS_OK;
     gint64 offset = 0;
     guint32 number = 0;
-    while (fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
+    while (!fs_interrupt_requested() && fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
         frame_data fd;
         frame_data_init(&fd, ++number, fs_capture_record(d->prov.cap), offset, d->cum_bytes);
         dissect_for_output(d, &fd);
@@ -351,14 +391,14 @@ static enum fs_status run_one_pass(struct dissector *d, char **errmsg)
 
 /* tshark -2: pass 1 dissects every record (TCP analysis, reassembly state)
  * and keeps its frame_data; pass 2 re-reads and dissects each for output. */
-static enum fs_status run_two_pass(struct dissector *d, char **errmsg)
+static enum fs_status run_two_pass(fs_dissector *d, char **errmsg)
 {
     enum fs_status status = FS_OK;
     gint64 offset = 0;
     guint32 count = 0;
     epan_dissect_t *first = epan_dissect_new(d->epan, d->dfcode != NULL, FALSE);
     d->prov.frames = new_frame_data_sequence();
-    while (fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
+    while (!fs_interrupt_requested() && fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
         wtap_rec *rec = fs_capture_record(d->prov.cap);
         frame_data fd;
         frame_data_init(&fd, count + 1, rec, offset, d->cum_bytes);
@@ -385,7 +425,7 @@ static enum fs_status run_two_pass(struct dissector *d, char **errmsg)
     d->cum_bytes = 0;
     nstime_set_zero(&d->elapsed);
 
-    for (guint32 number = 1; number <= count; number++) {
+    for (guint32 number = 1; number <= count && !fs_interrupt_requested(); number++) {
         frame_data *fd = frame_data_sequence_find(d->prov.frames, number);
         char *seek_err = NULL;
         if (!fd || !fs_capture_seek(d->prov.cap, fd->file_off, &seek_err)) {
@@ -403,58 +443,80 @@ static enum fs_status run_two_pass(struct dissector *d, char **errmsg)
     return status;
 }
 
-enum fs_status fs_dissect_capture(fs_capture *cap, const struct fs_dissect_config *config,
-        fs_packet_cb cb, void *user_data, char **errmsg)
+enum fs_status fs_dissector_new(
+        const struct fs_dissect_config *config, fs_dissector **out, char **errmsg)
+{
+    *out = NULL;
+    *errmsg = NULL;
+    dfilter_t *dfcode = NULL;
+    if (config->display_filter && *config->display_filter) {
+        enum fs_status status = compile_filter(config->display_filter, &dfcode, errmsg);
+        if (status != FS_OK)
+            return status;
+    }
+    fs_dissector *d = g_new0(fs_dissector, 1);
+    d->dfcode = dfcode;
+    d->fields = config->fields;
+    d->two_pass = config->two_pass;
+    nstime_set_zero(&d->elapsed);
+
+    d->prime_ids = g_array_new(FALSE, FALSE, sizeof(int));
+    lookup_header_ids(&d->ids, d->prime_ids);
+    const GArray *field_ids = fs_field_registry_hfids(d->fields);
+    g_array_append_vals(d->prime_ids, field_ids->data, field_ids->len);
+
+    d->value_count = fs_field_registry_count(d->fields);
+    d->values = g_new0(GString *, d->value_count + 1);
+    for (guint i = 0; i < d->value_count; i++)
+        d->values[i] = g_string_new(NULL);
+
+    build_column_format_array(&d->cinfo, prefs.num_cols, TRUE);
+    /* The session (stream counters, conversations, reassembly) starts here;
+     * the capture is attached to the provider when the run starts. */
+    d->epan = epan_new(&d->prov, &provider_funcs);
+    d->edt = epan_dissect_new(d->epan, TRUE, fs_field_registry_needs_visible_tree(d->fields));
+    *out = d;
+    return FS_OK;
+}
+
+enum fs_status fs_dissector_run(
+        fs_dissector *d, fs_capture *cap, fs_packet_cb cb, void *user_data, char **errmsg)
 {
     *errmsg = NULL;
-    struct dissector d;
-    memset(&d, 0, sizeof(d));
-    d.prov.cap = cap;
-    d.fields = config->fields;
-    d.cb = cb;
-    d.user_data = user_data;
-    nstime_set_zero(&d.elapsed);
-
-    enum fs_status status = FS_OK;
-    if (config->display_filter && *config->display_filter) {
-        status = compile_filter(config->display_filter, &d.dfcode, errmsg);
-        if (status != FS_OK)
-            goto out;
+    g_assert(!d->used);
+    d->used = TRUE;
+    d->prov.cap = cap;
+    d->cb = cb;
+    d->user_data = user_data;
+    enum fs_status status = d->two_pass ? run_two_pass(d, errmsg) : run_one_pass(d, errmsg);
+    if (fs_interrupt_requested()) {
+        /* A read cut by the signal (EINTR) is not damage. */
+        g_free(*errmsg);
+        *errmsg = NULL;
+        status = FS_ERR_INTERRUPTED;
     }
-
-    d.prime_ids = g_array_new(FALSE, FALSE, sizeof(int));
-    lookup_header_ids(&d.ids, d.prime_ids);
-    const GArray *field_ids = fs_field_registry_hfids(d.fields);
-    g_array_append_vals(d.prime_ids, field_ids->data, field_ids->len);
-
-    d.value_count = fs_field_registry_count(d.fields);
-    d.values = g_new0(GString *, d.value_count + 1);
-    for (guint i = 0; i < d.value_count; i++)
-        d.values[i] = g_string_new(NULL);
-
-    build_column_format_array(&d.cinfo, prefs.num_cols, TRUE);
-    d.have_cinfo = TRUE;
-
-    d.epan = epan_new(&d.prov, &provider_funcs);
-    d.edt = epan_dissect_new(d.epan, TRUE, fs_field_registry_needs_visible_tree(d.fields));
-    status = config->two_pass ? run_two_pass(&d, errmsg) : run_one_pass(&d, errmsg);
-
-out:
-    if (d.edt)
-        epan_dissect_free(d.edt);
-    if (d.prov.frames)
-        free_frame_data_sequence(d.prov.frames);
-    if (d.epan)
-        epan_free(d.epan);
-    dfilter_free(d.dfcode);
-    if (d.have_cinfo)
-        col_cleanup(&d.cinfo);
-    if (d.values) {
-        for (guint i = 0; i < d.value_count; i++)
-            g_string_free(d.values[i], TRUE);
-        g_free(d.values);
-    }
-    if (d.prime_ids)
-        g_array_free(d.prime_ids, TRUE);
     return status;
+}
+
+void fs_dissector_set_layers_cb(fs_dissector *d, fs_packet_cb cb, void *user_data)
+{
+    d->layers_cb = cb;
+    d->layers_data = user_data;
+}
+
+void fs_dissector_free(fs_dissector *d)
+{
+    if (!d)
+        return;
+    epan_dissect_free(d->edt);
+    if (d->prov.frames)
+        free_frame_data_sequence(d->prov.frames);
+    epan_free(d->epan);
+    dfilter_free(d->dfcode);
+    col_cleanup(&d->cinfo);
+    for (guint i = 0; i < d->value_count; i++)
+        g_string_free(d->values[i], TRUE);
+    g_free(d->values);
+    g_array_free(d->prime_ids, TRUE);
+    g_free(d);
 }

@@ -50,11 +50,32 @@ struct fs_dissect_config {
  * under the offending text) in *errmsg (caller g_free()s). */
 enum fs_status fs_dissect_check_filter(const char *text, char **errmsg);
 
-/* Reads and dissects every record of cap, calling cb for each packet of a
- * flow that passes the filter. Returns FS_OK, FS_ERR_TRUNCATED (every
- * complete packet was delivered; *errmsg says what was wrong) or
- * FS_ERR_FILTER. *errmsg is caller g_free()d. */
-enum fs_status fs_dissect_capture(fs_capture *cap, const struct fs_dissect_config *config,
-        fs_packet_cb cb, void *user_data, char **errmsg);
+/* A dissection session for one capture: the compiled filter, the columns
+ * and a fresh epan session (stream numbers start at 0). It is made before
+ * the capture is known, so that a forked worker inherits one that is ready. */
+typedef struct fs_dissector fs_dissector;
+
+/* Prepares a session. FS_ERR_FILTER with *errmsg (caller g_free()s) when
+ * the filter does not compile. On success free *out with fs_dissector_free(). */
+enum fs_status fs_dissector_new(
+        const struct fs_dissect_config *config, fs_dissector **out, char **errmsg);
+
+/* Reads and dissects every record of cap (at most once per session),
+ * calling cb for each packet of a flow that passes the filter. Returns FS_OK,
+ * FS_ERR_TRUNCATED (every complete packet was delivered; *errmsg says what
+ * was wrong) or FS_ERR_INTERRUPTED (SIGINT/SIGTERM: reading stopped early).
+ * *errmsg is caller g_free()d. */
+enum fs_status fs_dissector_run(
+        fs_dissector *d, fs_capture *cap, fs_packet_cb cb, void *user_data, char **errmsg);
+
+/* Before fs_dissector_run(): cb is also called for every dissected packet,
+ * passing the filter or not, once for each of its TCP/UDP layers that is not
+ * quoted in an ICMP error (outer tunnel headers too), with only the header
+ * members of the packet filled in (transport, stream, addresses, ports,
+ * lengths). The bounded-memory mode numbers streams with it. */
+void fs_dissector_set_layers_cb(fs_dissector *d, fs_packet_cb cb, void *user_data);
+
+/* Frees the session; NULL does nothing. */
+void fs_dissector_free(fs_dissector *d);
 
 #endif

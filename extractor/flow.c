@@ -89,6 +89,16 @@ static gint32 signed_length(guint32 length, gboolean forward)
 void fs_flow_add_packet(
         struct fs_flow *flow, const struct fs_packet *packet, const struct fs_flow_options *options)
 {
+    guint32 payload = fs_flow_payload_length(packet, options);
+    flow->packets_total++;
+    flow->bytes_total += packet->ip_len;
+    if (payload != 0) {
+        flow->payload_packets_total++;
+        flow->payload_bytes_total += payload;
+    }
+    if (options->max_packets && flow->ip_lengths->len >= options->max_packets)
+        return;
+
     gboolean forward = fs_flow_is_forward(flow, packet);
     guint index = flow->ip_lengths->len;
     struct fs_timestamp ts = { packet->ts_secs, packet->ts_nsecs, packet->ts_decimals };
@@ -97,7 +107,6 @@ void fs_flow_add_packet(
     g_array_append_val(flow->ip_lengths, ip_len);
     g_array_append_val(flow->ip_times, ts);
 
-    guint32 payload = fs_flow_payload_length(packet, options);
     if (payload != 0) {
         gint32 value = signed_length(payload, forward);
         g_array_append_val(flow->payload_lengths, value);

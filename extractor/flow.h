@@ -25,6 +25,7 @@ struct fs_ext_value {
 /* How packets are counted. Plain struct. */
 struct fs_flow_options {
     gboolean udp_data_length; /* payload of UDP = udp.length - 8 */
+    guint max_packets;        /* keep only the first N packets in the sequences; 0 = all */
 };
 
 /* A flow. Callers outside flow.c only read its members; fs_flow_add_packet()
@@ -41,6 +42,9 @@ struct fs_flow {
     GArray *payload_times;   /* struct fs_timestamp */
     GArray **ext;            /* ext_count arrays of struct fs_ext_value */
     guint ext_count;
+    /* Every packet of the flow, also those beyond options->max_packets. */
+    guint64 packets_total, bytes_total;                 /* IP lengths */
+    guint64 payload_packets_total, payload_bytes_total; /* transport payload */
 };
 
 /* A new flow whose endpoints follow the direction rule applied to its first
@@ -55,8 +59,9 @@ void fs_flow_free(struct fs_flow *flow);
  * its source address and port are the flow's src and sport. */
 gboolean fs_flow_is_forward(const struct fs_flow *flow, const struct fs_packet *packet);
 
-/* Appends a packet: its signed lengths, timestamps, Protocol column and the
- * non-empty values of its fields (copied). */
+/* Counts a packet in the totals and, unless the flow already holds
+ * options->max_packets packets, appends it: its signed lengths, timestamps,
+ * Protocol column and the non-empty values of its fields (copied). */
 void fs_flow_add_packet(struct fs_flow *flow, const struct fs_packet *packet,
         const struct fs_flow_options *options);
 

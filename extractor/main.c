@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "epan_session.h"
+#include "interrupt.h"
 #include "options.h"
 #include "run.h"
 #include "status.h"
@@ -48,8 +49,10 @@ int main(int argc, char **argv)
         printf("flowshark " FS_VERSION " (libwireshark %s)\n", fs_epan_session_version());
     } else {
         status = set_up_dissection(&opts);
-        if (status == FS_OK)
+        if (status == FS_OK) {
+            fs_interrupt_install();
             status = fs_run(&opts);
+        }
     }
     if (status != FS_ERR_INIT)
         fs_epan_session_cleanup();

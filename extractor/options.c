@@ -10,6 +10,8 @@ enum {
     OPT_KEEP_EMPTY,
     OPT_UDP_DATA_LENGTH,
     OPT_NO_EXCLUSIONS,
+    OPT_MAX_PACKETS,
+    OPT_NO_FORK,
 };
 
 static const struct option long_options[] = {
@@ -24,6 +26,8 @@ static const struct option long_options[] = {
     { "keep-empty", no_argument, NULL, OPT_KEEP_EMPTY },
     { "udp-data-length", no_argument, NULL, OPT_UDP_DATA_LENGTH },
     { "no-exclusions", no_argument, NULL, OPT_NO_EXCLUSIONS },
+    { "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
+    { "no-fork", no_argument, NULL, OPT_NO_FORK },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -74,6 +78,13 @@ void fs_options_print_help(FILE *out)
           "  --udp-data-length          UDP payload length without the 8-byte header\n"
           "                             (default: the UDP length field, as flowcontainer)\n"
           "  --no-exclusions            do not exclude ICMP, retransmissions, mDNS, SSDP\n"
+          "  --max-packets <n>          keep only each flow's first n packets in the\n"
+          "                             sequences; adds packets_total, bytes_total,\n"
+          "                             payload_packets_total, payload_bytes_total\n"
+          "\n"
+          "Several captures (-r repeated):\n"
+          "  --no-fork                  read them all in this process (by default each is\n"
+          "                             read by a worker process forked after start-up)\n"
           "\n"
           "Other:\n"
           "  -h, --help                 show this help and exit\n"
@@ -81,7 +92,9 @@ void fs_options_print_help(FILE *out)
           "\n"
           "Exit status: 0 success, 1 bad command line, 2 capture cut short or damaged\n"
           "(records of its complete packets written), 3 capture not readable, 4 bad\n"
-          "display filter, 5 unknown field, 6 output not written, 7 initialisation failed.\n",
+          "display filter, 5 unknown field, 6 output not written, 7 initialisation failed,\n"
+          "8 interrupted by SIGINT/SIGTERM (records of the flows seen so far written),\n"
+          "9 a capture's worker process died (no records for that capture).\n",
             out);
 }
 
@@ -144,6 +157,21 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 break;
             case OPT_NO_EXCLUSIONS:
                 opts->default_exclusions = FALSE;
+                break;
+            case OPT_MAX_PACKETS: {
+                char *end = NULL;
+                guint64 n = g_ascii_strtoull(optarg, &end, 10);
+                if (!*optarg || *end || n == 0 || n > G_MAXUINT32 || optarg[0] == '-') {
+                    *errmsg = g_strdup_printf(
+                            "--max-packets takes a whole number of packets > 0, not \"%s\"",
+                            optarg);
+                    return FS_ERR_USAGE;
+                }
+                opts->max_packets = (guint)n;
+                break;
+            }
+            case OPT_NO_FORK:
+                opts->in_process = TRUE;
                 break;
             case 'h':
                 opts->show_help = TRUE;

@@ -28,6 +28,8 @@ struct fs_options {
     gboolean keep_empty;         /* --keep-empty: keep flows without payload */
     gboolean udp_data_length;    /* --udp-data-length: UDP payload without header */
     gboolean default_exclusions; /* FALSE with --no-exclusions */
+    guint max_packets;           /* --max-packets N: first N packets per flow; 0 = all */
+    gboolean in_process;         /* --no-fork: no worker process per capture */
     gboolean show_help;          /* -h, --help */
     gboolean show_version;       /* -v, --version */
 };

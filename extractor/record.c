@@ -17,12 +17,12 @@ static void emit_string(json_dumper *d, const char *key, const char *value)
     fs_writer_string(d, value);
 }
 
-static void emit_timestamp_value(json_dumper *d, const struct fs_timestamp *ts)
+/* scratch: a buffer reused for every timestamp of a record. */
+static void emit_timestamp_value(json_dumper *d, const struct fs_timestamp *ts, GString *scratch)
 {
-    GString *text = g_string_sized_new(24);
-    fs_format_timestamp(ts->secs, ts->nsecs, ts->decimals, text);
-    json_dumper_value_anyf(d, "%s", text->str);
-    g_string_free(text, TRUE);
+    g_string_truncate(scratch, 0);
+    fs_format_timestamp(ts->secs, ts->nsecs, ts->decimals, scratch);
+    json_dumper_value_anyf(d, "%s", scratch->str);
 }
 
 static void emit_endpoints(
@@ -46,20 +46,20 @@ static void emit_protocols(json_dumper *d, const struct fs_flow *flow)
     json_dumper_end_array(d);
 }
 
-static void emit_time_range(
-        json_dumper *d, const struct fs_flow *flow, const struct fs_record_context *ctx)
+static void emit_time_range(json_dumper *d, const struct fs_flow *flow,
+        const struct fs_record_context *ctx, GString *scratch)
 {
     const GArray *main_times = ctx->main_seq == FS_MAIN_IP ? flow->ip_times : flow->payload_times;
     struct fs_timestamp first, last;
     gboolean any = fs_flow_time_range(main_times, &first, &last);
     json_dumper_set_member_name(d, "time_start");
     if (any)
-        emit_timestamp_value(d, &first);
+        emit_timestamp_value(d, &first, scratch);
     else
         json_dumper_value_anyf(d, "null");
     json_dumper_set_member_name(d, "time_end");
     if (any)
-        emit_timestamp_value(d, &last);
+        emit_timestamp_value(d, &last, scratch);
     else
         json_dumper_value_anyf(d, "null");
 }
@@ -73,12 +73,12 @@ static void emit_lengths(json_dumper *d, const char *key, const GArray *lengths)
     json_dumper_end_array(d);
 }
 
-static void emit_times(json_dumper *d, const char *key, const GArray *times)
+static void emit_times(json_dumper *d, const char *key, const GArray *times, GString *scratch)
 {
     json_dumper_set_member_name(d, key);
     json_dumper_begin_array(d);
     for (guint i = 0; i < times->len; i++)
-        emit_timestamp_value(d, &g_array_index(times, struct fs_timestamp, i));
+        emit_timestamp_value(d, &g_array_index(times, struct fs_timestamp, i), scratch);
     json_dumper_end_array(d);
 }
 
@@ -108,19 +108,27 @@ static void emit_extensions(
 gboolean fs_record_write(
         const struct fs_flow *flow, const struct fs_record_context *ctx, fs_writer *writer)
 {
-    if (flow->payload_lengths->len == 0 && !ctx->keep_empty)
+    if (flow->payload_packets_total == 0 && !ctx->keep_empty)
         return FALSE;
+    GString *scratch = g_string_sized_new(32);
     json_dumper *d = fs_writer_begin_record(writer);
     json_dumper_begin_object(d);
     emit_endpoints(d, flow, ctx);
     emit_protocols(d, flow);
-    emit_time_range(d, flow, ctx);
+    emit_time_range(d, flow, ctx, scratch);
     emit_lengths(d, "ip_lengths", flow->ip_lengths);
-    emit_times(d, "ip_timestamps", flow->ip_times);
+    emit_times(d, "ip_timestamps", flow->ip_times, scratch);
     emit_lengths(d, "payload_lengths", flow->payload_lengths);
-    emit_times(d, "payload_timestamps", flow->payload_times);
+    emit_times(d, "payload_timestamps", flow->payload_times, scratch);
     emit_extensions(d, flow, ctx);
+    if (ctx->totals) {
+        emit_int(d, "packets_total", (gint64)flow->packets_total);
+        emit_int(d, "bytes_total", (gint64)flow->bytes_total);
+        emit_int(d, "payload_packets_total", (gint64)flow->payload_packets_total);
+        emit_int(d, "payload_bytes_total", (gint64)flow->payload_bytes_total);
+    }
     json_dumper_end_object(d);
+    g_string_free(scratch, TRUE);
     fs_writer_end_record(writer);
     return TRUE;
 }

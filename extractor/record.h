@@ -14,10 +14,11 @@ struct fs_record_context {
     const fs_field_registry *fields; /* names of the extension keys */
     enum fs_main_seq main_seq;
     gboolean keep_empty; /* write flows without payload too */
+    gboolean totals;     /* add the *_total keys (with --max-packets) */
 };
 
-/* Writes flow as one record line, unless it carries no payload and
- * keep_empty is off. Returns TRUE when a record was written (the writer
+/* Writes flow as one record line, unless none of its packets carries
+ * payload and keep_empty is off. Returns TRUE when a record was written (the writer
  * keeps any I/O error). */
 gboolean fs_record_write(
         const struct fs_flow *flow, const struct fs_record_context *ctx, fs_writer *writer);

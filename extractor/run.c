@@ -1,10 +1,17 @@
 /* run.c: the run driver. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "run.h"
 #include "capture.h"
 #include "dissect.h"
 #include "flow_table.h"
+#include "interrupt.h"
 #include "record.h"
 #include "registry.h"
 #include "writer.h"
@@ -45,30 +52,28 @@ static enum fs_status build_registry(const struct fs_options *opts, fs_field_reg
     return status;
 }
 
-struct capture_run {
-    fs_flow_table *flows;
-};
-
 static void on_packet(const struct fs_packet *packet, void *user_data)
 {
-    struct capture_run *run = user_data;
-    fs_flow_table_add_packet(run->flows, packet);
+    fs_flow_table_add_packet(user_data, packet);
 }
 
 struct write_state {
     const struct fs_record_context *ctx;
     fs_writer *writer;
+    guint written;
 };
 
 static void write_flow(const struct fs_flow *flow, void *user_data)
 {
     struct write_state *state = user_data;
-    if (!fs_writer_failed(state->writer))
-        fs_record_write(flow, state->ctx, state->writer);
+    if (!fs_writer_failed(state->writer) && fs_record_write(flow, state->ctx, state->writer))
+        state->written++;
 }
 
-static enum fs_status run_capture(const char *path, const struct fs_options *opts,
-        const struct fs_dissect_config *config, fs_writer *writer)
+/* Reads one capture with a fresh session, then writes the records of its
+ * flows. Reports its own messages. */
+static enum fs_status process_capture(const char *path, const struct fs_options *opts,
+        const fs_field_registry *fields, fs_dissector *dissector, fs_writer *writer)
 {
     char *errmsg = NULL;
     fs_capture *cap = NULL;
@@ -78,28 +83,133 @@ static enum fs_status run_capture(const char *path, const struct fs_options *opt
         g_free(errmsg);
         return status;
     }
-    struct fs_flow_options flow_options = { opts->udp_data_length };
-    struct capture_run run = { fs_flow_table_new(
-            fs_field_registry_count(config->fields), &flow_options) };
-    status = fs_dissect_capture(cap, config, on_packet, &run, &errmsg);
+    struct fs_flow_options flow_options = { opts->udp_data_length, opts->max_packets };
+    fs_flow_table *flows = fs_flow_table_new(fs_field_registry_count(fields), &flow_options);
+    status = fs_dissector_run(dissector, cap, on_packet, flows, &errmsg);
     if (status == FS_ERR_TRUNCATED)
         fprintf(stderr,
                 "flowshark: warning: %s: %s; the records of every complete packet are "
                 "written\n",
                 path, errmsg);
-    else if (status != FS_OK)
+    else if (status != FS_OK && status != FS_ERR_INTERRUPTED)
         report(path, errmsg);
     g_free(errmsg);
 
-    if (status == FS_OK || status == FS_ERR_TRUNCATED) {
-        struct fs_record_context ctx = { path, config->fields, opts->main_seq, opts->keep_empty };
-        struct write_state state = { &ctx, writer };
-        fs_flow_table_foreach(run.flows, write_flow, &state);
-        if (fs_writer_failed(writer))
-            status = FS_ERR_OUTPUT;
+    struct fs_record_context ctx = { path, fields, opts->main_seq, opts->keep_empty,
+        opts->max_packets > 0 };
+    struct write_state state = { &ctx, writer, 0 };
+    fs_flow_table_foreach(flows, write_flow, &state);
+    if (status == FS_ERR_INTERRUPTED)
+        fprintf(stderr,
+                "flowshark: interrupted by signal %d while reading %s: the records of the %u "
+                "flows seen so far are written\n",
+                fs_interrupt_signal(), path, state.written);
+    if (fs_writer_flush(writer, &errmsg) != FS_OK) {
+        if (errmsg)
+            report(NULL, errmsg);
+        g_free(errmsg);
+        status = FS_ERR_OUTPUT;
     }
-    fs_flow_table_free(run.flows);
+    fs_flow_table_free(flows);
     fs_capture_close(cap);
+    return status;
+}
+
+/* Waits for a worker; forwards SIGINT/SIGTERM to it once if one reaches
+ * this process first (as with kill(1) on the parent alone). */
+static int wait_worker(pid_t pid)
+{
+    gboolean forwarded = FALSE;
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+        if (fs_interrupt_requested() && !forwarded) {
+            kill(pid, SIGTERM);
+            forwarded = TRUE;
+        }
+    }
+    return wstatus;
+}
+
+/* Processes one capture in a forked worker that inherits `pristine`, a
+ * session made once after start-up and never used by this process, so every
+ * capture starts from the same state and nothing one leaves behind reaches
+ * the next. The worker writes its records itself, then exits with the
+ * status's exit code. */
+static enum fs_status process_in_worker(const char *path, const struct fs_options *opts,
+        const fs_field_registry *fields, fs_dissector *pristine, fs_writer *writer)
+{
+    char *errmsg = NULL;
+    if (fs_writer_flush(writer, &errmsg) != FS_OK) {
+        if (errmsg)
+            report(NULL, errmsg);
+        g_free(errmsg);
+        return FS_ERR_OUTPUT;
+    }
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        report(path, g_strerror(errno));
+        return FS_ERR_WORKER;
+    }
+    if (pid == 0) {
+        enum fs_status status = process_capture(path, opts, fields, pristine, writer);
+        /* No atexit handlers, no stdio flush of the parent's state: the
+         * records are already flushed. */
+        _exit(fs_status_exit_code(status));
+    }
+    int wstatus = wait_worker(pid);
+    if (wstatus >= 0 && WIFEXITED(wstatus))
+        return fs_status_from_exit_code(WEXITSTATUS(wstatus));
+    if (wstatus >= 0 && WIFSIGNALED(wstatus)) {
+        int sig = WTERMSIG(wstatus);
+        fprintf(stderr,
+                "flowshark: %s: the worker process reading it was killed by signal %d (%s); "
+                "no records were written for this capture\n",
+                path, sig, g_strsignal(sig));
+    } else {
+        report(path, "lost the worker process reading it");
+    }
+    return FS_ERR_WORKER;
+}
+
+/* Processes every capture in turn; stops early on an output error or an
+ * interruption. */
+static enum fs_status process_captures(
+        const struct fs_options *opts, const struct fs_dissect_config *config, fs_writer *writer)
+{
+    gboolean workers = opts->inputs->len > 1 && !opts->in_process;
+    char *errmsg = NULL;
+    fs_dissector *pristine = NULL;
+    enum fs_status status = FS_OK;
+    for (guint i = 0; i < opts->inputs->len; i++) {
+        const char *path = g_ptr_array_index(opts->inputs, i);
+        if (fs_interrupt_requested()) {
+            fprintf(stderr, "flowshark: interrupted by signal %d before %s: not read\n",
+                    fs_interrupt_signal(), path);
+            return fs_status_worst(status, FS_ERR_INTERRUPTED);
+        }
+        enum fs_status one;
+        if (!pristine || !workers) {
+            fs_dissector_free(pristine);
+            one = fs_dissector_new(config, &pristine, &errmsg);
+            if (one != FS_OK) {
+                report(NULL, errmsg);
+                g_free(errmsg);
+                return one;
+            }
+        }
+        if (workers) {
+            one = process_in_worker(path, opts, config->fields, pristine, writer);
+        } else {
+            one = process_capture(path, opts, config->fields, pristine, writer);
+        }
+        status = fs_status_worst(status, one);
+        if (one == FS_ERR_OUTPUT || one == FS_ERR_INTERRUPTED)
+            break;
+    }
+    fs_dissector_free(pristine);
     return status;
 }
 
@@ -135,12 +245,7 @@ enum fs_status fs_run(const struct fs_options *opts)
     }
 
     struct fs_dissect_config config = { filter, fields, opts->two_pass };
-    for (guint i = 0; i < opts->inputs->len; i++) {
-        enum fs_status one = run_capture(g_ptr_array_index(opts->inputs, i), opts, &config, writer);
-        status = fs_status_worst(status, one);
-        if (one == FS_ERR_OUTPUT)
-            break;
-    }
+    status = process_captures(opts, &config, writer);
 
     /* Records of readable captures are kept even when another capture
      * failed; only a failed write discards the -w file. */

@@ -20,6 +20,10 @@ const char *fs_status_str(enum fs_status status)
             return "capture cut short or damaged";
         case FS_ERR_OUTPUT:
             return "output could not be written";
+        case FS_ERR_INTERRUPTED:
+            return "interrupted";
+        case FS_ERR_WORKER:
+            return "worker process died";
     }
     return "unknown status";
 }
@@ -43,8 +47,20 @@ int fs_status_exit_code(enum fs_status status)
             return FS_EXIT_TRUNCATED;
         case FS_ERR_OUTPUT:
             return FS_EXIT_OUTPUT;
+        case FS_ERR_INTERRUPTED:
+            return FS_EXIT_INTERRUPTED;
+        case FS_ERR_WORKER:
+            return FS_EXIT_WORKER;
     }
     return FS_EXIT_USAGE;
+}
+
+enum fs_status fs_status_from_exit_code(int code)
+{
+    for (int s = FS_OK; s <= FS_ERR_WORKER; s++)
+        if (fs_status_exit_code((enum fs_status)s) == code)
+            return (enum fs_status)s;
+    return FS_ERR_WORKER;
 }
 
 enum fs_status fs_status_worst(enum fs_status a, enum fs_status b)
@@ -54,6 +70,10 @@ enum fs_status fs_status_worst(enum fs_status a, enum fs_status b)
     if (b == FS_OK)
         return a;
     if (a == FS_ERR_TRUNCATED)
+        return b;
+    if (a == FS_ERR_OUTPUT || b == FS_ERR_OUTPUT)
+        return FS_ERR_OUTPUT;
+    if (b == FS_ERR_INTERRUPTED)
         return b;
     return a;
 }

@@ -6,24 +6,28 @@
 
 enum fs_status {
     FS_OK = 0,
-    FS_ERR_USAGE,     /* bad command line: unknown option, bad -o or -d value */
-    FS_ERR_INIT,      /* libwireshark could not be initialised */
-    FS_ERR_OPEN,      /* capture missing, unreadable, or not a capture */
-    FS_ERR_FILTER,    /* display filter does not compile */
-    FS_ERR_FIELD,     /* unknown field name */
-    FS_ERR_TRUNCATED, /* capture cut short or damaged after its header; records written */
-    FS_ERR_OUTPUT,    /* writing the records failed (disk full, closed pipe...) */
+    FS_ERR_USAGE,       /* bad command line: unknown option, bad -o or -d value */
+    FS_ERR_INIT,        /* libwireshark could not be initialised */
+    FS_ERR_OPEN,        /* capture missing, unreadable, or not a capture */
+    FS_ERR_FILTER,      /* display filter does not compile */
+    FS_ERR_FIELD,       /* unknown field name */
+    FS_ERR_TRUNCATED,   /* capture cut short or damaged after its header; records written */
+    FS_ERR_OUTPUT,      /* writing the records failed (disk full, closed pipe...) */
+    FS_ERR_INTERRUPTED, /* SIGINT/SIGTERM: records of the flows seen so far written */
+    FS_ERR_WORKER,      /* the worker process of a capture died; its records are missing */
 };
 
 /* Exit statuses, documented in doc/flowshark.1 and README.md. */
-#define FS_EXIT_OK        0
-#define FS_EXIT_USAGE     1
-#define FS_EXIT_TRUNCATED 2 /* as tshark: the capture was cut short or damaged */
-#define FS_EXIT_OPEN      3
-#define FS_EXIT_FILTER    4
-#define FS_EXIT_FIELD     5
-#define FS_EXIT_OUTPUT    6
-#define FS_EXIT_INIT      7
+#define FS_EXIT_OK          0
+#define FS_EXIT_USAGE       1
+#define FS_EXIT_TRUNCATED   2 /* as tshark: the capture was cut short or damaged */
+#define FS_EXIT_OPEN        3
+#define FS_EXIT_FILTER      4
+#define FS_EXIT_FIELD       5
+#define FS_EXIT_OUTPUT      6
+#define FS_EXIT_INIT        7
+#define FS_EXIT_INTERRUPTED 8
+#define FS_EXIT_WORKER      9
 
 /* A short English description of a status (static storage). */
 const char *fs_status_str(enum fs_status status);
@@ -31,9 +35,15 @@ const char *fs_status_str(enum fs_status status);
 /* The process exit code for a status. */
 int fs_status_exit_code(enum fs_status status);
 
+/* The status a process exit code stands for (the inverse of
+ * fs_status_exit_code); FS_ERR_WORKER for a code no status maps to. Used to
+ * read a forked worker's result. */
+enum fs_status fs_status_from_exit_code(int code);
+
 /* The more serious of two statuses: an error beats FS_OK, and anything beats
- * FS_ERR_TRUNCATED (which still produced output). Used when several captures
- * are processed in one run. */
+ * FS_ERR_TRUNCATED (which still produced output); FS_ERR_INTERRUPTED beats
+ * every other error except FS_ERR_OUTPUT (the run was stopped on purpose). Used when several
+ * captures are processed in one run. */
 enum fs_status fs_status_worst(enum fs_status a, enum fs_status b);
 
 #endif

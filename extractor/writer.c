@@ -1,6 +1,7 @@
 /* writer.c: record output with a sticky error and atomic -w files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +13,7 @@
 struct fs_writer {
     FILE *file;
     char *path;      /* -w target, or NULL for standard output */
-    char *temp_path; /* the file actually written with -w */
+    char *temp_path; /* the file actually written with -w; NULL for a device or FIFO */
     int error;       /* first errno seen, 0 if none */
     json_dumper dumper;
 };
@@ -22,8 +23,23 @@ enum fs_status fs_writer_open(const char *path, fs_writer **out, char **errmsg)
     *out = NULL;
     *errmsg = NULL;
     fs_writer *w = g_new0(fs_writer, 1);
+    struct stat st;
     if (!path || strcmp(path, "-") == 0) {
         w->file = stdout;
+    } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        *errmsg = g_strdup_printf("cannot write %s: %s", path, g_strerror(EISDIR));
+        g_free(w);
+        return FS_ERR_OUTPUT;
+    } else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device, FIFO or socket (-w /dev/stdout, a named pipe): written
+         * in place, since renaming a file over it would replace it. */
+        w->path = g_strdup(path);
+        if (!(w->file = fopen(path, "w"))) {
+            *errmsg = g_strdup_printf("cannot write %s: %s", path, g_strerror(errno));
+            g_free(w->path);
+            g_free(w);
+            return FS_ERR_OUTPUT;
+        }
     } else {
         w->path = g_strdup(path);
         w->temp_path = g_strdup_printf("%s.tmp-XXXXXX", path);
@@ -83,28 +99,45 @@ gboolean fs_writer_failed(const fs_writer *w)
     return w->error != 0;
 }
 
+static char *error_message(const fs_writer *w)
+{
+    /* A reader that went away (flowshark ... | head) is not worth a
+     * message; the exit status still says the output is incomplete. */
+    if (w->error == EPIPE)
+        return NULL;
+    return g_strdup_printf(
+            "cannot write %s: %s", w->path ? w->path : "standard output", g_strerror(w->error));
+}
+
+enum fs_status fs_writer_flush(fs_writer *w, char **errmsg)
+{
+    *errmsg = NULL;
+    if (!w->error && fflush(w->file) != 0)
+        w->error = errno ? errno : EIO;
+    if (!w->error)
+        return FS_OK;
+    *errmsg = error_message(w);
+    return FS_ERR_OUTPUT;
+}
+
 enum fs_status fs_writer_close(fs_writer *w, gboolean commit, char **errmsg)
 {
     *errmsg = NULL;
     if (!w)
         return FS_OK;
-    const char *name = w->path ? w->path : "standard output";
     if (!w->error && fflush(w->file) != 0)
         w->error = errno;
     if (w->path) {
         if (fclose(w->file) != 0 && !w->error)
             w->error = errno;
-        if (commit && !w->error && g_rename(w->temp_path, w->path) != 0)
+        if (w->temp_path && commit && !w->error && g_rename(w->temp_path, w->path) != 0)
             w->error = errno;
-        if (!commit || w->error)
+        if (w->temp_path && (!commit || w->error))
             g_unlink(w->temp_path);
     }
     enum fs_status status = FS_OK;
     if (w->error) {
-        /* A reader that went away (flowshark ... | head) is not worth a
-         * message; the exit status still says the output is incomplete. */
-        if (w->error != EPIPE)
-            *errmsg = g_strdup_printf("cannot write %s: %s", name, g_strerror(w->error));
+        *errmsg = error_message(w);
         status = FS_ERR_OUTPUT;
     }
     g_free(w->path);

@@ -32,6 +32,11 @@ void fs_writer_string(json_dumper *dumper, const char *text);
 /* TRUE once a write has failed. */
 gboolean fs_writer_failed(const fs_writer *w);
 
+/* Pushes buffered records to the file (a forked worker does this before it
+ * exits). FS_ERR_OUTPUT when any write failed so far, with *errmsg (caller
+ * g_free()s) left NULL for a closed pipe. */
+enum fs_status fs_writer_flush(fs_writer *w, char **errmsg);
+
 /* Flushes and closes. With commit TRUE and no error, a -w file is renamed
  * into place; otherwise it is removed. Returns FS_OK, or FS_ERR_OUTPUT with
  * *errmsg (caller g_free()s), left NULL when the error was a closed pipe

@@ -9,16 +9,19 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 FLOWSHARK = None
 SAMPLES = None
 
 # Exit statuses (extractor/status.h, doc/flowshark.1).
-EXIT_OK, EXIT_USAGE, EXIT_TRUNCATED, EXIT_OPEN, EXIT_FILTER, EXIT_FIELD, EXIT_OUTPUT = range(7)
+(EXIT_OK, EXIT_USAGE, EXIT_TRUNCATED, EXIT_OPEN, EXIT_FILTER, EXIT_FIELD, EXIT_OUTPUT,
+ EXIT_INIT, EXIT_INTERRUPTED, EXIT_WORKER) = range(10)
 
 
 def run(*args, stdin=None, cwd=None):
@@ -213,11 +216,170 @@ class Inputs(unittest.TestCase):
         status, out, _ = run("--help")
         self.assertEqual(status, EXIT_OK)
         for option in ("-r", "-Y", "-e", "-o", "-d", "-2", "-w", "--main", "--keep-empty",
-                       "--udp-data-length", "--no-exclusions", "Exit status"):
+                       "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork",
+                       "Exit status"):
             self.assertIn(option, out)
         status, out, _ = run("--version")
         self.assertEqual(status, EXIT_OK)
         self.assertRegex(out, r"^flowshark \S+ \(libwireshark 4\.\d+\.\d+\)\n$")
+
+
+def separate_runs(names, *args):
+    """Records of each capture run on its own, in order."""
+    want = []
+    for name in names:
+        status, out, _ = run("-r", sample(name), *args)
+        if status != EXIT_OK:
+            raise AssertionError(f"reference run on {name} failed: {status}")
+        want += records(out)
+    return want
+
+
+class SeveralCaptures(unittest.TestCase):
+    NAMES = ["tls.pcap", "dnscrypt-v2-doh.pcap", "tls.pcap", "quic_interop_V.pcapng"]
+
+    def test_workers_equal_separate_runs(self):
+        args = [a for name in self.NAMES for a in ("-r", sample(name))]
+        fields = ["-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.ciphersuite"]
+        want = separate_runs(self.NAMES, *fields)
+        for mode in ([], ["--no-fork"]):
+            with self.subTest(mode=mode):
+                status, out, err = run(*args, *fields, *mode)
+                self.assertEqual(status, EXIT_OK, err)
+                self.assertEqual(records(out), want)
+
+    def test_worker_statuses_combine(self):
+        # A truncated capture (2) then a missing one (3): the worst wins, and
+        # the records of both readable captures are there.
+        status, out, err = run("-r", sample("signal-truncated.pcap"), "-r", "/nonexistent.pcap",
+                               "-r", sample("tls.pcap"))
+        self.assertEqual(status, EXIT_OPEN)
+        self.assertIn("cut short", err)
+        self.assertIn("/nonexistent.pcap", err)
+        got = records(out)
+        self.assertEqual([r["file"] for r in got if r["file"].endswith("tls.pcap")],
+                         [sample("tls.pcap")] * 2)
+        self.assertGreater(sum(r["file"].endswith("signal-truncated.pcap") for r in got), 0)
+
+    def test_write_file_from_workers(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "flows.jsonl")
+            args = [a for name in self.NAMES for a in ("-r", sample(name))]
+            status, out, err = run(*args, "-w", path)
+            self.assertEqual(status, EXIT_OK, err)
+            with open(path) as f:
+                self.assertEqual(records(f.read()), separate_runs(self.NAMES))
+
+    def test_full_device_from_workers(self):
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full here")
+        status, _, err = run("-r", sample("tls.pcap"), "-r", sample("tls.pcap"), "-w", "/dev/full")
+        self.assertEqual(status, EXIT_OUTPUT)
+        self.assertIn("No space left on device", err)
+        # Written in place: the device is still a device.
+        self.assertFalse(os.path.isfile("/dev/full"))
+
+
+class MaxPackets(unittest.TestCase):
+    def test_first_packets_and_totals(self):
+        fields = ["-e", "tls.handshake.extensions_server_name", "-e", "x509sat.uTF8String"]
+        for n in (1, 3, 10):
+            with self.subTest(n=n):
+                status, out, err = run("-r", sample("tls.pcap"), "--max-packets", str(n), *fields)
+                self.assertEqual(status, EXIT_OK, err)
+                _, full_out, _ = run("-r", sample("tls.pcap"), *fields)
+                got, full = records(out), records(full_out)
+                self.assertEqual(len(got), len(full))
+                for g, f in zip(got, full):
+                    self.assertEqual(list(g)[:len(f)], list(f))  # spec keys first, same order
+                    self.assertEqual(g["ip_lengths"], f["ip_lengths"][:n])
+                    self.assertEqual(g["ip_timestamps"], f["ip_timestamps"][:n])
+                    kept = [i for i in range(min(n, len(f["ip_lengths"])))]
+                    payload = [abs(x) for x in f["payload_lengths"]]
+                    self.assertEqual(g["packets_total"], len(f["ip_lengths"]))
+                    self.assertEqual(g["bytes_total"], sum(abs(x) for x in f["ip_lengths"]))
+                    self.assertEqual(g["payload_packets_total"], len(payload))
+                    self.assertEqual(g["payload_bytes_total"], sum(payload))
+                    for name, values in g["extension"].items():
+                        self.assertTrue(all(index in kept for _, index in values))
+                        self.assertEqual(values, [v for v in f["extension"][name] if v[1] < n])
+
+    def test_bad_values(self):
+        for bad in ("0", "-1", "x", "", "99999999999"):
+            status, out, err = run("-r", sample("tls.pcap"), "--max-packets", bad)
+            self.assertEqual(status, EXIT_USAGE, bad)
+            self.assertIn("--max-packets", err)
+
+
+def wait_blocked_reading(pid, size, timeout=30.0):
+    """Waits until process `pid` has read `size` bytes and sleeps (blocked on
+    the pipe, every packet given so far dissected)."""
+    settled = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and settled < 5:
+        with open(f"/proc/{pid}/io") as f:
+            io = dict(line.split(": ") for line in f.read().splitlines())
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        settled = settled + 1 if int(io["rchar"]) >= size and state == "S" else 0
+        time.sleep(0.05)
+
+
+def worker_pid(pid, timeout=30.0):
+    """The forked worker of flowshark process `pid`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = f.read().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.02)
+    raise AssertionError("no worker process appeared")
+
+
+def slow_pipe_run(args, data, sig, reader="parent"):
+    """Starts flowshark reading standard input, feeds it `data`, keeps the
+    pipe open until the reader (flowshark itself, or its worker) waits for
+    more, then sends `sig` to flowshark; returns (status, stdout, stderr)."""
+    proc = subprocess.Popen([FLOWSHARK, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdin.write(data)
+    proc.stdin.flush()
+    wait_blocked_reading(proc.pid if reader == "parent" else worker_pid(proc.pid), len(data))
+    os.kill(proc.pid, sig)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out.decode(), err.decode("utf-8", "replace")
+
+
+class Signals(unittest.TestCase):
+    def test_interrupt_writes_flows_seen_so_far(self):
+        with open(sample("1592993485_noise.pcap"), "rb") as f:
+            data = f.read()
+        half = data[:len(data) // 2]
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(sig=sig):
+                status, out, err = slow_pipe_run(["-r", "-"], half, sig)
+                self.assertEqual(status, EXIT_INTERRUPTED, err)
+                self.assertIn(f"interrupted by signal {int(sig)}", err)
+                got = records(out)
+                self.assertGreater(len(got), 0)
+                # The same packets as a capture that simply ends there (the
+                # cut is inside a packet, hence status 2 for that run).
+                want_status, want_out, _ = run("-r", "-", stdin=half)
+                self.assertEqual(want_status, EXIT_TRUNCATED)
+                self.assertEqual(got, records(want_out))
+
+    def test_interrupt_between_captures_stops_the_run(self):
+        # SIGTERM to the parent alone, while its worker reads the first
+        # capture (standard input): the worker is told, writes its flows,
+        # and the second capture is not read.
+        with open(sample("tls.pcap"), "rb") as f:
+            data = f.read()
+        status, out, err = slow_pipe_run(["-r", "-", "-r", sample("dnscrypt-v2-doh.pcap")], data,
+                                         signal.SIGTERM, reader="child")
+        self.assertEqual(status, EXIT_INTERRUPTED, err)
+        files = {r["file"] for r in records(out)}
+        self.assertNotIn(sample("dnscrypt-v2-doh.pcap"), files)
 
 
 def main():

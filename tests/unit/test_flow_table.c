@@ -28,7 +28,7 @@ struct flow_state {
 static int setup_with(void **state, gboolean udp_data_length)
 {
     struct flow_state *s = g_new0(struct flow_state, 1);
-    struct fs_flow_options options = { udp_data_length };
+    struct fs_flow_options options = { .udp_data_length = udp_data_length };
     s->table = fs_flow_table_new(EXT_COUNT, &options);
     for (guint i = 0; i < EXT_COUNT; i++)
         s->values[i] = g_string_new(NULL);
@@ -289,8 +289,8 @@ static void udp_data_length_drops_empty_datagram(void **state)
 static void payload_length_function(void **state)
 {
     struct flow_state *s = *state;
-    const struct fs_flow_options plain = { FALSE };
-    const struct fs_flow_options data = { TRUE };
+    const struct fs_flow_options plain = { .udp_data_length = FALSE };
+    const struct fs_flow_options data = { .udp_data_length = TRUE };
     struct fs_packet udp = udp_packet(s, 0, 108);
     struct fs_packet udp_short = udp_packet(s, 0, 5); /* bad udp.length below the header */
     struct fs_packet tcp = client_to_server(s, 100, 60, 1, 0);
@@ -378,7 +378,7 @@ static void ext_without_fields(void **state)
     struct fs_packet p = client_to_server(s, 100, 48, 1, 0);
     p.values = NULL;
     s->flow = fs_flow_new(&p, 0);
-    const struct fs_flow_options options = { FALSE };
+    const struct fs_flow_options options = { .udp_data_length = FALSE };
     fs_flow_add_packet(s->flow, &p, &options);
     assert_int_equal(s->flow->ext_count, 0);
     assert_int_equal(s->flow->ip_lengths->len, 1);
@@ -513,6 +513,40 @@ static void table_uses_its_options(void **state)
     assert_int_equal(fs_flow_table_size(s->table), 1);
 }
 
+/* ---- --max-packets ---- */
+
+static void max_packets_keeps_first_and_counts_all(void **state)
+{
+    struct flow_state *s = *state;
+    const struct fs_flow_options options = { .max_packets = 2 };
+    struct fs_packet syn = client_to_server(s, 60, 0, 1, 0);
+    s->flow = fs_flow_new(&syn, EXT_COUNT);
+    fs_flow_add_packet(s->flow, &syn, &options);
+    g_string_assign(s->values[0], "hello");
+    struct fs_packet hello = client_to_server(s, 300, 248, 2, 0);
+    fs_flow_add_packet(s->flow, &hello, &options);
+    g_string_assign(s->values[0], "beyond");
+    struct fs_packet reply = server_to_client(s, 1500, 1448, 3, 0);
+    fs_flow_add_packet(s->flow, &reply, &options);
+    g_string_truncate(s->values[0], 0);
+    struct fs_packet ack = client_to_server(s, 52, 0, 4, 0);
+    fs_flow_add_packet(s->flow, &ack, &options);
+
+    /* The sequences hold the first two packets only... */
+    assert_int_equal(s->flow->ip_lengths->len, 2);
+    assert_int_equal(length_at(s->flow->ip_lengths, 1), 300);
+    assert_int_equal(s->flow->payload_lengths->len, 1);
+    assert_int_equal(length_at(s->flow->payload_lengths, 0), 248);
+    assert_int_equal(time_at(s->flow->ip_times, 1)->secs, 2);
+    assert_int_equal(s->flow->ext[0]->len, 1);
+    assert_string_equal(ext_at(s->flow, 0, 0)->text, "hello");
+    /* ...the totals count all four. */
+    assert_int_equal(s->flow->packets_total, 4);
+    assert_int_equal(s->flow->bytes_total, 60 + 300 + 1500 + 52);
+    assert_int_equal(s->flow->payload_packets_total, 2);
+    assert_int_equal(s->flow->payload_bytes_total, 248 + 1448);
+}
+
 int main(void)
 {
     const struct CMUnitTest direction_tests[] = {
@@ -543,6 +577,7 @@ int main(void)
     const struct CMUnitTest table_tests[] = {
         FLOW_TEST(table_groups_by_transport_and_stream),
         FLOW_TEST(table_empty),
+        FLOW_TEST(max_packets_keeps_first_and_counts_all),
         UDP_DATA_TEST(table_uses_its_options),
     };
     int failed = 0;

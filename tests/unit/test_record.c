@@ -110,7 +110,7 @@ static struct fs_packet make_packet(const struct record_state *s, enum fs_transp
 /* Adds p to flow `slot`, then clears the field values for the next packet. */
 static void add(struct record_state *s, guint slot, const struct fs_packet *p)
 {
-    const struct fs_flow_options options = { FALSE };
+    const struct fs_flow_options options = { .udp_data_length = FALSE };
     fs_flow_add_packet(s->flows[slot], p, &options);
     g_string_truncate(s->values[0], 0);
     g_string_truncate(s->values[1], 0);
@@ -246,7 +246,8 @@ static void record_tls_flow(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, TLS_FLOW_LINE);
 }
@@ -257,7 +258,7 @@ static void record_udp_ipv6_nanoseconds(void **state)
     build_dns_flow(s, 0);
     /* Extension keys in the order the fields were requested (SNI first),
      * not in the order they occurred. */
-    struct fs_record_context ctx = { "-", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "-", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, DNS_FLOW_LINE);
 }
@@ -268,7 +269,8 @@ static void record_one_line_per_flow(void **state)
     build_tls_flow(s, 0);
     build_empty_flow(s, 1);
     build_tls_flow(s, 2);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     /* The flow without payload in the middle is left out. */
     assert_int_equal(write_and_read(s, &ctx, 3), 2);
     assert_string_equal(s->contents, TLS_FLOW_LINE TLS_FLOW_LINE);
@@ -278,7 +280,7 @@ static void record_main_ip(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_IP, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_IP, FALSE, FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     /* From the SYN to the last ACK instead of the payload's range. */
     assert_non_null(
@@ -290,7 +292,7 @@ static void record_without_payload_dropped(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 0);
     assert_string_equal(s->contents, "");
 }
@@ -299,7 +301,7 @@ static void record_without_payload_kept(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_PAYLOAD, TRUE };
+    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_PAYLOAD, TRUE, FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents,
             "{\"file\":\"telnet.pcap\",\"protocol\":\"tcp\",\"stream\":0,"
@@ -313,7 +315,7 @@ static void record_without_payload_kept_main_ip(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_IP, TRUE };
+    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_IP, TRUE, FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_non_null(strstr(s->contents, ",\"time_start\":5.250000,\"time_end\":5.251000,"));
 }
@@ -328,7 +330,7 @@ static void record_escapes_values(void **state)
     struct fs_packet p = make_packet(
             s, FS_TRANSPORT_UDP, 1, "10.1.1.1", 5000, "10.1.1.2", 4000, 36, 16, 1, 0, 6, "UDP\x7f");
     start(s, 0, &p);
-    struct fs_record_context ctx = { "caf\xe9.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "caf\xe9.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     /* 01 -> \u0001, '"' -> \", '\' -> \\, ff -> U+FFFD (ef bf bd), 7f raw. */
     assert_string_equal(s->contents,
@@ -365,7 +367,8 @@ static void writer_commit_leaves_only_target(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     fs_record_write(s->flows[0], &ctx, s->writer);
     /* Until the close, only the temporary file exists, beside the target. */
@@ -380,7 +383,8 @@ static void writer_abort_removes_temp(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     assert_true(fs_record_write(s->flows[0], &ctx, s->writer));
     assert_int_equal(fs_writer_close(s->writer, FALSE, &s->errmsg), FS_OK);
@@ -394,7 +398,8 @@ static void writer_commit_replaces_target(void **state)
     struct record_state *s = *state;
     assert_true(g_file_set_contents(s->path, "old\n", -1, NULL));
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, TLS_FLOW_LINE);
     assert_string_equal(list_dir(s), "out.jsonl");
@@ -405,7 +410,8 @@ static void writer_abort_keeps_old_target(void **state)
     struct record_state *s = *state;
     assert_true(g_file_set_contents(s->path, "old\n", -1, NULL));
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     fs_record_write(s->flows[0], &ctx, s->writer);
     assert_int_equal(fs_writer_close(s->writer, FALSE, &s->errmsg), FS_OK);
@@ -421,7 +427,8 @@ static void writer_file_mode_follows_umask(void **state)
     /* Like tshark -w or a shell redirection: 0666 less the umask, not the
      * 0600 of a private temporary file. */
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     mode_t saved_umask = umask(022);
     enum fs_status opened = fs_writer_open(s->path, &s->writer, &s->errmsg);
     umask(saved_umask);
@@ -447,22 +454,16 @@ static void writer_open_in_missing_directory(void **state)
     assert_string_equal(list_dir(s), "");
 }
 
-static void writer_rename_fails(void **state)
+static void writer_directory_target_refused(void **state)
 {
     struct record_state *s = *state;
-    /* The target is a directory: writing works, the final rename fails. */
+    /* The target is a directory: refused when opened, before anything is
+     * read, and nothing is created beside it. */
     assert_int_equal(g_mkdir(s->path, 0700), 0);
-    build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
-    assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
-    assert_true(fs_record_write(s->flows[0], &ctx, s->writer));
-    assert_false(fs_writer_failed(s->writer));
-    enum fs_status status = fs_writer_close(s->writer, TRUE, &s->errmsg);
-    s->writer = NULL;
+    assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_ERR_OUTPUT);
+    assert_null(s->writer);
     s->expected = g_strdup_printf("cannot write %s: Is a directory", s->path);
-    assert_int_equal(status, FS_ERR_OUTPUT);
     assert_string_equal(s->errmsg, s->expected);
-    /* The temporary file is gone; the directory is untouched. */
     assert_string_equal(list_dir(s), "out.jsonl");
     assert_true(g_file_test(s->path, G_FILE_TEST_IS_DIR));
 }
@@ -487,7 +488,8 @@ static void writer_error_is_sticky(void **state)
     struct fs_ext_value *sni = &g_array_index(s->flows[0]->ext[0], struct fs_ext_value, 0);
     g_free(sni->text);
     sni->text = g_strnfill(100000, 'x');
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE };
+    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE,
+        FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     assert_false(fs_writer_failed(s->writer));
 
@@ -569,7 +571,7 @@ int main(int argc, char **argv)
         RECORD_TEST(writer_abort_keeps_old_target),
         RECORD_TEST(writer_file_mode_follows_umask),
         RECORD_TEST(writer_open_in_missing_directory),
-        RECORD_TEST(writer_rename_fails),
+        RECORD_TEST(writer_directory_target_refused),
         RECORD_TEST(writer_error_is_sticky),
         RECORD_TEST(writer_standard_output),
         RECORD_TEST(writer_close_null),
