@@ -144,3 +144,56 @@ void fs_capture_close(fs_capture *cap)
     wtap_close(cap->wth);
     g_free(cap);
 }
+
+struct fs_capture_chunk {
+    wtap_dumper *dumper;
+    wtap_dump_params params;
+};
+
+enum fs_status fs_capture_chunk_open(
+        fs_capture *cap, const char *path, fs_capture_chunk **out, char **errmsg)
+{
+    int err = 0;
+    char *err_info = NULL;
+    *out = NULL;
+    *errmsg = NULL;
+    fs_capture_chunk *chunk = g_new0(fs_capture_chunk, 1);
+    wtap_dump_params_init(&chunk->params, cap->wth);
+    chunk->dumper = wtap_dump_open(path, wtap_pcapng_file_type_subtype(), WTAP_UNCOMPRESSED,
+            &chunk->params, &err, &err_info);
+    if (!chunk->dumper) {
+        char *why = describe_error(err, err_info);
+        *errmsg = g_strdup_printf("cannot write %s: %s", path, why);
+        g_free(why);
+        wtap_dump_params_cleanup(&chunk->params);
+        g_free(chunk);
+        return FS_ERR_OUTPUT;
+    }
+    *out = chunk;
+    return FS_OK;
+}
+
+gboolean fs_capture_chunk_add(fs_capture_chunk *chunk, fs_capture *cap, char **errmsg)
+{
+    int err = 0;
+    char *err_info = NULL;
+    *errmsg = NULL;
+    if (wtap_dump(chunk->dumper, &cap->rec, ws_buffer_start_ptr(&cap->buf), &err, &err_info))
+        return TRUE;
+    *errmsg = describe_error(err, err_info);
+    return FALSE;
+}
+
+enum fs_status fs_capture_chunk_close(fs_capture_chunk *chunk, char **errmsg)
+{
+    int err = 0;
+    char *err_info = NULL;
+    *errmsg = NULL;
+    gboolean ok = wtap_dump_close(chunk->dumper, NULL, &err, &err_info);
+    wtap_dump_params_cleanup(&chunk->params);
+    g_free(chunk);
+    if (ok)
+        return FS_OK;
+    *errmsg = describe_error(err, err_info);
+    return FS_ERR_OUTPUT;
+}

@@ -44,4 +44,20 @@ const char *fs_capture_interface_description(const fs_capture *cap, guint32 id);
 /* Closes the capture; NULL does nothing. */
 void fs_capture_close(fs_capture *cap);
 
+/* A pcapng file that receives copies of a capture's records with their
+ * interfaces, encapsulations and time precision (the bounded-memory mode
+ * hands chunks of a capture to workers this way). */
+typedef struct fs_capture_chunk fs_capture_chunk;
+
+/* Creates path for records of cap. FS_ERR_OUTPUT with *errmsg (caller
+ * g_free()s) on failure; on success close *out with fs_capture_chunk_close(). */
+enum fs_status fs_capture_chunk_open(
+        fs_capture *cap, const char *path, fs_capture_chunk **out, char **errmsg);
+
+/* Appends cap's current record. FALSE with *errmsg on a write error. */
+gboolean fs_capture_chunk_add(fs_capture_chunk *chunk, fs_capture *cap, char **errmsg);
+
+/* Finishes the file and frees chunk. FS_ERR_OUTPUT with *errmsg on error. */
+enum fs_status fs_capture_chunk_close(fs_capture_chunk *chunk, char **errmsg);
+
 #endif

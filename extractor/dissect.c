@@ -177,7 +177,7 @@ struct layer_scan {
     proto_node *carrier;   /* the ip/ipv6 node before it */
     gboolean icmp_seen;    /* an icmp/icmpv6 node came before now */
     gboolean quoted;       /* the latest tcp/udp came after an icmp node */
-    GArray *all;           /* NULL, or struct layer_pair: every tcp/udp not quoted */
+    GArray *all;           /* NULL, or struct layer_pair: every tcp/udp, quoted too */
 };
 
 struct layer_pair {
@@ -195,7 +195,7 @@ static void scan_layers(proto_node *node, gpointer data)
             scan->transport = node;
             scan->carrier = scan->last_ip;
             scan->quoted = scan->icmp_seen;
-            if (scan->all && scan->carrier && !scan->quoted) {
+            if (scan->all && scan->carrier) {
                 struct layer_pair pair = { node, scan->carrier };
                 g_array_append_val(scan->all, pair);
             }

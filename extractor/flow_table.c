@@ -49,6 +49,11 @@ struct fs_flow *fs_flow_table_add_packet(fs_flow_table *table, const struct fs_p
     return flow;
 }
 
+guint fs_flow_table_ext_count(const fs_flow_table *table)
+{
+    return table->ext_count;
+}
+
 guint fs_flow_table_size(const fs_flow_table *table)
 {
     return table->size;

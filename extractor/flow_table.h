@@ -20,6 +20,9 @@ void fs_flow_table_free(fs_flow_table *table);
  * owned by the table. */
 struct fs_flow *fs_flow_table_add_packet(fs_flow_table *table, const struct fs_packet *packet);
 
+/* Number of extension fields of its flows. */
+guint fs_flow_table_ext_count(const fs_flow_table *table);
+
 /* Number of flows. */
 guint fs_flow_table_size(const fs_flow_table *table);
 

@@ -12,6 +12,7 @@ enum {
     OPT_NO_EXCLUSIONS,
     OPT_MAX_PACKETS,
     OPT_NO_FORK,
+    OPT_RESET_EVERY,
 };
 
 static const struct option long_options[] = {
@@ -28,10 +29,24 @@ static const struct option long_options[] = {
     { "no-exclusions", no_argument, NULL, OPT_NO_EXCLUSIONS },
     { "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
     { "no-fork", no_argument, NULL, OPT_NO_FORK },
+    { "reset-every", required_argument, NULL, OPT_RESET_EVERY },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
 };
+
+/* A whole number > 0 that fits a guint. */
+static gboolean parse_count(const char *text, const char *option, guint *out, char **errmsg)
+{
+    char *end = NULL;
+    guint64 n = g_ascii_strtoull(text, &end, 10);
+    if (!g_ascii_isdigit(text[0]) || *end || n == 0 || n > G_MAXUINT32) {
+        *errmsg = g_strdup_printf("%s takes a whole number > 0, not \"%s\"", option, text);
+        return FALSE;
+    }
+    *out = (guint)n;
+    return TRUE;
+}
 
 static gboolean contains_string(const GPtrArray *array, const char *text)
 {
@@ -81,6 +96,13 @@ void fs_options_print_help(FILE *out)
           "  --max-packets <n>          keep only each flow's first n packets in the\n"
           "                             sequences; adds packets_total, bytes_total,\n"
           "                             payload_packets_total, payload_bytes_total\n"
+          "\n"
+          "Memory:\n"
+          "  --reset-every <n>          bounded memory: dissect each run of n records in a\n"
+          "                             fresh session (a forked worker), continuing flows\n"
+          "                             across sessions by addresses and ports; records\n"
+          "                             may differ from tshark's at the seams (see\n"
+          "                             flowshark(1))\n"
           "\n"
           "Several captures (-r repeated):\n"
           "  --no-fork                  read them all in this process (by default each is\n"
@@ -158,18 +180,14 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
             case OPT_NO_EXCLUSIONS:
                 opts->default_exclusions = FALSE;
                 break;
-            case OPT_MAX_PACKETS: {
-                char *end = NULL;
-                guint64 n = g_ascii_strtoull(optarg, &end, 10);
-                if (!*optarg || *end || n == 0 || n > G_MAXUINT32 || optarg[0] == '-') {
-                    *errmsg = g_strdup_printf(
-                            "--max-packets takes a whole number of packets > 0, not \"%s\"",
-                            optarg);
+            case OPT_MAX_PACKETS:
+                if (!parse_count(optarg, "--max-packets", &opts->max_packets, errmsg))
                     return FS_ERR_USAGE;
-                }
-                opts->max_packets = (guint)n;
                 break;
-            }
+            case OPT_RESET_EVERY:
+                if (!parse_count(optarg, "--reset-every", &opts->reset_every, errmsg))
+                    return FS_ERR_USAGE;
+                break;
             case OPT_NO_FORK:
                 opts->in_process = TRUE;
                 break;

@@ -1,18 +1,18 @@
 /* run.c: the run driver. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "run.h"
+#include "bounded.h"
 #include "capture.h"
 #include "dissect.h"
 #include "flow_table.h"
 #include "interrupt.h"
 #include "record.h"
+#include "worker.h"
 #include "registry.h"
 #include "writer.h"
 
@@ -70,28 +70,44 @@ static void write_flow(const struct fs_flow *flow, void *user_data)
         state->written++;
 }
 
-/* Reads one capture with a fresh session, then writes the records of its
- * flows. Reports its own messages. */
+/* Fills flows from one capture: dissected here with the fresh session
+ * `dissector` (exact mode), or, with --reset-every, chunk by chunk in
+ * workers forked from it (it stays unused). */
+static enum fs_status read_flows(const char *path, const struct fs_options *opts,
+        fs_dissector *dissector, fs_flow_table *flows, char **errmsg)
+{
+    if (opts->reset_every)
+        return fs_bounded_read(path, opts, dissector, flows, errmsg);
+    fs_capture *cap = NULL;
+    enum fs_status status = fs_capture_open(path, opts->two_pass, &cap, errmsg);
+    if (status != FS_OK)
+        return status;
+    status = fs_dissector_run(dissector, cap, on_packet, flows, errmsg);
+    fs_capture_close(cap);
+    return status;
+}
+
+/* Reads one capture, then writes the records of its flows. Reports its
+ * own messages. */
 static enum fs_status process_capture(const char *path, const struct fs_options *opts,
         const fs_field_registry *fields, fs_dissector *dissector, fs_writer *writer)
 {
     char *errmsg = NULL;
-    fs_capture *cap = NULL;
-    enum fs_status status = fs_capture_open(path, opts->two_pass, &cap, &errmsg);
-    if (status != FS_OK) {
-        report(NULL, errmsg);
-        g_free(errmsg);
-        return status;
-    }
     struct fs_flow_options flow_options = { opts->udp_data_length, opts->max_packets };
     fs_flow_table *flows = fs_flow_table_new(fs_field_registry_count(fields), &flow_options);
-    status = fs_dissector_run(dissector, cap, on_packet, flows, &errmsg);
+    enum fs_status status = read_flows(path, opts, dissector, flows, &errmsg);
+    if (status == FS_ERR_OPEN) {
+        report(NULL, errmsg);
+        g_free(errmsg);
+        fs_flow_table_free(flows);
+        return status;
+    }
     if (status == FS_ERR_TRUNCATED)
         fprintf(stderr,
                 "flowshark: warning: %s: %s; the records of every complete packet are "
                 "written\n",
                 path, errmsg);
-    else if (status != FS_OK && status != FS_ERR_INTERRUPTED)
+    else if (status != FS_OK && status != FS_ERR_INTERRUPTED && errmsg)
         report(path, errmsg);
     g_free(errmsg);
 
@@ -111,25 +127,7 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
         status = FS_ERR_OUTPUT;
     }
     fs_flow_table_free(flows);
-    fs_capture_close(cap);
     return status;
-}
-
-/* Waits for a worker; forwards SIGINT/SIGTERM to it once if one reaches
- * this process first (as with kill(1) on the parent alone). */
-static int wait_worker(pid_t pid)
-{
-    gboolean forwarded = FALSE;
-    int wstatus = 0;
-    while (waitpid(pid, &wstatus, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
-        if (fs_interrupt_requested() && !forwarded) {
-            kill(pid, SIGTERM);
-            forwarded = TRUE;
-        }
-    }
-    return wstatus;
 }
 
 /* Processes one capture in a forked worker that inherits `pristine`, a
@@ -159,19 +157,7 @@ static enum fs_status process_in_worker(const char *path, const struct fs_option
          * records are already flushed. */
         _exit(fs_status_exit_code(status));
     }
-    int wstatus = wait_worker(pid);
-    if (wstatus >= 0 && WIFEXITED(wstatus))
-        return fs_status_from_exit_code(WEXITSTATUS(wstatus));
-    if (wstatus >= 0 && WIFSIGNALED(wstatus)) {
-        int sig = WTERMSIG(wstatus);
-        fprintf(stderr,
-                "flowshark: %s: the worker process reading it was killed by signal %d (%s); "
-                "no records were written for this capture\n",
-                path, sig, g_strsignal(sig));
-    } else {
-        report(path, "lost the worker process reading it");
-    }
-    return FS_ERR_WORKER;
+    return fs_worker_wait(pid, path);
 }
 
 /* Processes every capture in turn; stops early on an output error or an
@@ -191,7 +177,8 @@ static enum fs_status process_captures(
             return fs_status_worst(status, FS_ERR_INTERRUPTED);
         }
         enum fs_status one;
-        if (!pristine || !workers) {
+        /* A session serves one capture, unless only forked workers use it. */
+        if (!pristine || (!workers && !opts->reset_every)) {
             fs_dissector_free(pristine);
             one = fs_dissector_new(config, &pristine, &errmsg);
             if (one != FS_OK) {

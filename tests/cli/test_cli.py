@@ -24,9 +24,10 @@ SAMPLES = None
  EXIT_INIT, EXIT_INTERRUPTED, EXIT_WORKER) = range(10)
 
 
-def run(*args, stdin=None, cwd=None):
+def run(*args, stdin=None, cwd=None, env=None):
     """Runs flowshark; returns (exit status, stdout text, stderr text)."""
-    proc = subprocess.run([FLOWSHARK, *args], input=stdin, capture_output=True, cwd=cwd)
+    proc = subprocess.run([FLOWSHARK, *args], input=stdin, capture_output=True, cwd=cwd,
+                          env=None if env is None else {**os.environ, **env})
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
 
 
@@ -216,7 +217,7 @@ class Inputs(unittest.TestCase):
         status, out, _ = run("--help")
         self.assertEqual(status, EXIT_OK)
         for option in ("-r", "-Y", "-e", "-o", "-d", "-2", "-w", "--main", "--keep-empty",
-                       "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork",
+                       "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork", "--reset-every",
                        "Exit status"):
             self.assertIn(option, out)
         status, out, _ = run("--version")
@@ -278,6 +279,34 @@ class SeveralCaptures(unittest.TestCase):
         self.assertIn("No space left on device", err)
         # Written in place: the device is still a device.
         self.assertFalse(os.path.isfile("/dev/full"))
+
+
+class ResetEvery(unittest.TestCase):
+    def test_bad_values(self):
+        for bad in ("0", "-5", "ten", ""):
+            status, _, err = run("-r", sample("tls.pcap"), "--reset-every", bad)
+            self.assertEqual(status, EXIT_USAGE, bad)
+            self.assertIn("--reset-every", err)
+
+    def test_standard_input_and_truncation(self):
+        # Chunks are copied from whatever is read, standard input too; a cut
+        # capture keeps its status and the flows of its complete packets.
+        name = "signal-truncated.pcap"
+        with open(sample(name), "rb") as f:
+            data = f.read()
+        status, out, err = run("-r", sample(name), "--reset-every", "50")
+        self.assertEqual(status, EXIT_TRUNCATED, err)
+        self.assertIn("cut short", err)
+        with tempfile.TemporaryDirectory() as tmp:
+            in_status, in_out, _ = run("-r", "-", "--reset-every", "50", stdin=data,
+                                       env={"TMPDIR": tmp})
+            self.assertEqual(os.listdir(tmp), [])  # no chunk file left behind
+        self.assertEqual(in_status, EXIT_TRUNCATED)
+        got = records(in_out)
+        for record in got:
+            record["file"] = sample(name)
+        self.assertEqual(got, records(out))
+        self.assertGreater(len(got), 0)
 
 
 class MaxPackets(unittest.TestCase):

@@ -1,0 +1,33 @@
+/* bounded.h: the bounded-memory mode (--reset-every N). libwireshark keeps
+ * the state of every packet until its session ends, so one session per
+ * capture grows with the capture. Here this process only reads: it copies
+ * each run of N records into a chunk file and forks a worker from a pristine
+ * session to dissect it; the worker reports every packet back through a
+ * results file and exits, taking its dissection state with it. Flows that
+ * go on across chunks are joined by protocol, addresses and ports, and
+ * numbered in order of first appearance, as Wireshark numbers streams.
+ *
+ * What can differ from the exact mode, at chunk seams only: reassembly
+ * across a seam (a TLS record split over two chunks gives no fields and a
+ * "TCP" Protocol column), TCP analysis (a retransmission of a segment sent
+ * before the seam is not recognised, so it is not excluded), and a TCP
+ * connection that reuses a closed connection's ports across a seam is
+ * joined to it instead of getting a new stream. */
+#ifndef FS_BOUNDED_H
+#define FS_BOUNDED_H
+
+#include "dissect.h"
+#include "flow_table.h"
+#include "options.h"
+#include "status.h"
+
+/* Reads path chunk by chunk (opts->reset_every records each), with workers
+ * forked from `pristine` (never used here), adding every packet to flows.
+ * Returns FS_OK, FS_ERR_OPEN, FS_ERR_TRUNCATED (flows of every complete
+ * packet added), FS_ERR_INTERRUPTED, FS_ERR_WORKER (a chunk was lost; its
+ * message already reported) or FS_ERR_OUTPUT (chunk files could not be
+ * written); *errmsg (caller g_free()s) explains, or is NULL. */
+enum fs_status fs_bounded_read(const char *path, const struct fs_options *opts,
+        fs_dissector *pristine, fs_flow_table *flows, char **errmsg);
+
+#endif
