@@ -1,0 +1,826 @@
+#!/usr/bin/env python3
+"""Benchmark flowshark against tshark on captures built from samples/.
+
+One command builds the inputs (cached in --work) and measures both tools in
+the same run, then prints a Markdown report: throughput on a large capture
+(default record, and with extension fields), a directory of many small
+captures, and peak memory at 1x and 4x capture length. See bench/README.md.
+
+Python 3 standard library only; needs editcap and capinfos (wireshark-common).
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# What flowshark's default record needs from tshark, in one pass.
+TSHARK_FILTER = ("(ip or ipv6) and not icmp and not icmpv6"
+                 " and not tcp.analysis.retransmission and not mdns"
+                 " and not ssdp and (tcp or udp)")
+TSHARK_FIELDS = [
+    "frame.time_epoch", "tcp.stream", "udp.stream", "ip.src", "ip.dst",
+    "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport", "udp.srcport",
+    "udp.dstport", "ip.len", "ipv6.plen", "tcp.len", "udp.length",
+    "_ws.col.Protocol",
+]
+EXTENSION_FIELDS = [
+    "tls.handshake.extensions_server_name", "tls.handshake.ciphersuite",
+    "dns.qry.name", "http.host",
+]
+
+# Bump when the way inputs are built changes, so cached inputs are rebuilt.
+INPUT_FORMAT = 2
+SMALL_PIECE_PACKETS = 100      # packets per small capture (editcap -c)
+MAX_ARGS_BYTES = 100_000       # split flowshark's -r list beyond this
+SEGMENT_GAP_US = 1_000_000     # idle time between two shifted copies
+BASE_TIME_US = 1_700_000_000 * 1_000_000  # start of the built captures
+
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = (12, 14, 101)   # raw IP, version in the first nibble
+LINKTYPE_IPV4 = 228
+LINKTYPE_IPV6 = 229
+LINKTYPE_SLL = 113
+LINKTYPE_SLL2 = 276
+VLAN_ETHERTYPES = (0x8100, 0x88A8, 0x9100)
+ETHERTYPE_IPV4 = 0x0800
+ETHERTYPE_IPV6 = 0x86DD
+PCAP_MAGIC_US = 0xA1B2C3D4
+PCAP_MAGIC_NS = 0xA1B23C4D
+
+
+class BenchError(Exception):
+    """A tool cannot run, or its output is unusable: the benchmark stops."""
+
+
+def snapshot(flowshark, work):
+    """Copy the flowshark binary into work/bin and return the copy's path,
+    so that a rebuild during the benchmark cannot change or remove the
+    program being measured."""
+    if not os.access(flowshark, os.X_OK):
+        raise BenchError(f"{flowshark} is not executable; build it with"
+                         " cmake -S . -B build && cmake --build build -j")
+    dest = work / "bin" / "flowshark"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(flowshark, dest)
+    return str(dest)
+
+
+def log(msg):
+    """Progress message on standard error."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# Classic pcap reading and frame rewriting
+# --------------------------------------------------------------------------
+
+def read_pcap(path):
+    """Return (linktype, [(timestamp_us, frame, original_length)]) of a
+    classic pcap file in either byte order and time resolution. A record cut
+    short at the end of the file is dropped."""
+    data = path.read_bytes()
+    if len(data) < 24:
+        raise ValueError("not a pcap file")
+    for endian in "<>":
+        magic, = struct.unpack(endian + "I", data[:4])
+        if magic in (PCAP_MAGIC_US, PCAP_MAGIC_NS):
+            break
+    else:
+        raise ValueError("not a classic pcap file")
+    divisor = 1000 if magic == PCAP_MAGIC_NS else 1
+    linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
+    record = struct.Struct(endian + "IIII")
+    packets = []
+    pos = 24
+    while pos + 16 <= len(data):
+        sec, frac, caplen, origlen = record.unpack_from(data, pos)
+        pos += 16
+        if pos + caplen > len(data):
+            break
+        packets.append((sec * 1_000_000 + frac // divisor,
+                        data[pos:pos + caplen], origlen))
+        pos += caplen
+    return linktype, packets
+
+
+def fake_ethernet(ethertype):
+    """An Ethernet header with zero addresses and the given EtherType."""
+    return bytes(12) + struct.pack(">H", ethertype)
+
+
+def to_ethernet(linktype, frame):
+    """Return (frame as Ethernet, bytes added to its length), or None when
+    the link type is not Ethernet, Linux SLL/SLL2 or raw IP."""
+    if linktype == LINKTYPE_ETHERNET:
+        return frame, 0
+    if linktype == LINKTYPE_SLL and len(frame) >= 16:
+        ethertype, = struct.unpack_from(">H", frame, 14)
+        return fake_ethernet(ethertype) + frame[16:], 14 - 16
+    if linktype == LINKTYPE_SLL2 and len(frame) >= 20:
+        ethertype, = struct.unpack_from(">H", frame, 0)
+        return fake_ethernet(ethertype) + frame[20:], 14 - 20
+    if linktype in LINKTYPE_RAW + (LINKTYPE_IPV4, LINKTYPE_IPV6) and frame:
+        version = frame[0] >> 4
+        ethertype = {4: ETHERTYPE_IPV4, 6: ETHERTYPE_IPV6}.get(version)
+        if ethertype is None:
+            return None
+        return fake_ethernet(ethertype) + frame, 14
+    return None
+
+
+def address_offsets(frame):
+    """Offsets of the two address bytes changed per copy in an Ethernet
+    frame (after any VLAN tags): octets 2-3 of both IPv4 addresses, bytes 3-4
+    of both IPv6 addresses. Empty for non-IP frames. Only the outer IP
+    header is changed; Wireshark does not check IP/TCP/UDP checksums by
+    default, so they are left as they are."""
+    pos = 12
+    while pos + 2 <= len(frame):
+        ethertype, = struct.unpack_from(">H", frame, pos)
+        if ethertype not in VLAN_ETHERTYPES:
+            break
+        pos += 4
+    else:
+        return []
+    ip = pos + 2
+    if ethertype == ETHERTYPE_IPV4 and len(frame) >= ip + 20:
+        return [ip + 13, ip + 17]
+    if ethertype == ETHERTYPE_IPV6 and len(frame) >= ip + 40:
+        return [ip + 10, ip + 26]
+    return []
+
+
+class Ingredient:
+    """One sample prepared for copying: its packets laid out as pcap records
+    in one buffer, with the positions of the timestamps and of the address
+    bytes that each copy rewrites."""
+
+    def __init__(self, name, linktype, packets):
+        self.name = name
+        first = min(ts for ts, _, _ in packets)
+        self.span_us = max(ts for ts, _, _ in packets) - first
+        blob = bytearray()
+        self.ts_offsets = []
+        self.xor_offsets = []
+        for ts, frame, origlen in packets:
+            converted = to_ethernet(linktype, frame)
+            if converted is None:
+                raise ValueError(f"link type {linktype} not supported")
+            frame, growth = converted
+            self.ts_offsets.append((len(blob), ts - first))
+            blob += struct.pack("<IIII", 0, 0, len(frame),
+                                max(origlen + growth, len(frame)))
+            self.xor_offsets.extend(len(blob) + off
+                                    for off in address_offsets(frame))
+            blob += frame
+        self.blob = bytes(blob)
+
+    def copy(self, key, start_us):
+        """Return this sample's records with the timestamps starting at
+        start_us and the key XORed into the address bytes."""
+        out = bytearray(self.blob)
+        hi, lo = key >> 8, key & 0xFF
+        for off in self.xor_offsets:
+            out[off] ^= hi
+            out[off + 1] ^= lo
+        pack = struct.Struct("<II").pack_into
+        for off, rel in self.ts_offsets:
+            sec, usec = divmod(start_us + rel, 1_000_000)
+            pack(out, off, sec, usec)
+        return out
+
+
+def write_copies(path, ingredients, rounds):
+    """Write a classic microsecond Ethernet pcap made of `rounds` rounds of
+    one copy of every ingredient, one after the other in time, each copy with
+    its own address key; streamed, one copy in memory at a time."""
+    if rounds * len(ingredients) > 0xFFFF:
+        raise BenchError("too many copies for 16-bit address keys;"
+                         " use a smaller --size-mb")
+    tmp = path.with_suffix(".tmp")
+    key, now = 0, BASE_TIME_US
+    with open(tmp, "wb") as out:
+        out.write(struct.pack("<IHHiIII", PCAP_MAGIC_US, 2, 4, 0, 0,
+                              262144, LINKTYPE_ETHERNET))
+        for _ in range(rounds):
+            for ing in ingredients:
+                key += 1
+                out.write(ing.copy(key, now))
+                now += ing.span_us + SEGMENT_GAP_US
+    tmp.replace(path)
+
+
+# --------------------------------------------------------------------------
+# Running the tools
+# --------------------------------------------------------------------------
+
+class Run:
+    """Outcome of one measured child process."""
+
+    def __init__(self, seconds, rss_kb, status, lines=None):
+        self.seconds = seconds
+        self.rss_kb = rss_kb
+        self.status = status
+        self.lines = lines
+
+
+def run_measured(cmd, stdout_path, stderr_path):
+    """Run cmd as a fresh process; return a Run with its wall time
+    (time.monotonic) and peak RSS (wait4's ru_maxrss, KB on Linux)."""
+    with open(stdout_path, "wb") as out, open(stderr_path, "ab") as err:
+        err.write(("$ " + shlex.join(cmd) + "\n").encode())
+        err.flush()
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=err)
+        except OSError as exc:
+            raise BenchError(f"cannot run {cmd[0]}: {exc}") from exc
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(seconds, usage.ru_maxrss, proc.returncode)
+
+
+def count_lines(path):
+    """Number of newline characters in a file, read in chunks."""
+    lines = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return lines
+
+
+def tool_output(cmd):
+    """Standard output of a short command; BenchError if it cannot run."""
+    try:
+        return subprocess.run(cmd, check=True, capture_output=True,
+                              text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise BenchError(f"{shlex.join(cmd)} failed: {exc}") from exc
+
+
+def flowshark_records(flowshark, paths, extra=()):
+    """Run flowshark on paths in one process; return (exit status,
+    {file: (records, packets in records)})."""
+    cmd = [flowshark, *extra]
+    for p in paths:
+        cmd += ["-r", str(p)]
+    proc = subprocess.run(cmd, capture_output=True)
+    counts = {}
+    for line in proc.stdout.splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BenchError(f"{shlex.join(cmd)}: output is not JSON Lines:"
+                             f" {exc}") from exc
+        records, packets = counts.get(rec["file"], (0, 0))
+        counts[rec["file"]] = (records + 1, packets + len(rec["ip_lengths"]))
+    return proc.returncode, counts
+
+
+# --------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------
+
+def sample_files():
+    """Captures in samples/ (every file but the README and checksums)."""
+    return sorted(p for p in (REPO / "samples").iterdir()
+                  if p.is_file() and p.suffix in (".pcap", ".pcapng", ".cap",
+                                                  ".gz"))
+
+
+def input_key(args, samples):
+    """Fingerprint of everything the cached inputs depend on."""
+    h = hashlib.sha256()
+    h.update(f"{INPUT_FORMAT} {args.size_mb} {args.small_count}".encode())
+    for p in samples:
+        h.update(f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def prepare_ingredients(flowshark, samples, work):
+    """Convert each sample to Ethernet pcap and keep those whose shifted
+    copies stay distinct: one copy gives the records of the original, and
+    two copies give exactly twice the records and packets. Writes one copy
+    of each kept sample to work/ingredients/. Returns (kept Ingredients,
+    {skipped sample name: reason})."""
+    idir = work / "ingredients"
+    shutil.rmtree(idir, ignore_errors=True)
+    idir.mkdir(parents=True)
+    kept, skipped = [], {}
+    for sample in samples:
+        conv = idir / (sample.stem + ".conv.pcap")
+        proc = subprocess.run(["editcap", "-F", "pcap", str(sample),
+                               str(conv)], capture_output=True)
+        if proc.returncode != 0 or not conv.exists():
+            skipped[sample.name] = "editcap -F pcap failed"
+            continue
+        try:
+            ing = Ingredient(sample.name, *read_pcap(conv))
+        except ValueError as exc:
+            skipped[sample.name] = str(exc)
+            continue
+        finally:
+            conv.unlink(missing_ok=True)
+        one, two = idir / (sample.stem + ".pcap"), work / "two.pcap"
+        write_copies(one, [ing], 1)
+        write_copies(two, [ing], 2)
+        status, orig = flowshark_records(flowshark, [sample])
+        status2, copies = flowshark_records(flowshark, [one, two])
+        two.unlink()
+        r0 = orig.get(str(sample), (0, 0))
+        r1 = copies.get(str(one), (0, 0))
+        r2 = copies.get(str(two), (0, 0))
+        if status not in (0, 2) or status2 != 0:
+            reason = f"flowshark exit status {status}/{status2}"
+        elif r1 != r0:
+            reason = (f"rewritten copy gives {r1} records/packets, not {r0}"
+                      " (addresses not all rewritten: encapsulation?)")
+        elif r2 != (2 * r1[0], 2 * r1[1]):
+            reason = (f"two copies give {r2} records/packets, not 2x{r1}"
+                      " (flows merge across copies: tunnel?)")
+        else:
+            kept.append(ing)
+            log(f"  {sample.name}: {r1[0]} flows, {r1[1]} packets per copy")
+            continue
+        one.unlink()
+        skipped[sample.name] = reason
+        log(f"  {sample.name}: skipped ({reason})")
+    return kept, skipped
+
+
+def build_small(samples, work, count):
+    """Split each sample with editcap -c into captures of
+    SMALL_PIECE_PACKETS packets, then fill work/small/ with `count` files
+    cycling over the pieces (hard links where possible). Samples that
+    editcap reports as damaged are left out. Returns the manifest entry:
+    paths (relative to work), total packets and bytes."""
+    pieces_dir = work / "pieces"
+    small_dir = work / "small"
+    for d in (pieces_dir, small_dir):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    for sample in samples:
+        proc = subprocess.run(
+            ["editcap", "-c", str(SMALL_PIECE_PACKETS), str(sample),
+             str(pieces_dir / sample.name)], capture_output=True, text=True)
+        if proc.returncode != 0 or proc.stderr.strip():
+            for p in pieces_dir.glob(sample.stem + "_*"):
+                p.unlink()
+    pieces = sorted(pieces_dir.iterdir())
+    if not pieces:
+        raise BenchError("editcap -c produced no small captures")
+    piece_packets = [capinfos_packets(p) for p in pieces]
+    paths, packets, nbytes = [], 0, 0
+    for i in range(count):
+        piece = pieces[i % len(pieces)]
+        dest = small_dir / f"{i:05d}{piece.suffix}"
+        try:
+            os.link(piece, dest)
+        except OSError:
+            shutil.copyfile(piece, dest)
+        paths.append(str(dest.relative_to(work)))
+        packets += piece_packets[i % len(pieces)]
+        nbytes += piece.stat().st_size
+    return {"paths": paths, "packets": packets, "bytes": nbytes}
+
+
+def capinfos_packets(path):
+    """Packet count of a capture (capinfos -c -M)."""
+    out = tool_output(["capinfos", "-c", "-M", str(path)])
+    for line in out.splitlines():
+        if "Number of packets" in line:
+            return int(line.split(":", 1)[1].strip())
+    raise BenchError(f"capinfos gave no packet count for {path}")
+
+
+def build_inputs(args, flowshark):
+    """Build (or reuse) the inputs in args.work; return the manifest dict:
+    ingredient names, rounds, and per-input packets and bytes."""
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    samples = sample_files()
+    key = input_key(args, samples)
+    manifest_path = work / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        files = [work / manifest["big1x"]["path"],
+                 work / manifest["big4x"]["path"]]
+        files += [work / p for p in manifest["small"]["paths"]]
+        if manifest.get("key") == key and all(p.exists() for p in files):
+            log(f"reusing inputs in {work}")
+            return manifest
+    manifest_path.unlink(missing_ok=True)
+
+    log("preparing ingredients (each sample: convert, copy, check)")
+    ingredients, skipped = prepare_ingredients(flowshark, samples, work)
+    kept = [i.name for i in ingredients]
+    if not kept:
+        raise BenchError("no sample can be copied; see the reasons above")
+    round_bytes = sum(len(i.blob) for i in ingredients)
+    rounds_1x = max(1, round(args.size_mb * 1e6 / 4 / round_bytes))
+    manifest = {"key": key, "ingredients": kept, "skipped": skipped}
+    for name, rounds in (("big1x", rounds_1x), ("big4x", 4 * rounds_1x)):
+        path = work / f"{name}.pcap"
+        log(f"writing {path.name}: {rounds} rounds of {len(kept)} samples")
+        write_copies(path, ingredients, rounds)
+        manifest[name] = {"path": path.name, "rounds": rounds,
+                          "packets": capinfos_packets(path),
+                          "bytes": path.stat().st_size}
+    log(f"writing {args.small_count} small captures")
+    manifest["small"] = build_small(samples, work, args.small_count)
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+# --------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------
+
+def tshark_cmd(tshark, capture, fields, extra):
+    """tshark command printing what flowshark's record needs."""
+    cmd = [tshark, "-r", str(capture), *extra, "-Y", TSHARK_FILTER,
+           "-T", "fields"]
+    for f in fields:
+        cmd += ["-e", f]
+    return cmd
+
+
+def flowshark_cmds(flowshark, captures, fields, extra):
+    """flowshark commands reading all captures, split so that no argument
+    list exceeds MAX_ARGS_BYTES."""
+    base = [flowshark, *extra]
+    for f in fields:
+        base += ["-e", f]
+    cmds, cmd, size = [], list(base), 0
+    for c in captures:
+        if size > MAX_ARGS_BYTES:
+            cmds.append(cmd)
+            cmd, size = list(base), 0
+        cmd += ["-r", str(c)]
+        size += len(str(c)) + 4
+    cmds.append(cmd)
+    return cmds
+
+
+def measure(cmds, out_dir, name, keep_output):
+    """Run cmds one after the other (fresh processes) and return one Run:
+    summed wall time, largest peak RSS, first non-zero exit status, and
+    (when keep_output) the total number of output lines."""
+    out = out_dir / f"{name}.out" if keep_output else Path(os.devnull)
+    err = out_dir / f"{name}.err"
+    err.unlink(missing_ok=True)
+    total = Run(0.0, 0, 0, 0 if keep_output else None)
+    for cmd in cmds:
+        run = run_measured(cmd, out, err)
+        total.seconds += run.seconds
+        total.rss_kb = max(total.rss_kb, run.rss_kb)
+        total.status = total.status or run.status
+        if keep_output:
+            total.lines += count_lines(out)
+    if keep_output:
+        out.unlink()
+    return total
+
+
+def median_run(runs):
+    """Median wall time and peak RSS over repetitions; worst status."""
+    statuses = [r.status for r in runs if r.status]
+    return Run(statistics.median(r.seconds for r in runs),
+               statistics.median(r.rss_kb for r in runs),
+               statuses[0] if statuses else 0, runs[0].lines)
+
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+def fmt(value, digits=1):
+    """A number with thousands separators, or n/a."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def ratio(num, den, digits=2):
+    """num/den formatted, or n/a when either is missing or den is 0."""
+    if num is None or not den:
+        return "n/a"
+    return f"{num / den:.{digits}f}"
+
+
+def machine_info(tshark, flowshark):
+    """Lines describing the machine and tool versions."""
+    cpu = "unknown"
+    mem = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    def first(text):
+        return text.strip().splitlines()[0] if text.strip() else "?"
+
+    return [
+        f"- date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- machine: {cpu}, {os.cpu_count()} CPUs, MemTotal {mem},"
+        f" {platform.system()} {platform.release()}",
+        f"- tshark: {first(tool_output([tshark, '--version']))}",
+        f"- flowshark: {first(tool_output([flowshark, '--version']))}",
+        "- load average (1, 5, 15 min) before the runs: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+    ]
+
+
+class Report:
+    """Collects table rows and notes, and prints them as Markdown."""
+
+    HEADER = ("| run | tool | input | packets | MB | s | packets/s | MB/s"
+              " | files/s | peak RSS MB | speed vs tshark | RSS vs tshark |")
+
+    def __init__(self):
+        self.rows = []
+        self.failed = []
+
+    def row(self, run_name, tool, input_name, packets, nbytes, run,
+            files=None, peer=None):
+        """Add a row; peer is tshark's Run for the ratio columns."""
+        if run is None:
+            cells = ["n/a (option not available)"] + [""] * 6
+        elif run.status:
+            self.failed.append(f"{run_name} {tool}")
+            cells = [f"error (exit status {run.status})"] + [""] * 6
+        else:
+            s = run.seconds
+            cells = [fmt(s, 2), fmt(packets / s if s else None, 0),
+                     fmt(nbytes / 1e6 / s if s else None),
+                     fmt(files / s if files and s else None),
+                     fmt(run.rss_kb / 1024),
+                     ratio(peer.seconds, s) + "x" if peer else "",
+                     ratio(run.rss_kb, peer.rss_kb) + "x" if peer else ""]
+        self.rows.append(f"| {run_name} | {tool} | {input_name} |"
+                         f" {packets:,} | {nbytes / 1e6:,.1f} | "
+                         + " | ".join(cells) + " |")
+
+    def table(self):
+        """The Markdown table lines."""
+        sep = "|" + "---|" * (self.HEADER.count("|") - 1)
+        return [self.HEADER, sep, *self.rows]
+
+
+def rss_mb(run):
+    """Peak RSS in MB of a successful run, else None."""
+    return run.rss_kb / 1024 if run and not run.status else None
+
+
+def memory_table(runs, manifest):
+    """Markdown lines for peak RSS at 1x and 4x, growth ratio and bytes per
+    packet beyond the 1x baseline, per tool."""
+    p1, p4 = manifest["big1x"]["packets"], manifest["big4x"]["packets"]
+    lines = ["| memory | flowshark | tshark | flowshark bounded |",
+             "|---|---|---|---|"]
+    cols = [("flowshark", "a 4x", "d 1x"), ("tshark", "a 4x", "d 1x"),
+            ("flowshark", "d bounded 4x", "d bounded 1x")]
+    values = {"1x": [], "4x": [], "ratio": [], "bpp": []}
+    for tool, k4, k1 in cols:
+        r4, r1 = runs.get((k4, tool)), runs.get((k1, tool))
+        m4, m1 = rss_mb(r4), rss_mb(r1)
+        values["1x"].append(fmt(m1))
+        values["4x"].append(fmt(m4))
+        values["ratio"].append(ratio(m4, m1))
+        bpp = (None if m4 is None or m1 is None or p4 == p1
+               else (m4 - m1) * 1024 * 1024 / (p4 - p1))
+        values["bpp"].append(fmt(bpp, 0))
+    labels = {"1x": f"peak RSS MB, 1x ({p1:,} packets)",
+              "4x": f"peak RSS MB, 4x ({p4:,} packets)",
+              "ratio": "ratio 4x/1x",
+              "bpp": "bytes per packet beyond the 1x baseline"}
+    for key, label in labels.items():
+        lines.append(f"| {label} | " + " | ".join(values[key]) + " |")
+    return lines
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+def parse_args(argv):
+    """Command-line options; --quick changes the defaults of the sizes."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--flowshark", default=str(REPO / "build/extractor/flowshark"),
+                    help="flowshark binary (default: build/extractor/flowshark)")
+    ap.add_argument("--tshark", default="tshark", help="tshark binary")
+    ap.add_argument("--work", type=Path, default=REPO / "bench/work",
+                    help="directory for the built inputs (default: bench/work)")
+    ap.add_argument("--size-mb", type=float,
+                    help="size of the 4x capture in MB; the 1x one is a"
+                    " quarter (default 400; 40 with --quick)")
+    ap.add_argument("--small-count", type=int,
+                    help="number of small captures (default 1000;"
+                    " 100 with --quick)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small inputs for a fast check of the benchmark")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="repetitions of each measurement; the median is"
+                    " reported (default 1)")
+    ap.add_argument("--extra-args", default="",
+                    help="options added to both tools' command lines (e.g."
+                    " '-o tcp.desegment_tcp_streams:FALSE'); quoted as in sh")
+    ap.add_argument("--bounded-args", default="",
+                    help="flowshark options of a bounded-memory mode, measured"
+                    " at 1x and 4x (default: not measured)")
+    ap.add_argument("--check", action="store_true",
+                    help="keep the outputs and report flowshark's record"
+                    " counts against the expected ones")
+    args = ap.parse_args(argv)
+    if args.size_mb is None:
+        args.size_mb = 40 if args.quick else 400
+    if args.small_count is None:
+        args.small_count = 100 if args.quick else 1000
+    if args.size_mb <= 0 or args.small_count <= 0 or args.repeat <= 0:
+        ap.error("--size-mb, --small-count and --repeat must be positive")
+    args.work = args.work.resolve()
+    return args
+
+
+def plan(args, manifest, flowshark, tshark):
+    """The measurements: [(key, tool, input label, packets, bytes, files,
+    commands)], key being (run name, tool)."""
+    extra = shlex.split(args.extra_args)
+    bounded = shlex.split(args.bounded_args)
+    work = args.work
+    big1 = work / manifest["big1x"]["path"]
+    big4 = work / manifest["big4x"]["path"]
+    small = [work / p for p in manifest["small"]["paths"]]
+    fields_b = TSHARK_FIELDS + EXTENSION_FIELDS
+    inputs = {"4x": (big4.name, manifest["big4x"], None),
+              "1x": (big1.name, manifest["big1x"], None),
+              "small": (f"{len(small)} files", manifest["small"], len(small))}
+    jobs = [
+        ("a 4x", "4x", flowshark_cmds(flowshark, [big4], [], extra),
+         [tshark_cmd(tshark, big4, TSHARK_FIELDS, extra)]),
+        ("b 4x", "4x", flowshark_cmds(flowshark, [big4], EXTENSION_FIELDS,
+                                      extra),
+         [tshark_cmd(tshark, big4, fields_b, extra)]),
+        ("c small", "small", flowshark_cmds(flowshark, small, [], extra),
+         [tshark_cmd(tshark, f, TSHARK_FIELDS, extra) for f in small]),
+        ("d 1x", "1x", flowshark_cmds(flowshark, [big1], [], extra),
+         [tshark_cmd(tshark, big1, TSHARK_FIELDS, extra)]),
+    ]
+    out = []
+    for name, inp, fcmds, tcmds in jobs:
+        label, info, files = inputs[inp]
+        out.append(((name, "tshark"), label, info, files, tcmds))
+        out.append(((name, "flowshark"), label, info, files, fcmds))
+    if bounded:
+        for name, inp, cap in (("d bounded 1x", "1x", big1),
+                               ("d bounded 4x", "4x", big4)):
+            label, info, files = inputs[inp]
+            out.append(((name, "flowshark"), label, info, files,
+                        flowshark_cmds(flowshark, [cap], [],
+                                       extra + bounded)))
+    return out
+
+
+def expected_records(args, flowshark, manifest):
+    """Records flowshark should give per round (one copy of each kept
+    sample), measured now on the single copies with the same extra options;
+    None if that run fails."""
+    copies = [args.work / "ingredients" / (Path(n).stem + ".pcap")
+              for n in manifest["ingredients"]]
+    status, counts = flowshark_records(flowshark, copies,
+                                       shlex.split(args.extra_args))
+    if status:
+        return None
+    return sum(records for records, _ in counts.values())
+
+
+def run_jobs(args, jobs):
+    """Run every job args.repeat times (round-robin, so slow drifts hit both
+    tools alike); return {key: median Run}. Bounded-mode runs rejected by
+    flowshark (exit status 1) become None."""
+    out_dir = args.work / "runs"
+    out_dir.mkdir(exist_ok=True)
+    results = {key: [] for key, *_ in jobs}
+    for rep in range(args.repeat):
+        for key, label, _, _, cmds in jobs:
+            log(f"[{rep + 1}/{args.repeat}] {key[0]}: {key[1]} on {label}")
+            name = "-".join(key).replace(" ", "_")
+            results[key].append(measure(cmds, out_dir, name, args.check))
+    runs = {}
+    for key, runs_of_key in results.items():
+        run = median_run(runs_of_key)
+        runs[key] = None if "bounded" in key[0] and run.status == 1 else run
+    return runs
+
+
+def check_table(runs, per_round, manifest):
+    """Markdown lines comparing flowshark's record counts (output lines)
+    with the expected ones; tshark's line counts for information."""
+    lines = ["| check | flowshark records | expected | tshark lines |",
+             "|---|---|---|---|"]
+    for name, rounds in (("a 4x", manifest["big4x"]["rounds"]),
+                         ("b 4x", manifest["big4x"]["rounds"]),
+                         ("d 1x", manifest["big1x"]["rounds"]),
+                         ("c small", None)):
+        fs, ts = runs[(name, "flowshark")], runs[(name, "tshark")]
+        expected = per_round * rounds if rounds and per_round else None
+        got = fmt(fs.lines, 0)
+        if expected is not None and fs.lines != expected:
+            got += " (differs)"
+        lines.append(f"| {name} | {got} | {fmt(expected, 0)} |"
+                     f" {fmt(ts.lines, 0)} |")
+    return lines
+
+
+def header(args, info, manifest, per_round):
+    """Markdown lines above the tables: machine, inputs, legend."""
+    rounds1, rounds4 = manifest["big1x"]["rounds"], manifest["big4x"]["rounds"]
+    flows = (f"{per_round * rounds1:,} (1x), {per_round * rounds4:,} (4x)"
+             if per_round is not None else "n/a")
+    lines = ["# flowshark vs tshark", "", *info,
+             f"- flowshark measured: a copy of {args.flowshark}",
+             f"- inputs: {len(manifest['ingredients'])} samples per round"
+             f" ({', '.join(manifest['ingredients'])}); big1x.pcap ="
+             f" {rounds1} rounds, big4x.pcap = {rounds4} rounds;"
+             f" {len(manifest['small']['paths'])} small captures of up to"
+             f" {SMALL_PIECE_PACKETS} packets",
+             f"- flows (flowshark records expected): {flows}",
+             f"- repetitions: {args.repeat} (median)"
+             + (f"; extra args: `{args.extra_args}`" if args.extra_args
+                else "")
+             + (f"; bounded args: `{args.bounded_args}`"
+                if args.bounded_args else ""),
+             "- runs: a default record; b plus "
+             + ", ".join(EXTENSION_FIELDS) + "; c one flowshark process for"
+             " all small captures, one tshark process per capture;"
+             " d default record at 1x (and the bounded mode)."
+             " speed = tshark time / flowshark time,"
+             " RSS = flowshark peak RSS / tshark peak RSS"]
+    if manifest["skipped"]:
+        lines.append("- samples left out: " + "; ".join(
+            f"{k} ({v})" for k, v in manifest["skipped"].items()))
+    return lines + [""]
+
+
+def main(argv=None):
+    """Build the inputs, run the measurements, print the report. Exit
+    status 0, or 1 if a measured run failed, or 2 if a tool cannot run or
+    its output is unusable."""
+    args = parse_args(argv)
+    flowshark = str(Path(args.flowshark).resolve())
+    tshark = shutil.which(args.tshark) or args.tshark
+    try:
+        for tool in ("editcap", "capinfos"):
+            if not shutil.which(tool):
+                raise BenchError(f"{tool} not found (install wireshark-common)")
+        flowshark = snapshot(flowshark, args.work)
+        info = machine_info(tshark, flowshark)
+        manifest = build_inputs(args, flowshark)
+        per_round = expected_records(args, flowshark, manifest)
+        jobs = plan(args, manifest, flowshark, tshark)
+        runs = run_jobs(args, jobs)
+    except BenchError as exc:
+        log(f"bench: {exc}")
+        return 2
+
+    report = Report()
+    for key, label, inp, files, _ in jobs:
+        peer = runs.get((key[0], "tshark")) if key[1] == "flowshark" else None
+        if peer is not None and peer.status:
+            peer = None
+        report.row(key[0], key[1], label, inp["packets"], inp["bytes"],
+                   runs[key], files, peer)
+    lines = header(args, info, manifest, per_round) + report.table()
+    lines += ["", *memory_table(runs, manifest)]
+    if args.check:
+        lines += ["", *check_table(runs, per_round, manifest)]
+    print("\n".join(lines))
+    if report.failed:
+        log("bench: failed runs: " + ", ".join(report.failed)
+            + f"; see {args.work / 'runs'}/*.err")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
