@@ -3,6 +3,40 @@
 
 #include "flow.h"
 
+/* A packet time as stored: 12 bytes, the precision in the top bit of the
+ * fraction (nanoseconds fit in 30 bits). Packets dominate the memory a flow
+ * holds, so its per-packet state is kept small: 16 bytes per packet, 8 more
+ * per payload packet, instead of a timestamp struct per sequence entry. */
+struct packed_time {
+    gint64 secs;
+    guint32 frac; /* nanoseconds | NANO_PRECISION */
+} G_GNUC_PACKED;
+
+#define NANO_PRECISION 0x80000000u
+
+static struct packed_time pack_time(const struct fs_packet *packet)
+{
+    struct packed_time t;
+    t.secs = packet->ts_secs;
+    guint32 nsecs =
+            packet->ts_nsecs >= 0 && packet->ts_nsecs < 1000000000 ? (guint32)packet->ts_nsecs : 0;
+    t.frac = nsecs | (packet->ts_decimals > 6 ? NANO_PRECISION : 0);
+    return t;
+}
+
+struct fs_timestamp fs_flow_ip_time(const struct fs_flow *flow, guint i)
+{
+    const struct packed_time *t = &g_array_index(flow->ip_times, struct packed_time, i);
+    struct fs_timestamp ts = { t->secs, (gint32)(t->frac & ~NANO_PRECISION),
+        (t->frac & NANO_PRECISION) ? 9 : 6 };
+    return ts;
+}
+
+struct fs_timestamp fs_flow_payload_time(const struct fs_flow *flow, guint i)
+{
+    return fs_flow_ip_time(flow, g_array_index(flow->payload_index, guint32, i));
+}
+
 static void ext_value_clear(gpointer data)
 {
     struct fs_ext_value *value = data;
@@ -29,9 +63,9 @@ struct fs_flow *fs_flow_new(const struct fs_packet *first, guint ext_count)
     }
     flow->protocols = g_ptr_array_new_with_free_func(g_free);
     flow->ip_lengths = g_array_new(FALSE, FALSE, sizeof(gint32));
-    flow->ip_times = g_array_new(FALSE, FALSE, sizeof(struct fs_timestamp));
+    flow->ip_times = g_array_new(FALSE, FALSE, sizeof(struct packed_time));
     flow->payload_lengths = g_array_new(FALSE, FALSE, sizeof(gint32));
-    flow->payload_times = g_array_new(FALSE, FALSE, sizeof(struct fs_timestamp));
+    flow->payload_index = g_array_new(FALSE, FALSE, sizeof(guint32));
     flow->ext_count = ext_count;
     flow->ext = g_new0(GArray *, ext_count + 1);
     for (guint i = 0; i < ext_count; i++) {
@@ -51,7 +85,7 @@ void fs_flow_free(struct fs_flow *flow)
     g_array_free(flow->ip_lengths, TRUE);
     g_array_free(flow->ip_times, TRUE);
     g_array_free(flow->payload_lengths, TRUE);
-    g_array_free(flow->payload_times, TRUE);
+    g_array_free(flow->payload_index, TRUE);
     for (guint i = 0; i < flow->ext_count; i++)
         g_array_free(flow->ext[i], TRUE);
     g_free(flow->ext);
@@ -101,7 +135,7 @@ void fs_flow_add_packet(
 
     gboolean forward = fs_flow_is_forward(flow, packet);
     guint index = flow->ip_lengths->len;
-    struct fs_timestamp ts = { packet->ts_secs, packet->ts_nsecs, packet->ts_decimals };
+    struct packed_time ts = pack_time(packet);
 
     gint32 ip_len = signed_length(packet->ip_len, forward);
     g_array_append_val(flow->ip_lengths, ip_len);
@@ -109,8 +143,9 @@ void fs_flow_add_packet(
 
     if (payload != 0) {
         gint32 value = signed_length(payload, forward);
+        guint32 at = index;
         g_array_append_val(flow->payload_lengths, value);
-        g_array_append_val(flow->payload_times, ts);
+        g_array_append_val(flow->payload_index, at);
     }
 
     add_protocol(flow, packet->protocol_column);
@@ -133,18 +168,19 @@ static int compare_times(const struct fs_timestamp *a, const struct fs_timestamp
     return 0;
 }
 
-gboolean fs_flow_time_range(
-        const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last)
+gboolean fs_flow_time_range(const struct fs_flow *flow, gboolean payload_only,
+        struct fs_timestamp *first, struct fs_timestamp *last)
 {
-    if (times->len == 0)
+    guint count = payload_only ? flow->payload_lengths->len : flow->ip_lengths->len;
+    if (count == 0)
         return FALSE;
-    *first = *last = g_array_index(times, struct fs_timestamp, 0);
-    for (guint i = 1; i < times->len; i++) {
-        const struct fs_timestamp *t = &g_array_index(times, struct fs_timestamp, i);
-        if (compare_times(t, first) < 0)
-            *first = *t;
-        if (compare_times(t, last) > 0)
-            *last = *t;
+    for (guint i = 0; i < count; i++) {
+        struct fs_timestamp t =
+                payload_only ? fs_flow_payload_time(flow, i) : fs_flow_ip_time(flow, i);
+        if (i == 0 || compare_times(&t, first) < 0)
+            *first = t;
+        if (i == 0 || compare_times(&t, last) > 0)
+            *last = t;
     }
     return TRUE;
 }

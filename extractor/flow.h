@@ -37,9 +37,9 @@ struct fs_flow {
     guint32 sport, dport;
     GPtrArray *protocols;    /* char *: distinct Protocol-column values, first-seen order */
     GArray *ip_lengths;      /* gint32, signed by direction */
-    GArray *ip_times;        /* struct fs_timestamp */
+    GArray *ip_times;        /* private packed times: read with fs_flow_ip_time() */
     GArray *payload_lengths; /* gint32, signed; packets with payload only */
-    GArray *payload_times;   /* struct fs_timestamp */
+    GArray *payload_index;   /* guint32: each payload packet's index in ip_lengths */
     GArray **ext;            /* ext_count arrays of struct fs_ext_value */
     guint ext_count;
     /* Every packet of the flow, also those beyond options->max_packets. */
@@ -70,8 +70,14 @@ void fs_flow_add_packet(struct fs_flow *flow, const struct fs_packet *packet,
 guint32 fs_flow_payload_length(
         const struct fs_packet *packet, const struct fs_flow_options *options);
 
-/* Smallest and largest timestamp of a sequence; FALSE when it is empty. */
-gboolean fs_flow_time_range(
-        const GArray *times, struct fs_timestamp *first, struct fs_timestamp *last);
+/* The time of packet i (i < ip_lengths->len), and of payload packet i
+ * (i < payload_lengths->len). */
+struct fs_timestamp fs_flow_ip_time(const struct fs_flow *flow, guint i);
+struct fs_timestamp fs_flow_payload_time(const struct fs_flow *flow, guint i);
+
+/* Smallest and largest timestamp of the payload packets (payload_only) or
+ * of all packets; FALSE when there are none. */
+gboolean fs_flow_time_range(const struct fs_flow *flow, gboolean payload_only,
+        struct fs_timestamp *first, struct fs_timestamp *last);
 
 #endif

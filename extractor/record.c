@@ -49,9 +49,8 @@ static void emit_protocols(json_dumper *d, const struct fs_flow *flow)
 static void emit_time_range(json_dumper *d, const struct fs_flow *flow,
         const struct fs_record_context *ctx, GString *scratch)
 {
-    const GArray *main_times = ctx->main_seq == FS_MAIN_IP ? flow->ip_times : flow->payload_times;
     struct fs_timestamp first, last;
-    gboolean any = fs_flow_time_range(main_times, &first, &last);
+    gboolean any = fs_flow_time_range(flow, ctx->main_seq == FS_MAIN_PAYLOAD, &first, &last);
     json_dumper_set_member_name(d, "time_start");
     if (any)
         emit_timestamp_value(d, &first, scratch);
@@ -73,12 +72,17 @@ static void emit_lengths(json_dumper *d, const char *key, const GArray *lengths)
     json_dumper_end_array(d);
 }
 
-static void emit_times(json_dumper *d, const char *key, const GArray *times, GString *scratch)
+static void emit_times(json_dumper *d, const char *key, const struct fs_flow *flow,
+        gboolean payload_only, GString *scratch)
 {
     json_dumper_set_member_name(d, key);
     json_dumper_begin_array(d);
-    for (guint i = 0; i < times->len; i++)
-        emit_timestamp_value(d, &g_array_index(times, struct fs_timestamp, i), scratch);
+    guint count = payload_only ? flow->payload_lengths->len : flow->ip_lengths->len;
+    for (guint i = 0; i < count; i++) {
+        struct fs_timestamp t =
+                payload_only ? fs_flow_payload_time(flow, i) : fs_flow_ip_time(flow, i);
+        emit_timestamp_value(d, &t, scratch);
+    }
     json_dumper_end_array(d);
 }
 
@@ -117,9 +121,9 @@ gboolean fs_record_write(
     emit_protocols(d, flow);
     emit_time_range(d, flow, ctx, scratch);
     emit_lengths(d, "ip_lengths", flow->ip_lengths);
-    emit_times(d, "ip_timestamps", flow->ip_times, scratch);
+    emit_times(d, "ip_timestamps", flow, FALSE, scratch);
     emit_lengths(d, "payload_lengths", flow->payload_lengths);
-    emit_times(d, "payload_timestamps", flow->payload_times, scratch);
+    emit_times(d, "payload_timestamps", flow, TRUE, scratch);
     emit_extensions(d, flow, ctx);
     if (ctx->totals) {
         emit_int(d, "packets_total", (gint64)flow->packets_total);

@@ -102,9 +102,14 @@ static gint32 length_at(const GArray *lengths, guint i)
     return g_array_index(lengths, gint32, i);
 }
 
-static const struct fs_timestamp *time_at(const GArray *times, guint i)
+static struct fs_timestamp ip_time(const struct fs_flow *flow, guint i)
 {
-    return &g_array_index(times, struct fs_timestamp, i);
+    return fs_flow_ip_time(flow, i);
+}
+
+static struct fs_timestamp payload_time(const struct fs_flow *flow, guint i)
+{
+    return fs_flow_payload_time(flow, i);
 }
 
 static const struct fs_ext_value *ext_at(const struct fs_flow *flow, guint field, guint i)
@@ -209,18 +214,18 @@ static void signs_and_payload_sequence(void **state)
     assert_int_equal(flow->ip_lengths->len, G_N_ELEMENTS(ip_lengths));
     assert_memory_equal(flow->ip_lengths->data, ip_lengths, sizeof(ip_lengths));
     assert_int_equal(flow->ip_times->len, 7);
-    assert_int_equal(time_at(flow->ip_times, 1)->nsecs, 200000);
-    assert_int_equal(time_at(flow->ip_times, 6)->nsecs, 700000);
+    assert_int_equal(ip_time(flow, 1).nsecs, 200000);
+    assert_int_equal(ip_time(flow, 6).nsecs, 700000);
 
     /* Zero-length packets are not in the payload sequence. */
     const gint32 payload_lengths[] = { 283, -1410, -1354 };
     assert_int_equal(flow->payload_lengths->len, G_N_ELEMENTS(payload_lengths));
     assert_memory_equal(flow->payload_lengths->data, payload_lengths, sizeof(payload_lengths));
-    assert_int_equal(flow->payload_times->len, 3);
-    assert_int_equal(time_at(flow->payload_times, 0)->secs, 10);
-    assert_int_equal(time_at(flow->payload_times, 0)->nsecs, 400000);
-    assert_int_equal(time_at(flow->payload_times, 1)->nsecs, 500000);
-    assert_int_equal(time_at(flow->payload_times, 2)->nsecs, 700000);
+    assert_int_equal(flow->payload_index->len, 3);
+    assert_int_equal(payload_time(flow, 0).secs, 10);
+    assert_int_equal(payload_time(flow, 0).nsecs, 400000);
+    assert_int_equal(payload_time(flow, 1).nsecs, 500000);
+    assert_int_equal(payload_time(flow, 2).nsecs, 700000);
 }
 
 static void signs_when_server_speaks_first(void **state)
@@ -246,8 +251,8 @@ static void timestamps_keep_decimals(void **state)
     struct fs_packet p = client_to_server(s, 100, 48, 1497468236, 435350001);
     p.ts_decimals = 9;
     struct fs_flow *flow = fs_flow_table_add_packet(s->table, &p);
-    const struct fs_timestamp *ip = time_at(flow->ip_times, 0);
-    const struct fs_timestamp *payload = time_at(flow->payload_times, 0);
+    struct fs_timestamp ip_value = ip_time(flow, 0), payload_value = payload_time(flow, 0);
+    const struct fs_timestamp *ip = &ip_value, *payload = &payload_value;
     assert_int_equal(ip->secs, 1497468236);
     assert_int_equal(ip->nsecs, 435350001);
     assert_int_equal(ip->decimals, 9);
@@ -283,7 +288,7 @@ static void udp_data_length_drops_empty_datagram(void **state)
     assert_int_equal(flow->ip_lengths->len, 2);
     assert_int_equal(flow->payload_lengths->len, 1);
     assert_int_equal(length_at(flow->payload_lengths, 0), 32);
-    assert_int_equal(flow->payload_times->len, 1);
+    assert_int_equal(flow->payload_index->len, 1);
 }
 
 static void payload_length_function(void **state)
@@ -400,7 +405,7 @@ static void time_range_out_of_order(void **state)
         flow = fs_flow_table_add_packet(s->table, &p);
     }
     struct fs_timestamp first = { 0 }, last = { 0 };
-    assert_true(fs_flow_time_range(flow->ip_times, &first, &last));
+    assert_true(fs_flow_time_range(flow, FALSE, &first, &last));
     assert_int_equal(first.secs, 3);
     assert_int_equal(first.nsecs, 1);
     assert_int_equal(last.secs, 7);
@@ -409,20 +414,22 @@ static void time_range_out_of_order(void **state)
 
 static void time_range_single_and_negative(void **state)
 {
-    (void)state;
-    GArray *times = g_array_new(FALSE, FALSE, sizeof(struct fs_timestamp));
-    struct fs_timestamp one = { -1, 500000000, 6 };
-    g_array_append_val(times, one);
+    struct flow_state *s = *state;
+    struct fs_packet one = client_to_server(s, 100, 48, -1, 500000000);
+    s->flow = fs_flow_new(&one, EXT_COUNT);
+    fs_flow_add_packet(s->flow, &one, &(struct fs_flow_options){ 0 });
     struct fs_timestamp first = { 0 }, last = { 0 };
-    gboolean single = fs_flow_time_range(times, &first, &last);
+    gboolean single = fs_flow_time_range(s->flow, TRUE, &first, &last);
     gint64 single_first = first.secs, single_last = last.secs;
-    /* -2.9 s is before -1.5 s, 0.0 s after. */
-    struct fs_timestamp earlier = { -2, 100000000, 6 };
-    struct fs_timestamp zero = { 0, 0, 6 };
-    g_array_append_val(times, earlier);
-    g_array_append_val(times, zero);
-    gboolean three = fs_flow_time_range(times, &first, &last);
-    g_array_free(times, TRUE);
+    /* -2.9 s is before -1.5 s, 0.0 s after; a packet without payload
+     * counts for the IP sequence only. */
+    struct fs_packet earlier = client_to_server(s, 100, 48, -2, 100000000);
+    struct fs_packet zero = client_to_server(s, 100, 48, 0, 0);
+    struct fs_packet latest_ack = client_to_server(s, 40, 0, 9, 0);
+    fs_flow_add_packet(s->flow, &earlier, &(struct fs_flow_options){ 0 });
+    fs_flow_add_packet(s->flow, &zero, &(struct fs_flow_options){ 0 });
+    fs_flow_add_packet(s->flow, &latest_ack, &(struct fs_flow_options){ 0 });
+    gboolean three = fs_flow_time_range(s->flow, TRUE, &first, &last);
     assert_true(single);
     assert_int_equal(single_first, -1);
     assert_int_equal(single_last, -1);
@@ -431,16 +438,19 @@ static void time_range_single_and_negative(void **state)
     assert_int_equal(first.nsecs, 100000000);
     assert_int_equal(last.secs, 0);
     assert_int_equal(last.nsecs, 0);
+    assert_true(fs_flow_time_range(s->flow, FALSE, &first, &last));
+    assert_int_equal(last.secs, 9);
 }
 
 static void time_range_empty(void **state)
 {
-    (void)state;
-    GArray *times = g_array_new(FALSE, FALSE, sizeof(struct fs_timestamp));
+    struct flow_state *s = *state;
+    struct fs_packet ack = client_to_server(s, 40, 0, 5, 0);
+    s->flow = fs_flow_new(&ack, EXT_COUNT);
     struct fs_timestamp first = { 11, 12, 6 }, last = { 13, 14, 6 };
-    gboolean any = fs_flow_time_range(times, &first, &last);
-    g_array_free(times, TRUE);
-    assert_false(any);
+    assert_false(fs_flow_time_range(s->flow, FALSE, &first, &last));
+    fs_flow_add_packet(s->flow, &ack, &(struct fs_flow_options){ 0 });
+    assert_false(fs_flow_time_range(s->flow, TRUE, &first, &last));
 }
 
 /* ---- the table ---- */
@@ -537,7 +547,7 @@ static void max_packets_keeps_first_and_counts_all(void **state)
     assert_int_equal(length_at(s->flow->ip_lengths, 1), 300);
     assert_int_equal(s->flow->payload_lengths->len, 1);
     assert_int_equal(length_at(s->flow->payload_lengths, 0), 248);
-    assert_int_equal(time_at(s->flow->ip_times, 1)->secs, 2);
+    assert_int_equal(ip_time(s->flow, 1).secs, 2);
     assert_int_equal(s->flow->ext[0]->len, 1);
     assert_string_equal(ext_at(s->flow, 0, 0)->text, "hello");
     /* ...the totals count all four. */
