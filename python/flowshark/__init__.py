@@ -1,0 +1,26 @@
+"""flowshark: flowcontainer's Python API over the flowshark program.
+
+    from flowshark import extract      # instead of: from flowcontainer.extractor import extract
+    result = extract("capture.pcap", extension=["tls.handshake.extensions_server_name"])
+    for (infile, protocol, stream_id), flow in result.items():
+        print(flow.src, flow.sport, flow.dst, flow.dport, flow.payload_lengths)
+
+flows() streams Flow objects as flowshark writes them; to_pandas() returns a
+DataFrame (needs pandas). The flowshark program is found through the
+flowshark_path= argument, the FLOWSHARK environment variable, or PATH.
+"""
+
+from .flows import Flow
+from .extractor import (
+    DEFAULT_FILTER, FlowIterator, FlowsharkError, FlowsharkNotFoundError,
+    FlowsharkUsageError, FlowsharkWarning, extract, find_flowshark, flows,
+    to_pandas,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "extract", "flows", "to_pandas", "find_flowshark", "Flow", "FlowIterator",
+    "FlowsharkError", "FlowsharkUsageError", "FlowsharkNotFoundError",
+    "FlowsharkWarning", "DEFAULT_FILTER",
+]

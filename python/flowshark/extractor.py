@@ -1,0 +1,488 @@
+"""Run the flowshark program and turn its JSON Lines records into Flow objects.
+
+``extract`` has flowcontainer's signature and return value, so that
+``from flowshark.extractor import extract`` (or ``from flowshark import
+extract``) replaces ``from flowcontainer.extractor import extract``.
+"""
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import threading
+import warnings
+
+from .flows import Flow, RECORD_KEYS
+
+__all__ = [
+    "extract", "flows", "to_pandas", "find_flowshark", "FlowIterator",
+    "FlowsharkError", "FlowsharkUsageError", "FlowsharkNotFoundError",
+    "FlowsharkWarning", "DEFAULT_FILTER",
+]
+
+#: flowcontainer's default ``filter``. flowshark keeps only IP TCP/UDP flows
+#: anyway, so passing it on as ``-Y`` changes nothing.
+DEFAULT_FILTER = "(tcp or udp or gre)"
+
+# Exit statuses of flowshark(1).
+EXIT_OK = 0
+EXIT_USAGE = 1
+EXIT_TRUNCATED = 2
+EXIT_CAPTURE = 3
+EXIT_FILTER = 4
+EXIT_FIELD = 5
+EXIT_OUTPUT = 6
+EXIT_INIT = 7
+EXIT_INTERRUPTED = 8
+EXIT_WORKER = 9
+
+_STDERR_LIMIT = 1 << 20  # keep at most 1 MiB of flowshark's messages
+
+
+class FlowsharkError(RuntimeError):
+    """flowshark failed. ``returncode`` is its exit status (None when it
+    could not be started) and ``stderr`` its messages."""
+
+    def __init__(self, message, returncode=None, stderr=""):
+        RuntimeError.__init__(self, message)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+class FlowsharkUsageError(FlowsharkError, ValueError):
+    """A bad argument: bad display filter (status 4), unknown field name
+    (status 5) or bad command line, e.g. a bad ``cmd_parameter`` (status 1).
+    A ValueError, and a FlowsharkError."""
+
+
+class FlowsharkNotFoundError(FlowsharkError):
+    """The flowshark program could not be found or run."""
+
+
+class FlowsharkWarning(UserWarning):
+    """flowshark succeeded with a warning (status 2: a capture cut short or
+    damaged; the records of its complete packets are all there)."""
+
+
+# ---------------------------------------------------------------------------
+# Finding the program
+# ---------------------------------------------------------------------------
+
+def _usable(path):
+    """The absolute path of an executable named or given by path, or None."""
+    if os.sep in path or (os.altsep and os.altsep in path):
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return os.path.abspath(path)
+        return None
+    return shutil.which(path)
+
+
+def find_flowshark(flowshark_path=None):
+    """The flowshark program to run: ``flowshark_path`` if given, else the
+    ``FLOWSHARK`` environment variable if set, else ``flowshark`` on PATH.
+
+    The first of these that is given is used; if it does not name an
+    executable, that is an error (no silent fall-back to the next one).
+    Raises FlowsharkNotFoundError, whose message names all three.
+    """
+    env = os.environ.get("FLOWSHARK")
+    if flowshark_path is not None:
+        value = os.fspath(flowshark_path)
+        problem = "the flowshark_path argument %r is not an executable file" % (value,)
+    elif env:
+        value = env
+        problem = "the FLOWSHARK environment variable (%r) is not an executable file" % (value,)
+    else:
+        value = "flowshark"
+        problem = ("no flowshark_path argument was given, the FLOWSHARK "
+                   "environment variable is not set, and there is no "
+                   "flowshark on PATH")
+    found = _usable(value)
+    if found:
+        return found
+    raise FlowsharkNotFoundError(
+        "flowshark program not found: %s. Tell where it is in one of three "
+        "ways, tried in this order: the flowshark_path= argument, the "
+        "FLOWSHARK environment variable, or PATH (cmake --install puts "
+        "flowshark in /usr/local/bin)." % problem)
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+def _fields(extension):
+    if extension is None:
+        return []
+    if isinstance(extension, str):
+        extension = [extension]
+    fields = []
+    for each in extension:
+        if not isinstance(each, str):
+            raise TypeError("extension must be a field name or a list of "
+                            "field names (strings), not %r" % (each,))
+        if each != "":
+            fields.append(each)
+    return fields
+
+
+def _command(program, paths, filter, extension, cmd_parameter, main,
+             keep_empty, udp_data_length, exclusions, max_packets, two_pass):
+    cmd = [program]
+    for path in paths:
+        cmd += ["-r", path]
+    if filter:
+        cmd += ["-Y", filter]
+    for field in _fields(extension):
+        cmd += ["-e", field]
+    if main not in ("payload", "ip"):
+        raise ValueError('main must be "payload" or "ip", not %r' % (main,))
+    if main != "payload":
+        cmd += ["--main", main]
+    if keep_empty:
+        cmd.append("--keep-empty")
+    if udp_data_length:
+        cmd.append("--udp-data-length")
+    if not exclusions:
+        cmd.append("--no-exclusions")
+    if max_packets is not None:
+        if isinstance(max_packets, bool) or not isinstance(max_packets, int) or max_packets < 1:
+            raise ValueError("max_packets must be a positive int, not %r" % (max_packets,))
+        cmd += ["--max-packets", str(max_packets)]
+    if two_pass:
+        cmd.append("-2")
+    if cmd_parameter:
+        if isinstance(cmd_parameter, str):
+            raise TypeError("cmd_parameter must be a list of arguments, not a string")
+        cmd += [str(arg) for arg in cmd_parameter]
+    return cmd
+
+
+def _capture_paths(infile):
+    """The capture paths as strings; each must be an existing file."""
+    if isinstance(infile, (list, tuple)):
+        paths = [os.fspath(p) for p in infile]
+        if not paths:
+            raise ValueError("no capture file given")
+    else:
+        paths = [os.fspath(infile)]
+    for path in paths:
+        if isinstance(path, bytes):
+            raise TypeError("capture paths must be str, not bytes")
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, "capture file not found", path)
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, "capture path is a directory", path)
+    # flowshark reads standard input for "-": name a file called "-" otherwise.
+    return [os.path.join(os.curdir, p) if p == "-" else p for p in paths]
+
+
+# ---------------------------------------------------------------------------
+# Exit status -> exception
+# ---------------------------------------------------------------------------
+
+def _raise_for_status(returncode, stderr, paths=()):
+    """Raise the exception for flowshark's exit status; warn for status 2."""
+    message = stderr.strip()
+    if returncode == EXIT_OK:
+        return
+    if returncode == EXIT_TRUNCATED:
+        warnings.warn(message or "flowshark: a capture was cut short or damaged",
+                      FlowsharkWarning, stacklevel=3)
+        return
+    if returncode < 0:
+        raise FlowsharkError("flowshark was killed by signal %d%s"
+                             % (-returncode, (": " + message) if message else ""),
+                             returncode, stderr)
+    if returncode in (EXIT_USAGE, EXIT_FILTER, EXIT_FIELD):
+        raise FlowsharkUsageError(message or "flowshark: bad argument (exit status %d)"
+                                  % returncode, returncode, stderr)
+    if returncode == EXIT_CAPTURE:
+        for path in paths:
+            for line in message.splitlines():
+                if path in line and "No such file" in line:
+                    raise FileNotFoundError(errno.ENOENT, message, path)
+                if path in line and "Permission denied" in line:
+                    raise PermissionError(errno.EACCES, message, path)
+        if "No such file" in message:
+            raise FileNotFoundError(errno.ENOENT, message)
+    raise FlowsharkError(message or "flowshark failed with exit status %d" % returncode,
+                         returncode, stderr)
+
+
+# ---------------------------------------------------------------------------
+# Streaming
+# ---------------------------------------------------------------------------
+
+def _drain(stream, chunks):
+    """Read stream to its end, keeping the first _STDERR_LIMIT bytes in chunks."""
+    size = 0
+    try:
+        while True:
+            chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+            if not chunk:
+                break
+            if size < _STDERR_LIMIT:
+                chunks.append(chunk)
+                size += len(chunk)
+    except (OSError, ValueError):
+        pass
+
+
+class FlowIterator(object):
+    """An iterator of Flow objects read from a running flowshark, one record
+    at a time as flowshark writes them.
+
+    The process is ``self.process``. When the records are exhausted, the exit
+    status is checked (exception or FlowsharkWarning). ``close()`` (also
+    called by ``with``, by garbage collection and when iteration ends) stops
+    flowshark if it is still running and reaps it.
+    """
+
+    def __init__(self, cmd, paths, main="payload"):
+        self.command = cmd
+        self.main = main
+        self._paths = paths
+        self._done = False
+        self.process = None
+        try:
+            self.process = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, bufsize=-1)
+        except OSError as exc:
+            raise FlowsharkNotFoundError("cannot run flowshark %r: %s" % (cmd[0], exc))
+        # Drain standard error in a thread so that flowshark never blocks on
+        # a full stderr pipe while we wait on stdout (or the other way round).
+        # The thread holds the pipe and a list, never self, so that an
+        # abandoned iterator can be garbage-collected (and close itself).
+        self._stderr_chunks = []
+        self._stderr_thread = threading.Thread(
+            target=_drain, args=(self.process.stderr, self._stderr_chunks),
+            name="flowshark-stderr", daemon=True)
+        self._stderr_thread.start()
+
+    @property
+    def stderr(self):
+        """flowshark's messages so far (complete once iteration has ended)."""
+        return b"".join(self._stderr_chunks).decode("utf-8", "replace")
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._done:
+            raise StopIteration
+        try:
+            line = self.process.stdout.readline()
+            while line and line.strip() == b"":
+                line = self.process.stdout.readline()
+        except BaseException:
+            self.close()
+            raise
+        if not line:
+            self._finish()
+            raise StopIteration
+        try:
+            record = json.loads(line)
+            return Flow(record, self.main)
+        except (ValueError, KeyError, TypeError) as exc:
+            self.close()
+            raise FlowsharkError("flowshark printed a line that is not a flow record "
+                                 "(%s): %r" % (exc, line[:200]))
+
+    next = __next__
+
+    def _finish(self):
+        """End of the records: reap flowshark and check its exit status."""
+        self._done = True
+        self.process.stdout.close()
+        returncode = self.process.wait()
+        self._stderr_thread.join()
+        self.process.stderr.close()
+        _raise_for_status(returncode, self.stderr, self._paths)
+
+    def close(self):
+        """Stop flowshark if it still runs (records not read are lost) and
+        reap it. Safe to call more than once."""
+        if self._done or self.process is None:
+            return
+        self._done = True
+        proc = self.process
+        if proc.poll() is None:
+            try:
+                proc.terminate()
+            except OSError:
+                pass
+        try:
+            proc.stdout.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self._stderr_thread.join(timeout=10)
+        try:
+            proc.stderr.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+def _prepare(infile, filter, extension, ip_layer, cmd_parameter, main,
+             keep_empty, udp_data_length, exclusions, max_packets, two_pass,
+             flowshark_path):
+    if ip_layer:
+        raise NotImplementedError(
+            "ip_layer=True (flowcontainer's flows of non-TCP/UDP IP protocols "
+            "such as GRE/PPTP, L2TP) is not supported: flowshark builds TCP "
+            "and UDP flows only (a packet tunnelled in GRE or L2TP belongs to "
+            "the flow of its innermost TCP/UDP header)")
+    fields = _fields(extension)  # type check before anything runs
+    paths = _capture_paths(infile)
+    program = find_flowshark(flowshark_path)
+    cmd = _command(program, paths, filter, fields, cmd_parameter, main,
+                   keep_empty, udp_data_length, exclusions, max_packets, two_pass)
+    return cmd, paths
+
+
+def flows(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
+          verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
+          keep_empty=False, udp_data_length=False, exclusions=True,
+          max_packets=None, two_pass=False, flowshark_path=None):
+    """Iterate over the flows of a capture as flowshark writes them.
+
+    Same parameters as ``extract``. Returns a FlowIterator (use it in a
+    ``for`` loop or a ``with`` block); flowshark's errors are raised when the
+    records end (bad filter and unknown field: at the first ``next``).
+    """
+    cmd, paths = _prepare(infile, filter, extension, ip_layer, cmd_parameter,
+                          main, keep_empty, udp_data_length, exclusions,
+                          max_packets, two_pass, flowshark_path)
+    return FlowIterator(cmd, paths, main)
+
+
+def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
+            verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
+            keep_empty=False, udp_data_length=False, exclusions=True,
+            max_packets=None, two_pass=False, flowshark_path=None):
+    """Extract the flows of a capture, as flowcontainer.extractor.extract.
+
+    Parameters (flowcontainer's, in its order)
+    ----------
+    infile : str or path-like (or a list of them: several captures, one run)
+        The capture; any format Wireshark reads.
+    filter : str
+        Display filter (Wireshark syntax) keeping only matching packets;
+        flowshark's ``-Y``. Empty or None: no filter. The default, "(tcp or
+        udp or gre)", is flowcontainer's and changes nothing (flowshark keeps
+        only IP TCP/UDP packets).
+    extension : str or list of str
+        Field(s) to extract (``-e``), e.g. "tls.handshake.extensions_server_name".
+    ip_layer : bool
+        Must be False: True raises NotImplementedError (not supported).
+    verbose : bool
+        Accepted and ignored.
+    cmd_parameter : list of str
+        Extra arguments for flowshark, e.g. ``["-o", "tls.keylog_file:keys.log"]``
+        or ``["-d", "tcp.port==8443,tls"]`` (tshark's -o, -d and -2 work).
+    split_flag : bool
+        Accepted and ignored: flowshark reads a capture of any size in one
+        pass, in bounded memory per flow.
+
+    Keyword-only parameters (flowshark's own options)
+    ----------
+    main : "payload" or "ip"
+        The main sequence (``lengths``, ``timestamps``, ``time_start``,
+        ``time_end``); ``--main``.
+    keep_empty : bool
+        Keep flows none of whose packets carries payload (``--keep-empty``).
+    udp_data_length : bool
+        UDP payload length without the 8-byte header (``--udp-data-length``).
+    exclusions : bool
+        False keeps ICMP, retransmissions, mDNS and SSDP (``--no-exclusions``).
+    max_packets : int
+        Keep only each flow's first n packets (``--max-packets``).
+    two_pass : bool
+        Two-pass dissection, as tshark -2 (``-2``).
+    flowshark_path : str
+        The flowshark program; default: $FLOWSHARK, then PATH.
+
+    Returns
+    -------
+    dict mapping ``(infile, protocol, stream_id)`` to Flow, with ``protocol``
+    "tcp" or "udp" and ``stream_id`` the stream number as a string (as
+    flowcontainer's keys).
+
+    Raises
+    ------
+    FileNotFoundError: the capture does not exist. ValueError
+    (FlowsharkUsageError): bad filter, unknown field, bad cmd_parameter.
+    TypeError: extension not strings. FlowsharkNotFoundError: no flowshark
+    program. FlowsharkError (a RuntimeError): anything else flowshark reports.
+    A capture cut short gives a FlowsharkWarning and the flows of its complete
+    packets.
+    """
+    result = {}
+    with flows(infile, filter, extension, ip_layer, verbose, cmd_parameter,
+               split_flag, main=main, keep_empty=keep_empty,
+               udp_data_length=udp_data_length, exclusions=exclusions,
+               max_packets=max_packets, two_pass=two_pass,
+               flowshark_path=flowshark_path) as it:
+        for flow in it:
+            result[flow.key] = flow
+    return result
+
+
+def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
+              verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
+              keep_empty=False, udp_data_length=False, exclusions=True,
+              max_packets=None, two_pass=False, flowshark_path=None):
+    """The flows of a capture as a pandas DataFrame, one row per flow.
+
+    Columns: the record's keys in order (file, protocol, stream, src, sport,
+    dst, dport, ext_protocols, time_start, time_end, ip_lengths,
+    ip_timestamps, payload_lengths, payload_timestamps, extension — the
+    latter a dict of lists of (value, index) tuples), then any key an option
+    adds (packets_total... with max_packets). Same parameters as ``extract``.
+    """
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError(
+            "flowshark.to_pandas needs pandas, which is not installed "
+            "(Debian: apt-get install python3-pandas; or pip install pandas). "
+            "flowshark.extract and flowshark.flows work without it.") from exc
+    rows = []
+    columns = list(RECORD_KEYS)
+    with flows(infile, filter, extension, ip_layer, verbose, cmd_parameter,
+               split_flag, main=main, keep_empty=keep_empty,
+               udp_data_length=udp_data_length, exclusions=exclusions,
+               max_packets=max_packets, two_pass=two_pass,
+               flowshark_path=flowshark_path) as it:
+        for flow in it:
+            row = dict(flow.record)
+            row["extension"] = flow.extension
+            for key in row:
+                if key not in columns:
+                    columns.append(key)
+            rows.append(row)
+    return pandas.DataFrame(rows, columns=columns)

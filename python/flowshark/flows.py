@@ -1,0 +1,144 @@
+"""The Flow object: one flowshark record, with flowcontainer's attribute names."""
+
+__all__ = ["Flow"]
+
+# Keys of a schema-1 record, in the order doc/flow-record.md fixes.
+RECORD_KEYS = (
+    "file", "protocol", "stream", "src", "sport", "dst", "dport",
+    "ext_protocols", "time_start", "time_end", "ip_lengths", "ip_timestamps",
+    "payload_lengths", "payload_timestamps", "extension",
+)
+
+
+class Flow(object):
+    """One TCP or UDP flow, built from one flowshark JSON record.
+
+    Attributes (flowcontainer's names and meanings):
+
+    src, sport, dst, dport
+        the flow's endpoints (addresses as strings, ports as ints). ``src``
+        is the end whose port was the larger one in the flow's first packet.
+    source, destination
+        ``(src, sport)`` and ``(dst, dport)``.
+    protocol
+        ``"tcp"`` or ``"udp"``.
+    ip_lengths, ip_timestamps
+        one entry per packet: IP length signed by direction (+ src->dst,
+        - dst->src) and epoch seconds (float).
+    payload_lengths, payload_timestamps
+        the same for the packets whose TCP/UDP payload length is not 0.
+    lengths, timestamps
+        the main sequence: the payload sequence (``main="payload"``, the
+        default) or the IP sequence (``main="ip"``).
+    time_start, time_end
+        smallest and largest timestamp of the main sequence (None for a flow
+        kept with ``keep_empty=True`` that has no payload packet).
+    extension
+        dict: field name -> list of ``(value, packet_index)`` tuples, where
+        ``packet_index`` is the packet's 0-based position in ``ip_lengths``.
+        A field that never occurred in the flow is absent.
+    ext_protocol
+        the Protocol-column values of the flow joined by ``"|"`` (a string,
+        as flowcontainer), in order of first appearance.
+
+    Attributes flowshark adds:
+
+    file, stream
+        the capture path as given and Wireshark's tcp.stream/udp.stream
+        number (an int; the result key of ``extract`` holds it as a string,
+        as flowcontainer's does).
+    key
+        ``(file, protocol, str(stream))``, the key ``extract`` files it under.
+    ext_protocols
+        the Protocol-column values as a list, in order of first appearance.
+    main
+        ``"payload"`` or ``"ip"``.
+    record
+        the JSON record itself (a dict), including any key an option adds
+        (``packets_total``... with ``max_packets``).
+    """
+
+    __slots__ = (
+        "file", "protocol", "stream", "src", "sport", "dst", "dport",
+        "ext_protocols", "time_start", "time_end", "ip_lengths",
+        "ip_timestamps", "payload_lengths", "payload_timestamps", "extension",
+        "main", "record",
+    )
+
+    def __init__(self, record, main="payload"):
+        if main not in ("payload", "ip"):
+            raise ValueError('main must be "payload" or "ip", not %r' % (main,))
+        self.record = record
+        self.main = main
+        self.file = record["file"]
+        self.protocol = record["protocol"]
+        self.stream = record["stream"]
+        self.src = record["src"]
+        self.sport = record["sport"]
+        self.dst = record["dst"]
+        self.dport = record["dport"]
+        self.ext_protocols = record["ext_protocols"]
+        self.time_start = record["time_start"]
+        self.time_end = record["time_end"]
+        self.ip_lengths = record["ip_lengths"]
+        self.ip_timestamps = record["ip_timestamps"]
+        self.payload_lengths = record["payload_lengths"]
+        self.payload_timestamps = record["payload_timestamps"]
+        self.extension = {
+            field: [(pair[0], pair[1]) for pair in pairs]
+            for field, pairs in record["extension"].items()
+        }
+
+    # flowcontainer's derived attributes
+
+    @property
+    def key(self):
+        return (self.file, self.protocol, str(self.stream))
+
+    @property
+    def source(self):
+        return (self.src, self.sport)
+
+    @property
+    def destination(self):
+        return (self.dst, self.dport)
+
+    @property
+    def lengths(self):
+        return self.payload_lengths if self.main == "payload" else self.ip_lengths
+
+    @property
+    def timestamps(self):
+        return self.payload_timestamps if self.main == "payload" else self.ip_timestamps
+
+    @property
+    def ext_protocol(self):
+        return "|".join(self.ext_protocols)
+
+    # Python protocol
+
+    def __len__(self):
+        """Number of packets in the main sequence."""
+        return len(self.lengths)
+
+    def __repr__(self):
+        return "<Flow %s %s stream %d %s:%s -> %s:%s, %d packets (%d with payload)>" % (
+            self.file, self.protocol, self.stream, self.src, self.sport,
+            self.dst, self.dport, len(self.ip_lengths), len(self.payload_lengths))
+
+    # Flows order by start time, as flowcontainer's do.
+
+    def _start(self):
+        return float("inf") if self.time_start is None else self.time_start
+
+    def __lt__(self, other):
+        return self._start() < other._start()
+
+    def __le__(self, other):
+        return self._start() <= other._start()
+
+    def __gt__(self, other):
+        return self._start() > other._start()
+
+    def __ge__(self, other):
+        return self._start() >= other._start()

@@ -1,0 +1,451 @@
+"""Tests of the Python package (python/flowshark): its Flow objects against
+the JSON records of the flowshark program run directly, error mapping,
+streaming and process clean-up.
+
+Run by ctest (label "python") with PYTHONPATH=<source>/python and
+FLOWSHARK=<the built flowshark>; by hand:
+
+    FLOWSHARK=build/extractor/flowshark PYTHONPATH=python \
+        python3 -m unittest tests/python/test_flowshark_py.py
+"""
+
+import gc
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SAMPLES = os.path.join(ROOT, "samples")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+import flowshark  # noqa: E402
+from flowshark import extractor as fs_extractor  # noqa: E402
+
+FLOWSHARK = os.environ.get("FLOWSHARK") or shutil.which("flowshark")
+
+SNI = "tls.handshake.extensions_server_name"
+CIPHERS = "tls.handshake.ciphersuite"
+
+# (sample, fields): each sample has flows whose extension is not empty.
+CASES = [
+    ("tls.pcap", [SNI, CIPHERS, "x509sat.uTF8String"]),
+    ("dnscrypt-v2-doh.pcap", [SNI, CIPHERS]),
+    ("quic_interop_V.pcapng", [SNI]),
+    ("1592993485_noise.pcap", [SNI, "dns.qry.name"]),
+    ("http_ipv6.pcap", [SNI, "http.host"]),
+]
+
+NOISE = os.path.join(SAMPLES, "1592993485_noise.pcap")
+
+
+def sample(name):
+    return os.path.join(SAMPLES, name)
+
+
+def run_direct(path, args=()):
+    """Records of flowshark run directly: {(file, protocol, str(stream)): record}."""
+    proc = subprocess.run([FLOWSHARK, "-r", path] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode not in (0, 2):
+        raise AssertionError("flowshark failed (%d): %s" % (proc.returncode, proc.stderr))
+    records = {}
+    for line in proc.stdout.splitlines():
+        r = json.loads(line)
+        records[(r["file"], r["protocol"], str(r["stream"]))] = r
+    return records, proc
+
+
+def field_args(fields):
+    args = []
+    for f in fields:
+        args += ["-e", f]
+    return args
+
+
+def reaped(pid):
+    """True if pid is no child of ours any more (reaped, so not a zombie)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@unittest.skipUnless(FLOWSHARK and os.access(FLOWSHARK, os.X_OK),
+                     "no flowshark program: set FLOWSHARK")
+class FlowsharkTestCase(unittest.TestCase):
+    def setUp(self):
+        self._env = os.environ.copy()
+        os.environ["FLOWSHARK"] = FLOWSHARK
+
+    def tearDown(self):
+        os.environ.clear()
+        os.environ.update(self._env)
+
+    def assertFlowMatches(self, flow, record, main="payload"):
+        """Every attribute of flow equals the record key it comes from."""
+        for key in ("file", "protocol", "stream", "src", "sport", "dst", "dport",
+                    "ext_protocols", "time_start", "time_end", "ip_lengths",
+                    "ip_timestamps", "payload_lengths", "payload_timestamps"):
+            self.assertEqual(getattr(flow, key), record[key], key)
+        self.assertEqual(flow.source, (record["src"], record["sport"]))
+        self.assertEqual(flow.destination, (record["dst"], record["dport"]))
+        self.assertEqual(flow.ext_protocol, "|".join(record["ext_protocols"]))
+        seq = "payload" if main == "payload" else "ip"
+        self.assertEqual(flow.main, main)
+        self.assertEqual(flow.lengths, record[seq + "_lengths"])
+        self.assertEqual(flow.timestamps, record[seq + "_timestamps"])
+        self.assertEqual(len(flow), len(record[seq + "_lengths"]))
+        if record[seq + "_timestamps"]:
+            self.assertEqual(flow.time_start, min(flow.timestamps))
+            self.assertEqual(flow.time_end, max(flow.timestamps))
+        self.assertEqual(list(flow.extension), list(record["extension"]))
+        for field, pairs in record["extension"].items():
+            self.assertEqual(flow.extension[field], [(v, i) for v, i in pairs], field)
+            for pair in flow.extension[field]:
+                self.assertIsInstance(pair, tuple)
+                self.assertIsInstance(pair[0], str)
+                self.assertIsInstance(pair[1], int)
+        self.assertIsInstance(flow.sport, int)
+        self.assertIsInstance(flow.dport, int)
+        for t in flow.ip_timestamps:
+            self.assertIsInstance(t, float)
+        self.assertEqual(flow.key, (record["file"], record["protocol"], str(record["stream"])))
+        self.assertEqual(flow.record, record)
+
+
+class TestRecords(FlowsharkTestCase):
+    def test_extract_equals_records(self):
+        """extract() (flowcontainer's default filter) == flowshark without -Y."""
+        for name, fields in CASES:
+            with self.subTest(sample=name):
+                path = sample(name)
+                records, _ = run_direct(path, field_args(fields))
+                self.assertGreater(len(records), 0)
+                self.assertTrue(any(r["extension"] for r in records.values()),
+                                "no extension value in %s: the test would be vacuous" % name)
+                result = flowshark.extract(path, extension=fields)
+                self.assertIsInstance(result, dict)
+                self.assertEqual(sorted(result), sorted(records))
+                for key, flow in result.items():
+                    self.assertFlowMatches(flow, records[key])
+
+    def test_main_ip(self):
+        path = sample("tls.pcap")
+        records, _ = run_direct(path, ["--main", "ip", "-e", SNI])
+        result = flowshark.extract(path, extension=SNI, main="ip")
+        self.assertEqual(sorted(result), sorted(records))
+        for key, flow in result.items():
+            self.assertFlowMatches(flow, records[key], main="ip")
+            self.assertNotEqual(flow.lengths, flow.payload_lengths)
+
+    def test_flows_iterator_equals_records(self):
+        path = sample("dnscrypt-v2-doh.pcap")
+        records, _ = run_direct(path, ["-e", SNI])
+        seen = {}
+        for flow in flowshark.flows(path, extension=[SNI]):
+            self.assertIsInstance(flow, flowshark.Flow)
+            seen[flow.key] = flow
+        self.assertEqual(sorted(seen), sorted(records))
+        for key, flow in seen.items():
+            self.assertFlowMatches(flow, records[key])
+
+    def test_default_filter_is_harmless(self):
+        for name in ("tls.pcap", "quic_interop_V.pcapng", "1592993485_noise.pcap", "ipv6_in_gtp.pcap"):
+            with self.subTest(sample=name):
+                path = sample(name)
+                default = flowshark.extract(path)
+                none = flowshark.extract(path, filter="")
+                self.assertEqual({k: f.record for k, f in default.items()},
+                                 {k: f.record for k, f in none.items()})
+
+    def test_filter_is_display_filter(self):
+        path = sample("tls.pcap")
+        records, _ = run_direct(path, ["-Y", "tls", "-e", SNI])
+        result = flowshark.extract(path, filter="tls", extension=SNI)
+        self.assertEqual(sorted(result), sorted(records))
+        for key, flow in result.items():
+            self.assertFlowMatches(flow, records[key])
+        unfiltered = flowshark.extract(path, extension=SNI)
+        self.assertNotEqual([f.ip_lengths for f in result.values()],
+                            [f.ip_lengths for f in unfiltered.values()])
+
+    def test_extension_string_or_list(self):
+        path = sample("tls.pcap")
+        a = flowshark.extract(path, extension=SNI)
+        b = flowshark.extract(path, extension=[SNI])
+        c = flowshark.extract(path, extension=["", SNI])
+        self.assertEqual({k: f.extension for k, f in a.items()},
+                         {k: f.extension for k, f in b.items()})
+        self.assertEqual({k: f.extension for k, f in a.items()},
+                         {k: f.extension for k, f in c.items()})
+        self.assertTrue(all(f.extension for f in a.values()))
+        self.assertTrue(all(f.extension == {} for f in flowshark.extract(path).values()))
+        with self.assertRaises(TypeError):
+            flowshark.extract(path, extension=[SNI, 3])
+
+    def test_options(self):
+        path = sample("quic_interop_V.pcapng")
+        for kwargs, args in [
+                (dict(udp_data_length=True), ["--udp-data-length"]),
+                (dict(max_packets=2), ["--max-packets", "2"]),
+                (dict(keep_empty=True, exclusions=False), ["--keep-empty", "--no-exclusions"]),
+                (dict(two_pass=True), ["-2"]),
+                (dict(cmd_parameter=["-o", "tcp.desegment_tcp_streams:FALSE"]),
+                 ["-o", "tcp.desegment_tcp_streams:FALSE"])]:
+            with self.subTest(kwargs=kwargs):
+                records, _ = run_direct(path, args)
+                result = flowshark.extract(path, **kwargs)
+                self.assertEqual(sorted(result), sorted(records))
+                for key, flow in result.items():
+                    self.assertEqual(flow.record, records[key])
+        some = next(iter(flowshark.extract(path, max_packets=2).values()))
+        self.assertIn("packets_total", some.record)
+
+    def test_several_captures_and_pathlike(self):
+        import pathlib
+        paths = [sample("tls.pcap"), pathlib.Path(sample("ssh.pcap"))]
+        result = flowshark.extract(paths)
+        files = {k[0] for k in result}
+        self.assertEqual(files, {sample("tls.pcap"), sample("ssh.pcap")})
+        one = flowshark.extract(pathlib.Path(sample("tls.pcap")))
+        self.assertEqual(sorted(one), sorted(k for k in result if k[0] == sample("tls.pcap")))
+
+    def test_truncated_capture_warns(self):
+        path = sample("signal-truncated.pcap")
+        records, proc = run_direct(path)
+        self.assertEqual(proc.returncode, 2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = flowshark.extract(path)
+        self.assertTrue(any(issubclass(w.category, flowshark.FlowsharkWarning)
+                            and "cut short" in str(w.message) for w in caught),
+                        [str(w.message) for w in caught])
+        self.assertEqual(sorted(result), sorted(records))
+        for key, flow in result.items():
+            self.assertFlowMatches(flow, records[key])
+
+    def test_flows_are_sortable_by_start(self):
+        result = flowshark.extract(sample("dnscrypt-v2-doh.pcap"))
+        ordered = sorted(result.values())
+        starts = [f.time_start for f in ordered]
+        self.assertEqual(starts, sorted(starts))
+
+
+class TestErrors(FlowsharkTestCase):
+    def test_missing_file(self):
+        with self.assertRaises(FileNotFoundError) as cm:
+            flowshark.extract(os.path.join(SAMPLES, "no-such-capture.pcap"))
+        self.assertEqual(cm.exception.filename, os.path.join(SAMPLES, "no-such-capture.pcap"))
+
+    def test_status_3_no_such_file_maps_to_file_not_found(self):
+        # The file vanishing between the check and flowshark's open.
+        stderr = "flowshark: gone.pcap: No such file or directory\n"
+        with self.assertRaises(FileNotFoundError) as cm:
+            fs_extractor._raise_for_status(3, stderr, ["gone.pcap"])
+        self.assertEqual(cm.exception.filename, "gone.pcap")
+        self.assertIn("No such file", str(cm.exception))
+
+    def test_not_a_capture(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".pcap") as f:
+            f.write("this is not a capture\n" * 10)
+            f.flush()
+            with self.assertRaises(flowshark.FlowsharkError) as cm:
+                flowshark.extract(f.name)
+        self.assertIsInstance(cm.exception, RuntimeError)
+        self.assertNotIsInstance(cm.exception, ValueError)
+        self.assertEqual(cm.exception.returncode, 3)
+        self.assertIn("capture file", str(cm.exception))
+
+    def test_bad_filter(self):
+        path = sample("tls.pcap")
+        _, direct = None, subprocess.run([FLOWSHARK, "-r", path, "-Y", "tcp.port =="],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         universal_newlines=True)
+        self.assertEqual(direct.returncode, 4)
+        with self.assertRaises(ValueError) as cm:
+            flowshark.extract(path, filter="tcp.port ==")
+        self.assertEqual(str(cm.exception), direct.stderr.strip())
+        self.assertIsInstance(cm.exception, flowshark.FlowsharkError)
+        self.assertEqual(cm.exception.returncode, 4)
+        # flows(): raised at the first next(), and the process is reaped.
+        it = flowshark.flows(path, filter="tcp.port ==")
+        with self.assertRaises(ValueError):
+            next(it)
+        self.assertIsNotNone(it.process.returncode)
+        self.assertTrue(reaped(it.process.pid))
+
+    def test_unknown_field(self):
+        with self.assertRaises(ValueError) as cm:
+            flowshark.extract(sample("tls.pcap"), extension=[SNI, "tls.no_such_field"])
+        self.assertIn("tls.no_such_field", str(cm.exception))
+        self.assertEqual(cm.exception.returncode, 5)
+
+    def test_bad_command_line(self):
+        with self.assertRaises(ValueError) as cm:
+            flowshark.extract(sample("tls.pcap"), cmd_parameter=["--no-such-option"])
+        self.assertIn("--no-such-option", str(cm.exception))
+        self.assertEqual(cm.exception.returncode, 1)
+        with self.assertRaises(ValueError):
+            flowshark.extract(sample("tls.pcap"), main="both")
+
+    def test_ip_layer_not_supported(self):
+        with self.assertRaises(NotImplementedError):
+            flowshark.extract(sample("tls.pcap"), ip_layer=True)
+
+    def test_binary_not_found(self):
+        path = sample("tls.pcap")
+        empty = tempfile.mkdtemp()
+        try:
+            for how in ("argument", "environment", "path"):
+                with self.subTest(how=how):
+                    os.environ["PATH"] = empty
+                    kwargs = {}
+                    if how == "argument":
+                        kwargs["flowshark_path"] = os.path.join(empty, "flowshark")
+                    elif how == "environment":
+                        os.environ["FLOWSHARK"] = os.path.join(empty, "flowshark")
+                    else:
+                        os.environ.pop("FLOWSHARK", None)
+                    with self.assertRaises(flowshark.FlowsharkNotFoundError) as cm:
+                        flowshark.extract(path, **kwargs)
+                    message = str(cm.exception)
+                    for word in ("flowshark_path", "FLOWSHARK", "PATH"):
+                        self.assertIn(word, message)
+                    self.assertIsInstance(cm.exception, RuntimeError)
+        finally:
+            shutil.rmtree(empty)
+
+    def test_binary_lookup_order(self):
+        path = sample("tls.pcap")
+        bindir = tempfile.mkdtemp()
+        try:
+            os.symlink(FLOWSHARK, os.path.join(bindir, "flowshark"))
+            os.environ.pop("FLOWSHARK", None)
+            os.environ["PATH"] = bindir
+            self.assertEqual(len(flowshark.extract(path)), 2)          # PATH
+            os.environ["FLOWSHARK"] = "/nonexistent/flowshark"
+            with self.assertRaises(flowshark.FlowsharkNotFoundError):   # env before PATH
+                flowshark.extract(path)
+            self.assertEqual(len(flowshark.extract(path, flowshark_path=FLOWSHARK)), 2)
+        finally:
+            shutil.rmtree(bindir)
+
+
+class TestStreaming(FlowsharkTestCase):
+    def setUp(self):
+        super().setUp()
+        out = subprocess.run([FLOWSHARK, "-r", NOISE], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout
+        # Far more than a pipe buffer (64 KiB) plus the reader's buffer: the
+        # process cannot finish before most of its output has been read.
+        self.assertGreater(len(out), 4 * 65536)
+        self.n_records = len(out.splitlines())
+
+    def test_first_flow_before_process_ends(self):
+        it = flowshark.flows(NOISE)
+        first = next(it)
+        self.assertIsInstance(first, flowshark.Flow)
+        time.sleep(0.5)
+        # flowshark is blocked writing into the full pipe: still running.
+        # A reader that collected all output before yielding would see it
+        # ended here.
+        self.assertIsNone(it.process.poll())
+        rest = list(it)
+        self.assertEqual(1 + len(rest), self.n_records)
+        self.assertEqual(it.process.returncode, 0)
+        self.assertTrue(reaped(it.process.pid))
+
+    def test_close_stops_and_reaps(self):
+        it = flowshark.flows(NOISE)
+        next(it)
+        proc = it.process
+        self.assertIsNone(proc.poll())
+        it.close()
+        self.assertIsNotNone(proc.returncode)
+        self.assertTrue(reaped(proc.pid))
+        self.assertFalse(it._stderr_thread.is_alive())
+        self.assertTrue(proc.stdout.closed)
+        with self.assertRaises(StopIteration):
+            next(it)
+        it.close()  # twice is fine
+
+    def test_abandoned_in_for_loop(self):
+        it = flowshark.flows(NOISE)
+        proc = it.process
+        for _ in it:
+            break
+        self.assertIsNone(proc.poll())
+        del it
+        gc.collect()
+        self.assertIsNotNone(proc.returncode)
+        self.assertTrue(reaped(proc.pid))
+
+    def test_with_block(self):
+        with flowshark.flows(NOISE) as it:
+            next(it)
+            proc = it.process
+        self.assertIsNotNone(proc.returncode)
+        self.assertTrue(reaped(proc.pid))
+
+
+class TestPandas(FlowsharkTestCase):
+    def test_to_pandas(self):
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            self.skipTest("pandas is not installed (Debian: python3-pandas)")
+        path = sample("dnscrypt-v2-doh.pcap")
+        records, _ = run_direct(path, ["-e", SNI])
+        df = flowshark.to_pandas(path, extension=SNI)
+        self.assertEqual(len(df), len(records))
+        self.assertEqual(list(df.columns), list(fs_extractor.RECORD_KEYS))
+        for row in df.to_dict("records"):
+            r = records[(row["file"], row["protocol"], str(row["stream"]))]
+            for key in fs_extractor.RECORD_KEYS:
+                if key == "extension":
+                    self.assertEqual(row[key], {f: [tuple(p) for p in v]
+                                                for f, v in r[key].items()})
+                else:
+                    self.assertEqual(row[key], r[key], key)
+        extra = flowshark.to_pandas(path, max_packets=3)
+        self.assertIn("packets_total", extra.columns)
+
+    def test_to_pandas_without_pandas(self):
+        saved = sys.modules.get("pandas")
+        sys.modules["pandas"] = None  # makes "import pandas" raise ImportError
+        try:
+            with self.assertRaises(ImportError) as cm:
+                flowshark.to_pandas(sample("tls.pcap"))
+        finally:
+            if saved is None:
+                del sys.modules["pandas"]
+            else:
+                sys.modules["pandas"] = saved
+        self.assertIn("needs pandas", str(cm.exception))
+        self.assertIn("python3-pandas", str(cm.exception))
+
+
+class TestExample(FlowsharkTestCase):
+    def test_flowcontainer_example(self):
+        script = os.path.join(ROOT, "python", "examples", "flowcontainer_example.py")
+        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+        out = subprocess.run([sys.executable, script, sample("tls.pcap")], env=env,
+                             stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+        self.assertIn("sni: play.googleapis.com (packet 3, client->server)", out)
+        self.assertIn("sni: www.google.com.br (packet 3, client->server)", out)
+        self.assertTrue(out.endswith("2 flows\n"))
+        with open(script) as f:
+            code = [line for line in f if "flowshark" in line and not line.startswith((" ", "\""))]
+        self.assertEqual(code, ["from flowshark.extractor import extract\n"])
+
+
+if __name__ == "__main__":
+    unittest.main()
