@@ -1,8 +1,10 @@
-# Every build flag of the project in one place: warnings, -Werror, sanitizers.
+# Every build flag of the project in one place: warnings, -Werror, sanitizers,
+# the fuzzer (fuzz/CMakeLists.txt adds its flags when FS_FUZZ is ON).
 # Targets link fs_build_flags to get them.
 
 option(FS_WERROR "Turn warnings into errors (CI)" OFF)
 set(FS_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address,undefined")
+option(FS_FUZZ "Build the libFuzzer target fuzz/fuzz_capture (clang only; see scripts/fuzz.sh)" OFF)
 
 include(CheckCCompilerFlag)
 

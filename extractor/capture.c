@@ -165,7 +165,9 @@ enum fs_status fs_capture_chunk_open(
         char *why = describe_error(err, err_info);
         *errmsg = g_strdup_printf("cannot write %s: %s", path, why);
         g_free(why);
+        wtapng_iface_descriptions_t *idb_inf = chunk->params.idb_inf;
         wtap_dump_params_cleanup(&chunk->params);
+        g_free(idb_inf);
         g_free(chunk);
         return FS_ERR_OUTPUT;
     }
@@ -190,7 +192,11 @@ enum fs_status fs_capture_chunk_close(fs_capture_chunk *chunk, char **errmsg)
     char *err_info = NULL;
     *errmsg = NULL;
     gboolean ok = wtap_dump_close(chunk->dumper, NULL, &err, &err_info);
+    /* wtap_dump_params_init() got idb_inf from wtap_file_get_idb_info(),
+     * whose struct (not the interfaces it points to) is ours to free. */
+    wtapng_iface_descriptions_t *idb_inf = chunk->params.idb_inf;
     wtap_dump_params_cleanup(&chunk->params);
+    g_free(idb_inf);
     g_free(chunk);
     if (ok)
         return FS_OK;

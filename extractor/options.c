@@ -29,6 +29,7 @@ static const struct option long_options[] = {
     { "no-exclusions", no_argument, NULL, OPT_NO_EXCLUSIONS },
     { "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
     { "no-fork", no_argument, NULL, OPT_NO_FORK },
+    { "jobs", required_argument, NULL, 'j' },
     { "reset-every", required_argument, NULL, OPT_RESET_EVERY },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
@@ -105,6 +106,8 @@ void fs_options_print_help(FILE *out)
           "                             flowshark(1))\n"
           "\n"
           "Several captures (-r repeated):\n"
+          "  -j, --jobs <n>             workers at once (default: one per processor);\n"
+          "                             records still come out in capture order\n"
           "  --no-fork                  read them all in this process (by default each is\n"
           "                             read by a worker process forked after start-up)\n"
           "\n"
@@ -135,7 +138,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     optind = 0;
     opterr = 0;
     int c;
-    static const char short_options[] = ":r:Y:e:o:d:w:2hv";
+    static const char short_options[] = ":r:Y:e:o:d:w:j:2hv";
     while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (c) {
             case 'r':
@@ -186,6 +189,10 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 break;
             case OPT_RESET_EVERY:
                 if (!parse_count(optarg, "--reset-every", &opts->reset_every, errmsg))
+                    return FS_ERR_USAGE;
+                break;
+            case 'j':
+                if (!parse_count(optarg, "-j", &opts->jobs, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_NO_FORK:

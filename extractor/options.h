@@ -30,6 +30,7 @@ struct fs_options {
     gboolean default_exclusions; /* FALSE with --no-exclusions */
     guint max_packets;           /* --max-packets N: first N packets per flow; 0 = all */
     gboolean in_process;         /* --no-fork: no worker process per capture */
+    guint jobs;                  /* -j: workers at once; 0 = one per processor */
     guint reset_every;           /* --reset-every N: bounded memory, new session every N records */
     gboolean show_help;          /* -h, --help */
     gboolean show_version;       /* -v, --version */

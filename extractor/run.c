@@ -1,5 +1,6 @@
 /* run.c: the run driver. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
@@ -130,11 +131,31 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
     return status;
 }
 
-/* Processes one capture in a forked worker that inherits `pristine`, a
- * session made once after start-up and never used by this process, so every
+/* Forks a worker that processes one capture with `pristine`, a session
+ * made once after start-up and never used by this process, so every
  * capture starts from the same state and nothing one leaves behind reaches
- * the next. The worker writes its records itself, then exits with the
- * status's exit code. */
+ * the next. The worker writes its records to `writer`, then exits with the
+ * status's exit code. Returns the pid, or -1 (reported). */
+static pid_t start_worker(const char *path, const struct fs_options *opts,
+        const fs_field_registry *fields, fs_dissector *pristine, fs_writer *writer)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        report(path, g_strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        enum fs_status status = process_capture(path, opts, fields, pristine, writer);
+        /* No atexit handlers, no stdio flush of the parent's state: the
+         * records are already flushed. */
+        _exit(fs_status_exit_code(status));
+    }
+    return pid;
+}
+
+/* One capture in a worker that writes straight to the output. */
 static enum fs_status process_in_worker(const char *path, const struct fs_options *opts,
         const fs_field_registry *fields, fs_dissector *pristine, fs_writer *writer)
 {
@@ -145,19 +166,84 @@ static enum fs_status process_in_worker(const char *path, const struct fs_option
         g_free(errmsg);
         return FS_ERR_OUTPUT;
     }
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        report(path, g_strerror(errno));
-        return FS_ERR_WORKER;
+    pid_t pid = start_worker(path, opts, fields, pristine, writer);
+    return pid < 0 ? FS_ERR_WORKER : fs_worker_wait(pid, path);
+}
+
+/* A worker of the parallel mode: its records go to a temporary file that
+ * is copied to the output when every earlier capture's has been. */
+struct job {
+    const char *path;
+    pid_t pid;
+    FILE *records;
+};
+
+static void stop_jobs(GQueue *running)
+{
+    for (GList *l = running->head; l; l = l->next)
+        kill(((struct job *)l->data)->pid, SIGTERM);
+}
+
+/* Captures in up to `jobs` workers at once; records in capture order. */
+static enum fs_status process_in_parallel(const struct fs_options *opts,
+        const fs_field_registry *fields, fs_dissector *pristine, fs_writer *writer, guint jobs)
+{
+    GQueue running = G_QUEUE_INIT;
+    enum fs_status status = FS_OK;
+    guint next = 0;
+    gboolean stopping = FALSE;
+    while (TRUE) {
+        while (!stopping && next < opts->inputs->len && running.length < jobs &&
+                !fs_interrupt_requested()) {
+            struct job *job = g_new0(struct job, 1);
+            job->path = g_ptr_array_index(opts->inputs, next++);
+            job->records = tmpfile();
+            fs_writer *job_writer = job->records ? fs_writer_over(job->records) : NULL;
+            job->pid =
+                    job_writer ? start_worker(job->path, opts, fields, pristine, job_writer) : -1;
+            if (job_writer) {
+                char *ignored = NULL;
+                fs_writer_close(job_writer, FALSE, &ignored);
+                g_free(ignored);
+            }
+            if (job->pid < 0) {
+                if (!job->records)
+                    report(job->path, "cannot create a temporary file for its records");
+                status = fs_status_worst(status, FS_ERR_WORKER);
+                if (job->records)
+                    fclose(job->records);
+                g_free(job);
+                continue;
+            }
+            g_queue_push_tail(&running, job);
+        }
+        struct job *job = g_queue_pop_head(&running);
+        if (!job)
+            break;
+        enum fs_status one = fs_worker_wait(job->pid, job->path);
+        if (one != FS_ERR_WORKER && !stopping) {
+            char *errmsg = NULL;
+            if (fs_writer_append(writer, job->records, &errmsg) != FS_OK) {
+                if (errmsg)
+                    report(NULL, errmsg);
+                g_free(errmsg);
+                one = FS_ERR_OUTPUT;
+            }
+        }
+        fclose(job->records);
+        g_free(job);
+        status = fs_status_worst(status, one);
+        if (!stopping && (one == FS_ERR_OUTPUT || fs_interrupt_requested())) {
+            stopping = TRUE;
+            stop_jobs(&running);
+        }
     }
-    if (pid == 0) {
-        enum fs_status status = process_capture(path, opts, fields, pristine, writer);
-        /* No atexit handlers, no stdio flush of the parent's state: the
-         * records are already flushed. */
-        _exit(fs_status_exit_code(status));
+    if (next < opts->inputs->len && fs_interrupt_requested()) {
+        fprintf(stderr, "flowshark: interrupted by signal %d: %u captures not read\n",
+                fs_interrupt_signal(), opts->inputs->len - next);
+        status = fs_status_worst(status, FS_ERR_INTERRUPTED);
     }
-    return fs_worker_wait(pid, path);
+    return status;
 }
 
 /* Processes every capture in turn; stops early on an output error or an
@@ -169,6 +255,18 @@ static enum fs_status process_captures(
     char *errmsg = NULL;
     fs_dissector *pristine = NULL;
     enum fs_status status = FS_OK;
+    guint jobs = MIN(opts->jobs ? opts->jobs : (guint)g_get_num_processors(), opts->inputs->len);
+    if (workers && jobs > 1) {
+        status = fs_dissector_new(config, &pristine, &errmsg);
+        if (status != FS_OK) {
+            report(NULL, errmsg);
+            g_free(errmsg);
+            return status;
+        }
+        status = process_in_parallel(opts, config->fields, pristine, writer, jobs);
+        fs_dissector_free(pristine);
+        return status;
+    }
     for (guint i = 0; i < opts->inputs->len; i++) {
         const char *path = g_ptr_array_index(opts->inputs, i);
         if (fs_interrupt_requested()) {

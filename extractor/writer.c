@@ -12,11 +12,20 @@
 
 struct fs_writer {
     FILE *file;
-    char *path;      /* -w target, or NULL for standard output */
-    char *temp_path; /* the file actually written with -w; NULL for a device or FIFO */
-    int error;       /* first errno seen, 0 if none */
+    char *path;        /* -w target, or NULL for standard output */
+    char *temp_path;   /* the file actually written with -w; NULL for a device or FIFO */
+    int error;         /* first errno seen, 0 if none */
+    gboolean borrowed; /* file belongs to the caller (fs_writer_over) */
     json_dumper dumper;
 };
+
+fs_writer *fs_writer_over(FILE *file)
+{
+    fs_writer *w = g_new0(fs_writer, 1);
+    w->file = file;
+    w->borrowed = TRUE;
+    return w;
+}
 
 enum fs_status fs_writer_open(const char *path, fs_writer **out, char **errmsg)
 {
@@ -83,6 +92,14 @@ void fs_writer_end_record(fs_writer *w)
         w->error = errno ? errno : EIO;
 }
 
+void fs_writer_text(fs_writer *w, const char *text, gsize len)
+{
+    if (w->error)
+        return;
+    if (fwrite(text, 1, len, w->file) != len || ferror(w->file))
+        w->error = errno ? errno : EIO;
+}
+
 void fs_writer_string(json_dumper *dumper, const char *text)
 {
     if (g_utf8_validate(text, -1, NULL)) {
@@ -105,8 +122,25 @@ static char *error_message(const fs_writer *w)
      * message; the exit status still says the output is incomplete. */
     if (w->error == EPIPE)
         return NULL;
-    return g_strdup_printf(
-            "cannot write %s: %s", w->path ? w->path : "standard output", g_strerror(w->error));
+    return g_strdup_printf("cannot write %s: %s",
+            w->path       ? w->path
+            : w->borrowed ? "a temporary file"
+                          : "standard output",
+            g_strerror(w->error));
+}
+
+enum fs_status fs_writer_append(fs_writer *w, FILE *from, char **errmsg)
+{
+    char buffer[65536];
+    rewind(from);
+    size_t n;
+    while (!w->error && (n = fread(buffer, 1, sizeof(buffer), from)) > 0) {
+        if (fwrite(buffer, 1, n, w->file) != n)
+            w->error = errno ? errno : EIO;
+    }
+    if (!w->error && ferror(from))
+        w->error = EIO;
+    return fs_writer_flush(w, errmsg);
 }
 
 enum fs_status fs_writer_flush(fs_writer *w, char **errmsg)
@@ -127,7 +161,7 @@ enum fs_status fs_writer_close(fs_writer *w, gboolean commit, char **errmsg)
         return FS_OK;
     if (!w->error && fflush(w->file) != 0)
         w->error = errno;
-    if (w->path) {
+    if (w->path && !w->borrowed) {
         if (fclose(w->file) != 0 && !w->error)
             w->error = errno;
         if (w->temp_path && commit && !w->error && g_rename(w->temp_path, w->path) != 0)

@@ -29,8 +29,20 @@ void fs_writer_end_record(fs_writer *w);
  * byte replaced by U+FFFD so the output always parses. */
 void fs_writer_string(json_dumper *dumper, const char *text);
 
+/* Writes len bytes of text as they are (a CSV row). Errors stick. */
+void fs_writer_text(fs_writer *w, const char *text, gsize len);
+
 /* TRUE once a write has failed. */
 gboolean fs_writer_failed(const fs_writer *w);
+
+/* A writer over a stream the caller owns (a worker's temporary file):
+ * fs_writer_close() flushes it but does not close it. */
+fs_writer *fs_writer_over(FILE *file);
+
+/* Appends the whole content of `from` (from its start) to w's output: the
+ * records a worker wrote to its temporary file. FS_ERR_OUTPUT with *errmsg
+ * (NULL for a closed pipe) on error; errors stick as for records. */
+enum fs_status fs_writer_append(fs_writer *w, FILE *from, char **errmsg);
 
 /* Pushes buffered records to the file (a forked worker does this before it
  * exits). FS_ERR_OUTPUT when any write failed so far, with *errmsg (caller

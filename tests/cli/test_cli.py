@@ -217,7 +217,7 @@ class Inputs(unittest.TestCase):
         status, out, _ = run("--help")
         self.assertEqual(status, EXIT_OK)
         for option in ("-r", "-Y", "-e", "-o", "-d", "-2", "-w", "--main", "--keep-empty",
-                       "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork", "--reset-every",
+                       "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork", "--reset-every", "--jobs",
                        "Exit status"):
             self.assertIn(option, out)
         status, out, _ = run("--version")
@@ -246,6 +246,16 @@ class SeveralCaptures(unittest.TestCase):
         for mode in ([], ["--no-fork"]):
             with self.subTest(mode=mode):
                 status, out, err = run(*args, *fields, *mode)
+                self.assertEqual(status, EXIT_OK, err)
+                self.assertEqual(records(out), want)
+
+    def test_parallel_workers_keep_capture_order(self):
+        names = self.NAMES * 3
+        args = [a for name in names for a in ("-r", sample(name))]
+        want = separate_runs(names)
+        for jobs in ("1", "2", "5"):
+            with self.subTest(jobs=jobs):
+                status, out, err = run(*args, "-j", jobs)
                 self.assertEqual(status, EXIT_OK, err)
                 self.assertEqual(records(out), want)
 
@@ -404,7 +414,7 @@ class Signals(unittest.TestCase):
         # and the second capture is not read.
         with open(sample("tls.pcap"), "rb") as f:
             data = f.read()
-        status, out, err = slow_pipe_run(["-r", "-", "-r", sample("dnscrypt-v2-doh.pcap")], data,
+        status, out, err = slow_pipe_run(["-j", "1", "-r", "-", "-r", sample("dnscrypt-v2-doh.pcap")], data,
                                          signal.SIGTERM, reader="child")
         self.assertEqual(status, EXIT_INTERRUPTED, err)
         files = {r["file"] for r in records(out)}

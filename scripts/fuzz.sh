@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Fuzzes flowshark's capture path for SECONDS seconds (default 60) with
+# libFuzzer: builds fuzz/fuzz_capture with clang in build-fuzz/ (ASan, UBSan,
+# libFuzzer), seeds build-fuzz/corpus from samples/ and tests/regress/ (copies;
+# samples/ is never written), runs, and prints executions, coverage and
+# crashes. Exits non-zero when the fuzzer found a crash (or failed to run).
+#
+#   ./scripts/fuzz.sh 600                       # ten minutes
+#   build-fuzz/fuzz/fuzz_capture CRASH_FILE     # replay one input
+#
+# Inputs longer than 262144 bytes are cut to that length when loaded (the
+# larger samples become their first 256 KiB: still a capture, cut short).
+# Leak detection is on (FS_FUZZ_DETECT_LEAKS=0 turns it off): libwireshark's
+# per-session memory (see -fork=1 below) stays reachable, so LeakSanitizer
+# does not report it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+case $seconds in
+    '' | *[!0-9]*) echo "usage: $0 SECONDS" >&2; exit 1 ;;
+esac
+dir=build-fuzz
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build the fuzzer (clang, libFuzzer, ASan, UBSan) in $dir =="
+CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFS_FUZZ=ON \
+    -DFS_BUILD_TESTS=OFF ${FS_CMAKE_FLAGS:-} > /dev/null
+cmake --build "$dir" -j "$jobs" --target fuzz_capture
+
+mkdir -p "$dir/corpus" "$dir/crashes" "$dir/home"
+for seed in samples/*.pcap samples/*.pcapng samples/*.pcap.gz tests/regress/*.pcap \
+    tests/regress/*.pcapng; do
+    [ -f "$seed" ] && cp -n "$seed" "$dir/corpus/"
+done
+before=$(ls "$dir/crashes" | sort)
+
+# The tests' pinned environment: no user profile, UTC, C locale.
+export TZ=UTC LC_ALL=C HOME="$PWD/$dir/home" WIRESHARK_CONFIG_DIR="$PWD/$dir/home"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+log="$dir/fuzz.log"
+echo "== fuzz for ${seconds}s (log: $log) =="
+# -fork=1: every input costs libwireshark about 10 MB that epan_free() does
+# not give back (epan_new()/epan_free() alone grow the same way), so one
+# process cannot run for long; fork mode fuzzes in short-lived child
+# processes, and an out-of-memory child is ignored (-ignore_ooms, its
+# default) rather than reported as a finding.
+status=0
+"$dir/fuzz/fuzz_capture" "$dir/corpus" -fork=1 \
+    -max_total_time="$seconds" -max_len=262144 -timeout=60 -rss_limit_mb=2560 \
+    -detect_leaks="${FS_FUZZ_DETECT_LEAKS:-1}" \
+    -artifact_prefix="$dir/crashes/" > "$log" 2>&1 || status=$?
+
+# fork mode's last status line:
+# "#EXECS: cov: C ft: F corp: N exec/s E oom/timeout/crash: O/T/C time: ..."
+last=$(grep -E '^#[0-9]+: cov: ' "$log" | tail -n 1 || true)
+execs=$(sed -nE 's/^#([0-9]+): .*/\1/p' <<< "$last")
+cov=$(sed -nE 's/.* cov: ([0-9]+) .*/\1/p' <<< "$last")
+ft=$(sed -nE 's/.* ft: ([0-9]+) .*/\1/p' <<< "$last")
+speed=$(sed -nE 's/.* exec\/s ([0-9]+) .*/\1/p' <<< "$last")
+otc=$(sed -nE 's/.* oom\/timeout\/crash: ([0-9]+\/[0-9]+\/[0-9]+) .*/\1/p' <<< "$last")
+new=$(comm -13 <(echo "$before") <(ls "$dir/crashes" | sort) | sed '/^$/d')
+# oom- files are children stopped by -rss_limit_mb, not findings (see above).
+found=0
+[ -z "$new" ] || found=$(grep -vc '^oom-' <<< "$new" || true)
+
+echo "executions: ${execs:-?} (${speed:-?}/s)"
+echo "coverage:   cov ${cov:-?}, ft ${ft:-?}, corpus $(ls "$dir/corpus" | wc -l) files"
+echo "crashes:    $found new; oom/timeout/crash ${otc:-?} ($(ls "$dir/crashes" | wc -l) files in $dir/crashes)"
+if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
+    echo "== the fuzzer stopped with status $status; end of $log: ==" >&2
+    tail -n 60 "$log" >&2
+    for f in $new; do echo "  crash input: $dir/crashes/$f (replay: $dir/fuzz/fuzz_capture $dir/crashes/$f)" >&2; done
+    exit 1
+fi
