@@ -36,11 +36,11 @@ enum fs_status fs_epan_session_init(const char *argv0, char **errmsg)
     return FS_OK;
 }
 
-enum fs_status fs_epan_session_set_prefs(const GPtrArray *prefs, char **errmsg)
+enum fs_status fs_epan_session_set_prefs(const GPtrArray *overrides, char **errmsg)
 {
     *errmsg = NULL;
-    for (guint i = 0; i < prefs->len; i++) {
-        const char *arg = g_ptr_array_index(prefs, i);
+    for (guint i = 0; i < overrides->len; i++) {
+        const char *arg = g_ptr_array_index(overrides, i);
         char *writable = g_strdup(arg); /* prefs_set_pref() edits its argument */
         char *pref_err = NULL;
         prefs_set_pref_e result = prefs_set_pref(writable, &pref_err);

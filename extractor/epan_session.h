@@ -15,7 +15,7 @@ enum fs_status fs_epan_session_init(const char *argv0, char **errmsg);
 /* Applies -o name:value overrides in order, then sets the column
  * preferences flowshark needs, then runs the modules' apply callbacks.
  * FS_ERR_USAGE with *errmsg naming the bad preference on failure. */
-enum fs_status fs_epan_session_set_prefs(const GPtrArray *prefs, char **errmsg);
+enum fs_status fs_epan_session_set_prefs(const GPtrArray *overrides, char **errmsg);
 
 /* Applies one -d "table==selector,protocol" (tshark's syntax), e.g.
  * "tcp.port==8443,tls" or "udp.port==4000-4010,quic". FS_ERR_USAGE with
