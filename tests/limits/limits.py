@@ -14,7 +14,6 @@ Usage: limits.py --flowshark BIN [--packets N] [--flows N] [--work DIR]
 import argparse
 import json
 import os
-import resource
 import struct
 import subprocess
 import sys
@@ -74,20 +73,26 @@ def big_packet():
     yield 3000, 3, ETH + ipv4(a, b, 6, tcp(40000, 80, 1, 1, psh_ack, data))
 
 
-def run(flowshark, path):
-    """Runs flowshark on path; returns (seconds, peak RSS MB, records)."""
+def run(flowshark, path, check):
+    """Runs flowshark on path under /usr/bin/time (so the peak RSS is
+    flowshark's own, not inherited from this Python process) and checks the
+    records one by one; returns (seconds, peak RSS MB, records, check ok)."""
     start = time.monotonic()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen([flowshark, "-r", path], stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        status = subprocess.call(["/usr/bin/time", "-f", "maxrss_kb=%M", flowshark, "-r", path],
+                                 stdout=out, stderr=err)
         seconds = time.monotonic() - start
-        err = proc.stderr.read().decode(errors="replace")
-        proc.stderr.close()
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{path}: flowshark failed ({status}): {err}")
+        err.seek(0)
+        messages = err.read().decode(errors="replace")
+        if status != 0:
+            raise SystemExit(f"{path}: flowshark failed ({status}): {messages}")
+        rss_kb = int(messages.rsplit("maxrss_kb=", 1)[1].split()[0])
         out.seek(0)
-        records = [json.loads(line) for line in out]
-    return seconds, usage.ru_maxrss / 1024, records
+        count, ok = 0, True
+        for line in out:
+            ok = check(json.loads(line)) and ok
+            count += 1
+    return seconds, rss_kb / 1024, count, ok
 
 
 def main():
@@ -100,22 +105,21 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="flowshark-limits-")
     failures = 0
     cases = [
-        ("one-flow", one_flow(args.packets), lambda r: len(r) == 1
-         and len(r[0]["ip_lengths"]) == args.packets),
-        ("many-flows", many_flows(args.flows), lambda r: len(r) == args.flows
-         and all(len(x["ip_lengths"]) == 1 for x in r)),
-        ("big-packet", big_packet(), lambda r: len(r) == 1
-         and r[0]["ip_lengths"] == [40, -40, 40, 65535]
-         and r[0]["payload_lengths"] == [65495]),
+        ("one-flow", one_flow(args.packets), 1,
+         lambda r: len(r["ip_lengths"]) == args.packets),
+        ("many-flows", many_flows(args.flows), args.flows,
+         lambda r: len(r["ip_lengths"]) == 1),
+        ("big-packet", big_packet(), 1,
+         lambda r: r["ip_lengths"] == [40, -40, 40, 65535] and r["payload_lengths"] == [65495]),
     ]
-    for name, frames, check in cases:
+    for name, frames, want_records, check in cases:
         path = os.path.join(work, name + ".pcap")
         write_pcap(path, frames)
-        seconds, rss, records = run(os.path.abspath(args.flowshark), path)
-        ok = check(records)
+        seconds, rss, count, ok = run(os.path.abspath(args.flowshark), path, check)
+        ok = ok and count == want_records
         failures += not ok
         size = os.path.getsize(path) / 1e6
-        print(f"{name}: {'ok' if ok else 'WRONG RECORDS'}: {size:.1f} MB, {len(records)} records, "
+        print(f"{name}: {'ok' if ok else 'WRONG RECORDS'}: {size:.1f} MB, {count} records, "
               f"{seconds:.1f} s, peak RSS {rss:.0f} MB")
         os.unlink(path)
     return 1 if failures else 0
