@@ -291,6 +291,43 @@ class SeveralCaptures(unittest.TestCase):
         self.assertFalse(os.path.isfile("/dev/full"))
 
 
+class BrokenOutput(unittest.TestCase):
+    def test_closed_pipe_ends_quietly(self):
+        # As in "flowshark ... | head -1": the reader goes away after one
+        # line; flowshark stops with status 6 and no message.
+        for args in (["-r", sample("1592993485_noise.pcap")],
+                     ["-r", sample("1592993485_noise.pcap"), "-r", sample("alexa-app.pcapng")]):
+            with self.subTest(args=len(args)):
+                proc = subprocess.Popen([FLOWSHARK, *args], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+                first = proc.stdout.readline()
+                proc.stdout.close()
+                err = proc.stderr.read().decode(errors="replace")
+                status = proc.wait(timeout=60)
+                proc.stderr.close()
+                json.loads(first)
+                self.assertEqual(status, EXIT_OUTPUT)
+                self.assertEqual(err, "")
+
+    def test_write_file_never_half_written(self):
+        # A file-size limit makes the writes fail part-way (EFBIG, with
+        # SIGXFSZ ignored as a full disk would): the target is not created
+        # and no temporary file is left.
+        import resource
+
+        def limit():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "flows.jsonl")
+            proc = subprocess.run([FLOWSHARK, "-r", sample("1592993485_noise.pcap"), "-w", path],
+                                  capture_output=True, preexec_fn=limit)
+            self.assertEqual(proc.returncode, EXIT_OUTPUT)
+            self.assertIn("File too large", proc.stderr.decode())
+            self.assertEqual(os.listdir(tmp), [])
+
+
 class ResetEvery(unittest.TestCase):
     def test_bad_values(self):
         for bad in ("0", "-5", "ten", ""):
