@@ -35,11 +35,16 @@ struct header_ids {
     int ip_src, ip_dst, ip_len, ipv6_src, ipv6_dst, ipv6_plen;
     int tcp_stream, tcp_srcport, tcp_dstport, tcp_len;
     int udp_stream, udp_srcport, udp_dstport, udp_length;
+    /* Looked up and primed only with FS_EXTRA_LINK; -1 otherwise. Only
+     * the protocol nodes: their bytes are read, so that epan builds no
+     * field items for them. */
+    int proto_eth, proto_vlan;
 };
 
 struct fs_dissector {
     struct packet_provider_data prov;
     gboolean two_pass;
+    guint extras;  /* enum fs_packet_extra bits */
     gboolean used; /* a session serves one capture */
     epan_t *epan;
     epan_dissect_t *edt;
@@ -57,6 +62,7 @@ struct fs_dissector {
     void *user_data;
     fs_packet_cb layers_cb; /* NULL, or told of every packet's TCP/UDP layers */
     void *layers_data;
+    GByteArray *ip_copy; /* FS_EXTRA_IP_BYTES: a reassembled packet's IP bytes */
 };
 
 /* ---- packet provider callbacks ---- */
@@ -144,8 +150,11 @@ static int header_id(const char *name, GArray *prime_ids)
     return hf->id;
 }
 
-static void lookup_header_ids(struct header_ids *ids, GArray *prime_ids)
+static void lookup_header_ids(struct header_ids *ids, guint extras, GArray *prime_ids)
 {
+    gboolean link = (extras & FS_EXTRA_LINK) != 0;
+    ids->proto_eth = link ? header_id("eth", prime_ids) : -1;
+    ids->proto_vlan = link ? header_id("vlan", prime_ids) : -1;
     ids->proto_ip = header_id("ip", prime_ids);
     ids->proto_ipv6 = header_id("ipv6", prime_ids);
     ids->proto_tcp = header_id("tcp", prime_ids);
@@ -274,6 +283,106 @@ static gboolean read_layer(
     return TRUE;
 }
 
+/* ---- optional per-packet values ---- */
+
+/* The first (first) or last item of a primed field in the packet. */
+static field_info *primed_item(fs_dissector *d, int hfid, gboolean first)
+{
+    GPtrArray *items = hfid >= 0 ? proto_get_finfo_ptr_array(d->edt->tree, hfid) : NULL;
+    if (!items || items->len == 0)
+        return NULL;
+    return g_ptr_array_index(items, first ? 0 : items->len - 1);
+}
+
+/* The first n bytes of a protocol item's data, or NULL. */
+static const guint8 *item_bytes(field_info *fi, gint n)
+{
+    if (!fi || !fi->ds_tvb || fi->start < 0 ||
+            tvb_captured_length_remaining(fi->ds_tvb, fi->start) < n)
+        return NULL;
+    return tvb_get_ptr(fi->ds_tvb, fi->start, n);
+}
+
+static void format_mac(const guint8 *b, char out[18])
+{
+    g_snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+/* MACs of the first Ethernet header, the VLAN id of the last 802.1Q tag
+ * (as eth.src, eth.dst, vlan.id), and tcp.flags and tcp.hdr_len of the
+ * flow's TCP header, read from the bytes of their protocol items. */
+static void read_link_extras(fs_dissector *d, proto_node *transport, struct fs_packet *pkt)
+{
+    const struct header_ids *ids = &d->ids;
+    const guint8 *eth = item_bytes(primed_item(d, ids->proto_eth, TRUE), 12);
+    if (eth) {
+        format_mac(eth, pkt->dst_mac);
+        format_mac(eth + 6, pkt->src_mac);
+    }
+    const guint8 *vlan = item_bytes(primed_item(d, ids->proto_vlan, FALSE), 2);
+    pkt->vlan_id = vlan ? ((guint32)(vlan[0] & 0x0f) << 8 | vlan[1]) : 0;
+    const guint8 *tcp =
+            pkt->transport == FS_TRANSPORT_TCP ? item_bytes(PNODE_FINFO(transport), 14) : NULL;
+    if (tcp) {
+        pkt->tcp_hdr_len = (guint32)(tcp[12] >> 4) * 4;
+        pkt->tcp_flags = (guint16)((tcp[12] & 0x0f) << 8 | tcp[13]);
+    }
+}
+
+/* Points pkt->ip_bytes at the IP packet of the carrier header. When the
+ * transport header lies in another buffer (Wireshark reassembled the IP
+ * fragments), builds in d->ip_copy the header of an unfragmented packet
+ * followed by the reassembled payload. Leaves ip_bytes NULL when the bytes
+ * are not there. */
+static void read_ip_bytes(
+        fs_dissector *d, proto_node *transport, proto_node *carrier, struct fs_packet *pkt)
+{
+    field_info *ip = PNODE_FINFO(carrier);
+    field_info *tp = PNODE_FINFO(transport);
+    if (!ip->ds_tvb || !tp->ds_tvb || ip->start < 0 || tp->start < 0)
+        return;
+    gint ip_avail = tvb_captured_length_remaining(ip->ds_tvb, ip->start);
+    if (ip_avail < (pkt->ip_version == 4 ? 20 : 40))
+        return;
+    const guint8 *hdr = tvb_get_ptr(ip->ds_tvb, ip->start, ip_avail);
+    if (ip->ds_tvb == tp->ds_tvb) {
+        /* The IP length bounds the packet (no Ethernet padding). */
+        guint32 total = pkt->ip_version == 4 ? pkt->ip_len : pkt->ip_len + 40;
+        guint32 len = MIN((guint32)ip_avail, MIN(total, G_MAXUINT16));
+        pkt->ip_bytes = hdr;
+        pkt->ip_bytes_len = len;
+        return;
+    }
+    gint tp_avail = tvb_captured_length_remaining(tp->ds_tvb, tp->start);
+    if (tp_avail <= 0)
+        return;
+    const guint8 *payload = tvb_get_ptr(tp->ds_tvb, tp->start, tp_avail);
+    guint hdr_len = pkt->ip_version == 4 ? (guint)(hdr[0] & 0x0f) * 4 : 40;
+    if (hdr_len < 20 || hdr_len > (guint)ip_avail)
+        return;
+    guint total = MIN(hdr_len + (guint)tp_avail, G_MAXUINT16);
+    guint8 *out;
+    g_byte_array_set_size(d->ip_copy, total);
+    out = d->ip_copy->data;
+    memcpy(out, hdr, hdr_len);
+    memcpy(out + hdr_len, payload, total - hdr_len);
+    guint8 next = pkt->transport == FS_TRANSPORT_TCP ? 6 : 17;
+    if (pkt->ip_version == 4) {
+        out[2] = (guint8)(total >> 8); /* total length */
+        out[3] = (guint8)total;
+        out[6] &= 0x40; /* keep DF; no MF, fragment offset 0 */
+        out[7] = 0;
+        out[9] = next;
+    } else {
+        guint plen = total - 40; /* extension headers dropped */
+        out[4] = (guint8)(plen >> 8);
+        out[5] = (guint8)plen;
+        out[6] = next;
+    }
+    pkt->ip_bytes = out;
+    pkt->ip_bytes_len = total;
+}
+
 /* Fills pkt from the dissected tree; FALSE when the packet belongs to no
  * flow (no TCP/UDP header, only a quoted one, or no stream number). */
 static gboolean extract_flow_header(fs_dissector *d, struct fs_packet *pkt)
@@ -284,7 +393,14 @@ static gboolean extract_flow_header(fs_dissector *d, struct fs_packet *pkt)
     proto_tree_children_foreach(d->edt->tree, scan_layers, &scan);
     if (!scan.transport || !scan.carrier || scan.quoted)
         return FALSE;
-    return read_layer(d, scan.transport, scan.carrier, pkt);
+    if (!read_layer(d, scan.transport, scan.carrier, pkt))
+        return FALSE;
+    pkt->ip_version = PNODE_FINFO(scan.carrier)->hfinfo->id == d->ids.proto_ip ? 4 : 6;
+    if (d->extras & FS_EXTRA_LINK)
+        read_link_extras(d, scan.transport, pkt);
+    if (d->extras & FS_EXTRA_IP_BYTES)
+        read_ip_bytes(d, scan.transport, scan.carrier, pkt);
+    return TRUE;
 }
 
 /* Reports every TCP/UDP layer of the packet (outer tunnel headers too) to
@@ -331,6 +447,7 @@ static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec)
     pkt.ts_secs = (gint64)fd->abs_ts.secs;
     pkt.ts_nsecs = fd->abs_ts.nsecs;
     pkt.ts_decimals = fs_format_decimals_for_tsprec(rec->tsprec);
+    pkt.frame_len = fd->pkt_len;
     pkt.protocol_column = d->cinfo.columns[0].col_data ? d->cinfo.columns[0].col_data : "";
     fs_field_registry_collect(d->fields, d->edt, d->values);
     pkt.values = d->values;
@@ -458,10 +575,13 @@ enum fs_status fs_dissector_new(
     d->dfcode = dfcode;
     d->fields = config->fields;
     d->two_pass = config->two_pass;
+    d->extras = config->extras;
     nstime_set_zero(&d->elapsed);
+    if (d->extras & FS_EXTRA_IP_BYTES)
+        d->ip_copy = g_byte_array_new();
 
     d->prime_ids = g_array_new(FALSE, FALSE, sizeof(int));
-    lookup_header_ids(&d->ids, d->prime_ids);
+    lookup_header_ids(&d->ids, d->extras, d->prime_ids);
     const GArray *field_ids = fs_field_registry_hfids(d->fields);
     g_array_append_vals(d->prime_ids, field_ids->data, field_ids->len);
 
@@ -518,5 +638,7 @@ void fs_dissector_free(fs_dissector *d)
         g_string_free(d->values[i], TRUE);
     g_free(d->values);
     g_array_free(d->prime_ids, TRUE);
+    if (d->ip_copy)
+        g_byte_array_free(d->ip_copy, TRUE);
     g_free(d);
 }

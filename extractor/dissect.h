@@ -34,15 +34,38 @@ struct fs_packet {
     int ts_decimals;             /* 6 or 9, from the capture's precision */
     const char *protocol_column; /* _ws.col.Protocol */
     GString *const *values;      /* one per registry field, "" when absent */
+    guint32 frame_len;           /* frame.len: the frame's length on the wire */
+    guint8 ip_version;           /* 4 or 6: the IP header carrying the transport header */
+    /* Filled only with FS_EXTRA_LINK (0 or "" otherwise): */
+    guint16 tcp_flags;   /* tcp.flags (0 for UDP): FIN 0x01 ... CWR 0x80 */
+    guint32 tcp_hdr_len; /* tcp.hdr_len (0 for UDP) */
+    guint32 vlan_id;     /* the last vlan.id of the packet, 0 without VLAN tag */
+    char src_mac[18];    /* the first (outermost) eth.src, "" without Ethernet */
+    char dst_mac[18];    /* the first eth.dst */
+    /* Filled only with FS_EXTRA_IP_BYTES (NULL otherwise): the IP packet
+     * from the carrying IP header to the end of its payload, as captured
+     * (at most 65535 bytes). For a packet whose transport header is in a
+     * reassembled buffer (IP fragments), a copy of the IP header made to
+     * describe the reassembled payload, followed by that payload. */
+    const guint8 *ip_bytes;
+    guint32 ip_bytes_len;
 };
 
 typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);
+
+/* Optional per-packet values (struct fs_packet), each costing work per
+ * packet only when asked for. */
+enum fs_packet_extra {
+    FS_EXTRA_LINK = 1 << 0,     /* MACs, VLAN id, TCP flags and header length */
+    FS_EXTRA_IP_BYTES = 1 << 1, /* the IP packet's bytes */
+};
 
 /* What to dissect with. Plain struct. */
 struct fs_dissect_config {
     const char *display_filter;      /* complete filter text, or NULL */
     const fs_field_registry *fields; /* borrowed */
     gboolean two_pass;
+    guint extras; /* enum fs_packet_extra bits */
 };
 
 /* Compiles a display filter and throws it away: the check made before any

@@ -45,12 +45,20 @@ static void ext_value_clear(gpointer data)
 
 struct fs_flow *fs_flow_new(const struct fs_packet *first, guint ext_count)
 {
+    const struct fs_flow_options defaults = { .direction = FS_DIRECTION_PORT };
+    return fs_flow_new_with(first, ext_count, &defaults);
+}
+
+struct fs_flow *fs_flow_new_with(
+        const struct fs_packet *first, guint ext_count, const struct fs_flow_options *options)
+{
     struct fs_flow *flow = g_new0(struct fs_flow, 1);
     flow->transport = first->transport;
     flow->stream = first->stream;
     /* Direction rule: the end with the greater port is the source; on equal
-     * ports, the first packet's destination is. */
-    if (first->sport > first->dport) {
+     * ports, the first packet's destination is. With --direction first, the
+     * first packet's source is. */
+    if (options->direction == FS_DIRECTION_FIRST || first->sport > first->dport) {
         flow->src = g_strdup(first->src);
         flow->sport = first->sport;
         flow->dst = g_strdup(first->dst);
@@ -72,7 +80,18 @@ struct fs_flow *fs_flow_new(const struct fs_packet *first, guint ext_count)
         flow->ext[i] = g_array_new(FALSE, FALSE, sizeof(struct fs_ext_value));
         g_array_set_clear_func(flow->ext[i], ext_value_clear);
     }
+    const struct fs_features_config *features = options->features;
+    if (features && (features->stats || features->splt))
+        flow->features = fs_features_new(features);
+    if (options->ndpi)
+        flow->ndpi = fs_ndpi_flow_new();
     return flow;
+}
+
+void fs_flow_finish(struct fs_flow *flow, const struct fs_flow_options *options)
+{
+    if (flow->ndpi && options->ndpi)
+        fs_ndpi_flow_finish(options->ndpi, flow->ndpi);
 }
 
 void fs_flow_free(struct fs_flow *flow)
@@ -89,6 +108,8 @@ void fs_flow_free(struct fs_flow *flow)
     for (guint i = 0; i < flow->ext_count; i++)
         g_array_free(flow->ext[i], TRUE);
     g_free(flow->ext);
+    fs_features_free(flow->features);
+    fs_ndpi_flow_free(flow->ndpi);
     g_free(flow);
 }
 
@@ -124,16 +145,21 @@ void fs_flow_add_packet(
         struct fs_flow *flow, const struct fs_packet *packet, const struct fs_flow_options *options)
 {
     guint32 payload = fs_flow_payload_length(packet, options);
+    gboolean forward = fs_flow_is_forward(flow, packet);
     flow->packets_total++;
     flow->bytes_total += packet->ip_len;
     if (payload != 0) {
         flow->payload_packets_total++;
         flow->payload_bytes_total += payload;
     }
+    /* Features and labels see every packet, also beyond max_packets. */
+    if (flow->features)
+        fs_features_add(flow->features, packet, forward);
+    if (flow->ndpi && options->ndpi)
+        fs_ndpi_flow_packet(options->ndpi, flow->ndpi, packet);
     if (options->max_packets && flow->ip_lengths->len >= options->max_packets)
         return;
 
-    gboolean forward = fs_flow_is_forward(flow, packet);
     guint index = flow->ip_lengths->len;
     struct packed_time ts = pack_time(packet);
 

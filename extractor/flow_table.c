@@ -41,7 +41,7 @@ struct fs_flow *fs_flow_table_add_packet(fs_flow_table *table, const struct fs_p
         g_ptr_array_set_size(flows, (gint)packet->stream + 1);
     struct fs_flow *flow = g_ptr_array_index(flows, packet->stream);
     if (!flow) {
-        flow = fs_flow_new(packet, table->ext_count);
+        flow = fs_flow_new_with(packet, table->ext_count, &table->options);
         g_ptr_array_index(flows, packet->stream) = flow;
         table->size++;
     }
@@ -57,6 +57,18 @@ guint fs_flow_table_ext_count(const fs_flow_table *table)
 guint fs_flow_table_size(const fs_flow_table *table)
 {
     return table->size;
+}
+
+void fs_flow_table_finish(fs_flow_table *table)
+{
+    for (int i = 0; i < 2; i++) {
+        GPtrArray *flows = table->by_stream[i];
+        for (guint s = 0; s < flows->len; s++) {
+            struct fs_flow *flow = g_ptr_array_index(flows, s);
+            if (flow)
+                fs_flow_finish(flow, &table->options);
+        }
+    }
 }
 
 void fs_flow_table_foreach(const fs_flow_table *table,

@@ -26,6 +26,10 @@ guint fs_flow_table_ext_count(const fs_flow_table *table);
 /* Number of flows. */
 guint fs_flow_table_size(const fs_flow_table *table);
 
+/* Ends every flow (fs_flow_finish()): call once reading is over, before
+ * writing the records. */
+void fs_flow_table_finish(fs_flow_table *table);
+
 /* Calls cb for every flow: TCP flows by stream, then UDP flows by stream.
  * The flows stay owned by the table. */
 void fs_flow_table_foreach(const fs_flow_table *table,

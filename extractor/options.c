@@ -13,6 +13,12 @@ enum {
     OPT_MAX_PACKETS,
     OPT_NO_FORK,
     OPT_RESET_EVERY,
+    OPT_STATS,
+    OPT_SPLT,
+    OPT_ACCOUNTING_MODE,
+    OPT_DIRECTION,
+    OPT_NDPI,
+    OPT_NDPI_PACKETS,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +37,13 @@ static const struct option long_options[] = {
     { "no-fork", no_argument, NULL, OPT_NO_FORK },
     { "jobs", required_argument, NULL, 'j' },
     { "reset-every", required_argument, NULL, OPT_RESET_EVERY },
+    { "output-format", required_argument, NULL, 'T' },
+    { "stats", no_argument, NULL, OPT_STATS },
+    { "splt", required_argument, NULL, OPT_SPLT },
+    { "accounting-mode", required_argument, NULL, OPT_ACCOUNTING_MODE },
+    { "direction", required_argument, NULL, OPT_DIRECTION },
+    { "ndpi", no_argument, NULL, OPT_NDPI },
+    { "ndpi-packets", required_argument, NULL, OPT_NDPI_PACKETS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -97,6 +110,23 @@ void fs_options_print_help(FILE *out)
           "  --max-packets <n>          keep only each flow's first n packets in the\n"
           "                             sequences; adds packets_total, bytes_total,\n"
           "                             payload_packets_total, payload_bytes_total\n"
+          "  --direction port|first     which end is src: the greater port (default, the\n"
+          "                             record format's rule) or the sender of the first\n"
+          "                             packet (as NFStream)\n"
+          "\n"
+          "Added keys (after the record's own; see flowshark(1)):\n"
+          "  --stats                    NFStream's core and statistical flow features\n"
+          "                             (src_mac ... dst2src_fin_packets)\n"
+          "  --splt <n>                 splt_direction, splt_ps, splt_piat_ms of the\n"
+          "                             first n packets\n"
+          "  --accounting-mode <m>      packet sizes of --stats/--splt: 0 frame (default),\n"
+          "                             1 IP, 2 transport, 3 payload\n"
+          "  --ndpi                     nDPI application labels (application_name ...)\n"
+          "  --ndpi-packets <n>         packets per flow given to nDPI (default 20)\n"
+          "\n"
+          "Output format:\n"
+          "  -T, --output-format jsonl|csv\n"
+          "                             JSON Lines (default) or CSV with a header row\n"
           "\n"
           "Memory:\n"
           "  --reset-every <n>          bounded memory: dissect each run of n records in a\n"
@@ -132,13 +162,14 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->decode_as = g_ptr_array_new_with_free_func(g_free);
     opts->main_seq = FS_MAIN_PAYLOAD;
     opts->default_exclusions = TRUE;
+    opts->ndpi_packets = 20;
     *errmsg = NULL;
 
     /* getopt keeps global state; 0 asks glibc for a full re-initialisation. */
     optind = 0;
     opterr = 0;
     int c;
-    static const char short_options[] = ":r:Y:e:o:d:w:j:2hv";
+    static const char short_options[] = ":r:Y:e:o:d:w:j:T:2hv";
     while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (c) {
             case 'r':
@@ -195,6 +226,49 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 if (!parse_count(optarg, "-j", &opts->jobs, errmsg))
                     return FS_ERR_USAGE;
                 break;
+            case 'T':
+                if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) {
+                    opts->format = FS_FORMAT_JSONL;
+                } else if (strcmp(optarg, "csv") == 0) {
+                    opts->format = FS_FORMAT_CSV;
+                } else {
+                    *errmsg = g_strdup_printf("-T takes \"jsonl\" or \"csv\", not \"%s\"", optarg);
+                    return FS_ERR_USAGE;
+                }
+                break;
+            case OPT_STATS:
+                opts->stats = TRUE;
+                break;
+            case OPT_SPLT:
+                if (!parse_count(optarg, "--splt", &opts->splt, errmsg))
+                    return FS_ERR_USAGE;
+                break;
+            case OPT_ACCOUNTING_MODE:
+                if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3') {
+                    *errmsg = g_strdup_printf(
+                            "--accounting-mode takes 0, 1, 2 or 3, not \"%s\"", optarg);
+                    return FS_ERR_USAGE;
+                }
+                opts->accounting = (enum fs_accounting)(optarg[0] - '0');
+                break;
+            case OPT_DIRECTION:
+                if (strcmp(optarg, "port") == 0) {
+                    opts->direction = FS_DIRECTION_PORT;
+                } else if (strcmp(optarg, "first") == 0) {
+                    opts->direction = FS_DIRECTION_FIRST;
+                } else {
+                    *errmsg = g_strdup_printf(
+                            "--direction takes \"port\" or \"first\", not \"%s\"", optarg);
+                    return FS_ERR_USAGE;
+                }
+                break;
+            case OPT_NDPI:
+                opts->ndpi = TRUE;
+                break;
+            case OPT_NDPI_PACKETS:
+                if (!parse_count(optarg, "--ndpi-packets", &opts->ndpi_packets, errmsg))
+                    return FS_ERR_USAGE;
+                break;
             case OPT_NO_FORK:
                 opts->in_process = TRUE;
                 break;
@@ -227,6 +301,12 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
         return FS_OK;
     if (opts->inputs->len == 0) {
         *errmsg = g_strdup("no capture given: use -r FILE (see flowshark --help)");
+        return FS_ERR_USAGE;
+    }
+    if (opts->reset_every &&
+            (opts->stats || opts->splt || opts->ndpi || opts->direction != FS_DIRECTION_PORT)) {
+        *errmsg = g_strdup("--reset-every cannot be combined with --stats, --splt, --ndpi or "
+                           "--direction first");
         return FS_ERR_USAGE;
     }
     if (opts->two_pass) {

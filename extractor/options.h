@@ -5,6 +5,9 @@
 
 #include <glib.h>
 
+#include "flow_features.h"
+#include "flow.h"
+#include "sink.h"
 #include "status.h"
 
 /* Which sequence time_start/time_end are taken from (--main). */
@@ -17,23 +20,30 @@ enum fs_main_seq {
  * member. Strings and arrays are owned by the struct; fs_options_free()
  * releases them. */
 struct fs_options {
-    GPtrArray *inputs;           /* char *: capture paths, "-" = standard input (-r) */
-    char *display_filter;        /* -Y, or NULL */
-    GPtrArray *fields;           /* char *: -e field names, in order, duplicates removed */
-    GPtrArray *prefs;            /* char *: -o name:value, in order */
-    GPtrArray *decode_as;        /* char *: -d layer==selector,protocol, in order */
-    char *output_path;           /* -w, or NULL for standard output */
-    gboolean two_pass;           /* -2 */
-    enum fs_main_seq main_seq;   /* --main */
-    gboolean keep_empty;         /* --keep-empty: keep flows without payload */
-    gboolean udp_data_length;    /* --udp-data-length: UDP payload without header */
-    gboolean default_exclusions; /* FALSE with --no-exclusions */
-    guint max_packets;           /* --max-packets N: first N packets per flow; 0 = all */
-    gboolean in_process;         /* --no-fork: no worker process per capture */
-    guint jobs;                  /* -j: workers at once; 0 = one per processor */
-    guint reset_every;           /* --reset-every N: bounded memory, new session every N records */
-    gboolean show_help;          /* -h, --help */
-    gboolean show_version;       /* -v, --version */
+    GPtrArray *inputs;            /* char *: capture paths, "-" = standard input (-r) */
+    char *display_filter;         /* -Y, or NULL */
+    GPtrArray *fields;            /* char *: -e field names, in order, duplicates removed */
+    GPtrArray *prefs;             /* char *: -o name:value, in order */
+    GPtrArray *decode_as;         /* char *: -d layer==selector,protocol, in order */
+    char *output_path;            /* -w, or NULL for standard output */
+    gboolean two_pass;            /* -2 */
+    enum fs_main_seq main_seq;    /* --main */
+    gboolean keep_empty;          /* --keep-empty: keep flows without payload */
+    gboolean udp_data_length;     /* --udp-data-length: UDP payload without header */
+    gboolean default_exclusions;  /* FALSE with --no-exclusions */
+    guint max_packets;            /* --max-packets N: first N packets per flow; 0 = all */
+    gboolean in_process;          /* --no-fork: no worker process per capture */
+    guint jobs;                   /* -j: workers at once; 0 = one per processor */
+    guint reset_every;            /* --reset-every N: bounded memory, new session every N records */
+    enum fs_output_format format; /* -T jsonl|csv */
+    gboolean stats;               /* --stats: NFStream's core and statistical features */
+    guint splt;                   /* --splt N: NFStream's first-N-packets sequences; 0 = none */
+    enum fs_accounting accounting; /* --accounting-mode 0..3 */
+    enum fs_direction direction;   /* --direction port|first */
+    gboolean ndpi;                 /* --ndpi: nDPI application labels */
+    guint ndpi_packets;            /* --ndpi-packets N: packets per flow given to nDPI (20) */
+    gboolean show_help;            /* -h, --help */
+    gboolean show_version;         /* -v, --version */
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns

@@ -12,6 +12,7 @@
 #include "dissect.h"
 #include "flow_table.h"
 #include "interrupt.h"
+#include "ndpi_label.h"
 #include "record.h"
 #include "worker.h"
 #include "registry.h"
@@ -71,6 +72,17 @@ static void write_flow(const struct fs_flow *flow, void *user_data)
         state->written++;
 }
 
+static void write_header(const struct fs_options *opts, fs_writer *writer)
+{
+    struct fs_features_config features = { opts->stats, opts->splt, opts->accounting };
+    struct fs_record_context ctx = { NULL, NULL, opts->main_seq, opts->keep_empty,
+        opts->max_packets > 0, opts->format, &features, opts->ndpi };
+    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+    fs_record_keys(&ctx, keys);
+    fs_sink_write_header(opts->format, writer, keys);
+    g_ptr_array_free(keys, TRUE);
+}
+
 /* Fills flows from one capture: dissected here with the fresh session
  * `dissector` (exact mode), or, with --reset-every, chunk by chunk in
  * workers forked from it (it stays unused). */
@@ -94,13 +106,21 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
         const fs_field_registry *fields, fs_dissector *dissector, fs_writer *writer)
 {
     char *errmsg = NULL;
-    struct fs_flow_options flow_options = { opts->udp_data_length, opts->max_packets };
+    struct fs_features_config features = { opts->stats, opts->splt, opts->accounting };
+    fs_ndpi *ndpi = opts->ndpi ? fs_ndpi_new(opts->ndpi_packets) : NULL;
+    if (opts->ndpi && !ndpi) {
+        report(path, "nDPI could not be initialised");
+        return FS_ERR_INIT;
+    }
+    struct fs_flow_options flow_options = { opts->udp_data_length, opts->max_packets,
+        opts->direction, &features, ndpi };
     fs_flow_table *flows = fs_flow_table_new(fs_field_registry_count(fields), &flow_options);
     enum fs_status status = read_flows(path, opts, dissector, flows, &errmsg);
     if (status == FS_ERR_OPEN) {
         report(NULL, errmsg);
         g_free(errmsg);
         fs_flow_table_free(flows);
+        fs_ndpi_free(ndpi);
         return status;
     }
     if (status == FS_ERR_TRUNCATED)
@@ -113,8 +133,9 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
     g_free(errmsg);
 
     struct fs_record_context ctx = { path, fields, opts->main_seq, opts->keep_empty,
-        opts->max_packets > 0 };
+        opts->max_packets > 0, opts->format, &features, opts->ndpi };
     struct write_state state = { &ctx, writer, 0 };
+    fs_flow_table_finish(flows);
     fs_flow_table_foreach(flows, write_flow, &state);
     if (status == FS_ERR_INTERRUPTED)
         fprintf(stderr,
@@ -128,6 +149,7 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
         status = FS_ERR_OUTPUT;
     }
     fs_flow_table_free(flows);
+    fs_ndpi_free(ndpi);
     return status;
 }
 
@@ -272,6 +294,8 @@ static enum fs_status process_captures(
         if (fs_interrupt_requested()) {
             fprintf(stderr, "flowshark: interrupted by signal %d before %s: not read\n",
                     fs_interrupt_signal(), path);
+            /* The session must go before epan_cleanup(). */
+            fs_dissector_free(pristine);
             return fs_status_worst(status, FS_ERR_INTERRUPTED);
         }
         enum fs_status one;
@@ -329,7 +353,11 @@ enum fs_status fs_run(const struct fs_options *opts)
         goto out;
     }
 
-    struct fs_dissect_config config = { filter, fields, opts->two_pass };
+    /* The CSV header, once, before any worker writes a row. */
+    write_header(opts, writer);
+    guint extras =
+            (opts->stats || opts->splt ? FS_EXTRA_LINK : 0) | (opts->ndpi ? FS_EXTRA_IP_BYTES : 0);
+    struct fs_dissect_config config = { filter, fields, opts->two_pass, extras };
     status = process_captures(opts, &config, writer);
 
     /* Records of readable captures are kept even when another capture

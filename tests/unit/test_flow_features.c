@@ -1,0 +1,202 @@
+/* test_flow_features.c: unit tests of extractor/flow_features.h (running
+ * mean and sample standard deviation, milliseconds, packet sizes per
+ * accounting mode, inter-arrival times, SPLT padding and direction) and of
+ * the CSV quoting and double formatting of extractor/sink.h, on hand-built
+ * packets: no epan needed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "flow_features.h"
+#include "sink.h"
+#include "support.h"
+
+/* A TCP packet of the flow 10.0.0.1:40000 -> 10.0.0.2:443 (forward) or
+ * back, at secs.nsecs, with the given lengths and flags. */
+static struct fs_packet packet(gboolean forward, gint64 secs, gint32 nsecs, guint32 frame_len,
+        guint32 ip_len, guint32 hdr_len, guint32 tcp_len, guint16 flags)
+{
+    struct fs_packet p = fs_test_packet(FS_TRANSPORT_TCP, 0, forward ? "10.0.0.1" : "10.0.0.2",
+            forward ? 40000 : 443, forward ? "10.0.0.2" : "10.0.0.1", forward ? 443 : 40000, ip_len,
+            tcp_len, secs, nsecs, 6, "TCP", NULL);
+    p.frame_len = frame_len;
+    p.tcp_hdr_len = hdr_len;
+    p.tcp_flags = flags;
+    p.ip_version = 4;
+    g_strlcpy(p.src_mac, forward ? "00:00:00:00:00:01" : "00:00:00:00:00:02", sizeof(p.src_mac));
+    g_strlcpy(p.dst_mac, forward ? "00:00:00:00:00:02" : "00:00:00:00:00:01", sizeof(p.dst_mac));
+    return p;
+}
+
+static void test_running_mean_and_sample_stddev(void **state)
+{
+    (void)state;
+    /* 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sum of squares 32, sample variance
+     * 32 / 7. */
+    static const gint64 values[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+    struct fs_running r;
+    memset(&r, 0, sizeof(r));
+    for (guint i = 0; i < G_N_ELEMENTS(values); i++)
+        fs_running_add(&r, values[i]);
+    assert_int_equal(r.n, 8);
+    assert_int_equal(r.min, 2);
+    assert_int_equal(r.max, 9);
+    assert_true(fabs(r.mean - 5.0) < 1e-12);
+    assert_true(fabs(fs_running_stddev(&r) - sqrt(32.0 / 7.0)) < 1e-12);
+}
+
+static void test_stddev_of_one_value_is_zero(void **state)
+{
+    (void)state;
+    struct fs_running r;
+    memset(&r, 0, sizeof(r));
+    assert_true(fs_running_stddev(&r) == 0.0);
+    fs_running_add(&r, 1500);
+    assert_true(fs_running_stddev(&r) == 0.0);
+    assert_true(r.mean == 1500.0);
+}
+
+static void test_time_in_truncated_milliseconds(void **state)
+{
+    (void)state;
+    struct fs_packet p = packet(TRUE, 1497468236, 435999999, 60, 46, 20, 6, 0);
+    assert_int_equal(fs_features_time_ms(&p), 1497468236435);
+}
+
+static void test_packet_size_per_accounting_mode(void **state)
+{
+    (void)state;
+    /* 74-byte frame, IP length 60, TCP header 32 bytes (12 of options),
+     * 8 bytes of payload. */
+    struct fs_packet tcp = packet(TRUE, 0, 0, 74, 60, 32, 8, 0x18);
+    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_LINK), 74);
+    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_IP), 60);
+    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_TRANSPORT), 20);
+    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_PAYLOAD), 8);
+    /* UDP with udp.length 36: 28 bytes of data in modes 2 and 3. */
+    struct fs_packet udp = fs_test_packet(
+            FS_TRANSPORT_UDP, 0, "10.0.0.1", 5353, "10.0.0.2", 53, 56, 36, 0, 0, 6, "DNS", NULL);
+    assert_int_equal(fs_features_packet_size(&udp, FS_ACCOUNT_TRANSPORT), 28);
+    assert_int_equal(fs_features_packet_size(&udp, FS_ACCOUNT_PAYLOAD), 28);
+}
+
+/* Collects the CSV row of a flow's features into a string. */
+static char *features_row(const fs_features *f)
+{
+    char *buffer = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&buffer, &size);
+    fs_writer *w = fs_writer_over(out);
+    fs_sink *sink = fs_sink_begin(FS_FORMAT_CSV, w);
+    fs_features_emit(f, sink);
+    fs_sink_end(sink);
+    char *ignored = NULL;
+    fs_writer_close(w, TRUE, &ignored);
+    g_free(ignored);
+    fclose(out);
+    char *row = g_strdup(buffer);
+    free(buffer);
+    return row;
+}
+
+static void test_flow_statistics_and_splt(void **state)
+{
+    (void)state;
+    const struct fs_features_config config = { TRUE, 4, FS_ACCOUNT_IP };
+    fs_features *f = fs_features_new(&config);
+    /* SYN at 0 ms, SYN-ACK at 10 ms, ACK at 30 ms. */
+    struct fs_packet syn = packet(TRUE, 100, 0, 74, 60, 40, 0, 0x02);
+    struct fs_packet synack = packet(FALSE, 100, 10000000, 74, 60, 40, 0, 0x12);
+    struct fs_packet ack = packet(TRUE, 100, 30000000, 66, 52, 32, 0, 0x10);
+    fs_features_add(f, &syn, TRUE);
+    fs_features_add(f, &synack, FALSE);
+    fs_features_add(f, &ack, TRUE);
+    char *row = features_row(f);
+    /* Sizes 60, 60, 52: mean 57.333..., stddev sqrt(64/3 / 2) =
+     * 4.6188...; piats 10, 20: mean 15, stddev 7.0710...; src2dst piat 30
+     * (one value: stddev 0); dst2src: one packet. */
+    assert_string_equal(row, "00:00:00:00:00:01,00:00:00:00:00:02,4,0,"
+                             "100000,100030,30,3,172,"                     /* bidirectional */
+                             "100000,100030,30,2,112,"                     /* src2dst */
+                             "100010,100010,0,1,60,"                       /* dst2src */
+                             "52,57.333333333333336,4.618802153517007,60," /* bidirectional ps */
+                             "52,56.0,5.656854249492381,60,"
+                             "60,60.0,0.0,60,"
+                             "10,15.0,7.0710678118654755,20," /* piat */
+                             "30,30.0,0.0,30,"
+                             "0,0.0,0.0,0,"
+                             "2,0,0,0,2,0,0,0," /* syn cwr ece urg ack psh rst fin */
+                             "1,0,0,0,1,0,0,0,"
+                             "1,0,0,0,1,0,0,0,"
+                             "\"[0,1,0,-1]\",\"[60,60,52,-1]\",\"[0,10,20,-1]\"\r\n");
+    g_free(row);
+    fs_features_free(f);
+}
+
+static void test_keys_match_values(void **state)
+{
+    (void)state;
+    const struct fs_features_config config = { TRUE, 2, FS_ACCOUNT_LINK };
+    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+    fs_features_keys(&config, keys);
+    /* 4 link keys, 15 counters, 24 size/piat statistics, 24 flag counts,
+     * 3 sequences. */
+    assert_int_equal(keys->len, 4 + 15 + 24 + 24 + 3);
+    assert_string_equal(g_ptr_array_index(keys, 0), "src_mac");
+    assert_string_equal(g_ptr_array_index(keys, 4), "bidirectional_first_seen_ms");
+    assert_string_equal(g_ptr_array_index(keys, 19), "bidirectional_min_ps");
+    assert_string_equal(g_ptr_array_index(keys, 31), "bidirectional_min_piat_ms");
+    assert_string_equal(g_ptr_array_index(keys, 43), "bidirectional_syn_packets");
+    assert_string_equal(g_ptr_array_index(keys, 66), "dst2src_fin_packets");
+    assert_string_equal(g_ptr_array_index(keys, 67), "splt_direction");
+    g_ptr_array_free(keys, TRUE);
+}
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    GString *out = g_string_new(NULL);
+    fs_sink_csv_field(out, "plain", 5);
+    g_string_append_c(out, '|');
+    fs_sink_csv_field(out, "a,b", 3);
+    g_string_append_c(out, '|');
+    fs_sink_csv_field(out, "say \"hi\"", 8);
+    g_string_append_c(out, '|');
+    fs_sink_csv_field(out, "line\nbreak", 10);
+    assert_string_equal(out->str, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"line\nbreak\"");
+    g_string_free(out, TRUE);
+}
+
+static void test_double_format(void **state)
+{
+    (void)state;
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    assert_string_equal(fs_sink_format_double(buf, 60.0), "60.0");
+    assert_string_equal(fs_sink_format_double(buf, 0.1), "0.1");
+    assert_string_equal(fs_sink_format_double(buf, 1.0 / 3.0), "0.3333333333333333");
+    assert_string_equal(fs_sink_format_double(buf, 1e20), "1e+20");
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    fs_test_set_argv0(argv[0]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_running_mean_and_sample_stddev),
+        cmocka_unit_test(test_stddev_of_one_value_is_zero),
+        cmocka_unit_test(test_time_in_truncated_milliseconds),
+        cmocka_unit_test(test_packet_size_per_accounting_mode),
+        cmocka_unit_test(test_flow_statistics_and_splt),
+        cmocka_unit_test(test_keys_match_values),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_double_format),
+    };
+    return cmocka_run_group_tests_name("flow_features", tests, NULL, NULL);
+}
