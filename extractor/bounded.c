@@ -300,13 +300,15 @@ static enum fs_status dissect_chunk(const char *path, const char *chunk_path,
 }
 
 enum fs_status fs_bounded_read(const char *path, const struct fs_options *opts,
-        fs_dissector *pristine, fs_flow_table *flows, char **errmsg)
+        fs_dissector *pristine, fs_flow_table *flows, gboolean progress, char **errmsg)
 {
     *errmsg = NULL;
     fs_capture *cap = NULL;
     enum fs_status status = fs_capture_open(path, FALSE, &cap, errmsg);
     if (status != FS_OK)
         return status;
+    if (progress)
+        fs_capture_report_progress(cap, path, FS_PROGRESS_INTERVAL);
     char *chunk_path = NULL;
     GError *error = NULL;
     int fd = g_file_open_tmp("flowshark-chunk-XXXXXX.pcapng", &chunk_path, &error);

@@ -26,8 +26,9 @@
  * Returns FS_OK, FS_ERR_OPEN, FS_ERR_TRUNCATED (flows of every complete
  * packet added), FS_ERR_INTERRUPTED, FS_ERR_WORKER (a chunk was lost; its
  * message already reported) or FS_ERR_OUTPUT (chunk files could not be
- * written); *errmsg (caller g_free()s) explains, or is NULL. */
+ * written); *errmsg (caller g_free()s) explains, or is NULL. progress:
+ * report reading progress on standard error. */
 enum fs_status fs_bounded_read(const char *path, const struct fs_options *opts,
-        fs_dissector *pristine, fs_flow_table *flows, char **errmsg);
+        fs_dissector *pristine, fs_flow_table *flows, gboolean progress, char **errmsg);
 
 #endif

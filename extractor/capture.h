@@ -23,6 +23,16 @@ enum fs_status fs_capture_open(
  * short or damaged. *offset receives the record's offset for fs_capture_seek(). */
 gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status, char **errmsg);
 
+/* From now on, fs_capture_next() reports progress on standard error at most
+ * every `interval` seconds: "flowshark: LABEL: 37% of 1.2 GB, 123456
+ * packets" (on one rewritten line when standard error is a terminal, one
+ * line each time otherwise), and clears it at the end of the capture.
+ * label is copied. */
+void fs_capture_report_progress(fs_capture *cap, const char *label, double interval);
+
+/* Seconds between two progress reports. */
+#define FS_PROGRESS_INTERVAL 1.0
+
 /* Re-reads the record at offset (two-pass mode). Returns FALSE and sets
  * *errmsg on failure. */
 gboolean fs_capture_seek(fs_capture *cap, gint64 offset, char **errmsg);

@@ -13,6 +13,7 @@ enum {
     OPT_MAX_PACKETS,
     OPT_NO_FORK,
     OPT_RESET_EVERY,
+    OPT_PROGRESS,
     OPT_STATS,
     OPT_SPLT,
     OPT_ACCOUNTING_MODE,
@@ -36,6 +37,8 @@ static const struct option long_options[] = {
     { "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
     { "no-fork", no_argument, NULL, OPT_NO_FORK },
     { "jobs", required_argument, NULL, 'j' },
+    { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "quiet", no_argument, NULL, 'q' },
     { "reset-every", required_argument, NULL, OPT_RESET_EVERY },
     { "output-format", required_argument, NULL, 'T' },
     { "stats", no_argument, NULL, OPT_STATS },
@@ -142,6 +145,9 @@ void fs_options_print_help(FILE *out)
           "                             read by a worker process forked after start-up)\n"
           "\n"
           "Other:\n"
+          "  --progress                 report progress on standard error (by default\n"
+          "                             only on a terminal, captures read one at a time)\n"
+          "  -q, --quiet                no progress reports\n"
           "  -h, --help                 show this help and exit\n"
           "  -v, --version              show the version and the libwireshark version\n"
           "\n"
@@ -169,7 +175,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     optind = 0;
     opterr = 0;
     int c;
-    static const char short_options[] = ":r:Y:e:o:d:w:j:T:2hv";
+    static const char short_options[] = ":r:Y:e:o:d:w:j:T:q2hv";
     while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (c) {
             case 'r':
@@ -268,6 +274,12 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
             case OPT_NDPI_PACKETS:
                 if (!parse_count(optarg, "--ndpi-packets", &opts->ndpi_packets, errmsg))
                     return FS_ERR_USAGE;
+                break;
+            case OPT_PROGRESS:
+                opts->progress = FS_PROGRESS_ALWAYS;
+                break;
+            case 'q':
+                opts->progress = FS_PROGRESS_NEVER;
                 break;
             case OPT_NO_FORK:
                 opts->in_process = TRUE;

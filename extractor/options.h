@@ -16,24 +16,33 @@ enum fs_main_seq {
     FS_MAIN_IP,          /* ip_timestamps */
 };
 
+/* Progress lines on standard error while reading (--progress, -q). */
+enum fs_progress_mode {
+    FS_PROGRESS_AUTO =
+            0, /* when standard error is a terminal and captures are read one at a time */
+    FS_PROGRESS_ALWAYS,
+    FS_PROGRESS_NEVER,
+};
+
 /* Everything the command line says. Plain struct: callers may read every
  * member. Strings and arrays are owned by the struct; fs_options_free()
  * releases them. */
 struct fs_options {
-    GPtrArray *inputs;            /* char *: capture paths, "-" = standard input (-r) */
-    char *display_filter;         /* -Y, or NULL */
-    GPtrArray *fields;            /* char *: -e field names, in order, duplicates removed */
-    GPtrArray *prefs;             /* char *: -o name:value, in order */
-    GPtrArray *decode_as;         /* char *: -d layer==selector,protocol, in order */
-    char *output_path;            /* -w, or NULL for standard output */
-    gboolean two_pass;            /* -2 */
-    enum fs_main_seq main_seq;    /* --main */
-    gboolean keep_empty;          /* --keep-empty: keep flows without payload */
-    gboolean udp_data_length;     /* --udp-data-length: UDP payload without header */
-    gboolean default_exclusions;  /* FALSE with --no-exclusions */
-    guint max_packets;            /* --max-packets N: first N packets per flow; 0 = all */
-    gboolean in_process;          /* --no-fork: no worker process per capture */
-    guint jobs;                   /* -j: workers at once; 0 = one per processor */
+    GPtrArray *inputs;              /* char *: capture paths, "-" = standard input (-r) */
+    char *display_filter;           /* -Y, or NULL */
+    GPtrArray *fields;              /* char *: -e field names, in order, duplicates removed */
+    GPtrArray *prefs;               /* char *: -o name:value, in order */
+    GPtrArray *decode_as;           /* char *: -d layer==selector,protocol, in order */
+    char *output_path;              /* -w, or NULL for standard output */
+    gboolean two_pass;              /* -2 */
+    enum fs_main_seq main_seq;      /* --main */
+    gboolean keep_empty;            /* --keep-empty: keep flows without payload */
+    gboolean udp_data_length;       /* --udp-data-length: UDP payload without header */
+    gboolean default_exclusions;    /* FALSE with --no-exclusions */
+    guint max_packets;              /* --max-packets N: first N packets per flow; 0 = all */
+    gboolean in_process;            /* --no-fork: no worker process per capture */
+    guint jobs;                     /* -j: workers at once; 0 = one per processor */
+    enum fs_progress_mode progress; /* --progress, -q */
     guint reset_every;            /* --reset-every N: bounded memory, new session every N records */
     enum fs_output_format format; /* -T jsonl|csv */
     gboolean stats;               /* --stats: NFStream's core and statistical features */

@@ -83,6 +83,11 @@ static void write_header(const struct fs_options *opts, fs_writer *writer)
     g_ptr_array_free(keys, TRUE);
 }
 
+/* Whether captures report progress (fs_capture_report_progress): decided
+ * once per run by process_captures() from the options, read by every
+ * capture, worker processes included. */
+static gboolean report_progress;
+
 /* Fills flows from one capture: dissected here with the fresh session
  * `dissector` (exact mode), or, with --reset-every, chunk by chunk in
  * workers forked from it (it stays unused). */
@@ -90,11 +95,13 @@ static enum fs_status read_flows(const char *path, const struct fs_options *opts
         fs_dissector *dissector, fs_flow_table *flows, char **errmsg)
 {
     if (opts->reset_every)
-        return fs_bounded_read(path, opts, dissector, flows, errmsg);
+        return fs_bounded_read(path, opts, dissector, flows, report_progress, errmsg);
     fs_capture *cap = NULL;
     enum fs_status status = fs_capture_open(path, opts->two_pass, &cap, errmsg);
     if (status != FS_OK)
         return status;
+    if (report_progress)
+        fs_capture_report_progress(cap, path, FS_PROGRESS_INTERVAL);
     status = fs_dissector_run(dissector, cap, on_packet, flows, errmsg);
     fs_capture_close(cap);
     return status;
@@ -278,6 +285,10 @@ static enum fs_status process_captures(
     fs_dissector *pristine = NULL;
     enum fs_status status = FS_OK;
     guint jobs = MIN(opts->jobs ? opts->jobs : (guint)g_get_num_processors(), opts->inputs->len);
+    /* Parallel workers would overwrite each other's progress line. */
+    report_progress = opts->progress == FS_PROGRESS_ALWAYS ||
+                      (opts->progress == FS_PROGRESS_AUTO && isatty(STDERR_FILENO) &&
+                              (jobs <= 1 || !workers));
     if (workers && jobs > 1) {
         status = fs_dissector_new(config, &pristine, &errmsg);
         if (status != FS_OK) {

@@ -8,6 +8,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -217,7 +218,7 @@ class Inputs(unittest.TestCase):
         status, out, _ = run("--help")
         self.assertEqual(status, EXIT_OK)
         for option in ("-r", "-Y", "-e", "-o", "-d", "-2", "-w", "--main", "--keep-empty",
-                       "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork", "--reset-every", "--jobs",
+                       "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork", "--reset-every", "--jobs", "--progress",
                        "Exit status"):
             self.assertIn(option, out)
         status, out, _ = run("--version")
@@ -326,6 +327,40 @@ class BrokenOutput(unittest.TestCase):
             self.assertEqual(proc.returncode, EXIT_OUTPUT)
             self.assertIn("File too large", proc.stderr.decode())
             self.assertEqual(os.listdir(tmp), [])
+
+
+class Progress(unittest.TestCase):
+    def test_progress_lines_on_request_only(self):
+        # Standard input fed in four parts over about two seconds: with
+        # --progress, a report (every 1024 records, at most once a second)
+        # must appear; records are the same with -q, and without a terminal
+        # nothing is reported unless asked.
+        with open(sample("1592993485_noise.pcap"), "rb") as f:
+            data = f.read()
+        proc = subprocess.Popen([FLOWSHARK, "-r", "-", "--progress"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        part = len(data) // 4 + 1
+        for start in range(0, len(data), part):
+            proc.stdin.write(data[start:start + part])
+            proc.stdin.flush()
+            time.sleep(0.6)
+        proc.stdin.close()
+        out = proc.stdout.read().decode()
+        err = proc.stderr.read().decode()
+        self.assertEqual(proc.wait(timeout=60), EXIT_OK, err)
+        proc.stdout.close()
+        proc.stderr.close()
+        lines = err.splitlines()
+        self.assertGreater(len(lines), 0)
+        for line in lines:
+            match = re.fullmatch(r"flowshark: -: (?:\d+% of [\d.]+ MB, )?(\d+) packets", line)
+            self.assertIsNotNone(match, line)
+            self.assertEqual(int(match.group(1)) % 1024, 0)
+        status, quiet_out, quiet_err = run("-r", "-", "-q", stdin=data)
+        self.assertEqual((status, quiet_err), (EXIT_OK, ""))
+        self.assertEqual(records(quiet_out), records(out))
+        _, _, default_err = run("-r", "-", stdin=data)
+        self.assertEqual(default_err, "")
 
 
 class ResetEvery(unittest.TestCase):
