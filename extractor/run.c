@@ -88,6 +88,11 @@ static void write_header(const struct fs_options *opts, fs_writer *writer)
  * capture, worker processes included. */
 static gboolean report_progress;
 
+/* With --ndpi and forked workers: an nDPI module made once (its set-up costs
+ * about as much as dissecting a small capture) and never used by this
+ * process; each worker labels with its own copy of it. NULL otherwise. */
+static fs_ndpi *pristine_ndpi;
+
 /* Fills flows from one capture: dissected here with the fresh session
  * `dissector` (exact mode), or, with --reset-every, chunk by chunk in
  * workers forked from it (it stays unused). */
@@ -114,10 +119,14 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
 {
     char *errmsg = NULL;
     struct fs_features_config features = { opts->stats, opts->splt, opts->accounting };
-    fs_ndpi *ndpi = opts->ndpi ? fs_ndpi_new(opts->ndpi_packets) : NULL;
+    fs_ndpi *own_ndpi = NULL;
+    fs_ndpi *ndpi = pristine_ndpi;
     if (opts->ndpi && !ndpi) {
-        report(path, "nDPI could not be initialised");
-        return FS_ERR_INIT;
+        ndpi = own_ndpi = fs_ndpi_new(opts->ndpi_packets);
+        if (!ndpi) {
+            report(path, "nDPI could not be initialised");
+            return FS_ERR_INIT;
+        }
     }
     struct fs_flow_options flow_options = { opts->udp_data_length, opts->max_packets,
         opts->direction, &features, ndpi };
@@ -127,7 +136,7 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
         report(NULL, errmsg);
         g_free(errmsg);
         fs_flow_table_free(flows);
-        fs_ndpi_free(ndpi);
+        fs_ndpi_free(own_ndpi);
         return status;
     }
     if (status == FS_ERR_TRUNCATED)
@@ -156,7 +165,7 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
         status = FS_ERR_OUTPUT;
     }
     fs_flow_table_free(flows);
-    fs_ndpi_free(ndpi);
+    fs_ndpi_free(own_ndpi);
     return status;
 }
 
@@ -369,7 +378,11 @@ enum fs_status fs_run(const struct fs_options *opts)
     guint extras =
             (opts->stats || opts->splt ? FS_EXTRA_LINK : 0) | (opts->ndpi ? FS_EXTRA_IP_BYTES : 0);
     struct fs_dissect_config config = { filter, fields, opts->two_pass, extras };
+    if (opts->ndpi && opts->inputs->len > 1 && !opts->in_process)
+        pristine_ndpi = fs_ndpi_new(opts->ndpi_packets); /* NULL: each capture reports it */
     status = process_captures(opts, &config, writer);
+    fs_ndpi_free(pristine_ndpi);
+    pristine_ndpi = NULL;
 
     /* Records of readable captures are kept even when another capture
      * failed; only a failed write discards the -w file. */
