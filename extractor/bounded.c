@@ -23,13 +23,18 @@ enum event_kind {
 };
 
 /* Fixed part of an event; `strings` texts follow, each a guint32 length and
- * its bytes: src, dst, the Protocol column, then the field values (or, for
- * EVENT_END, the message). Both ends are the same binary. */
+ * its bytes: src, dst, the Protocol column, src_mac, dst_mac, the IP packet
+ * bytes (empty unless --ndpi), then the field values (or, for EVENT_END,
+ * the message alone). Both ends are the same binary. */
 struct event_head {
     guint32 kind, transport, stream, sport, dport, ip_len, transport_len, decimals, strings;
+    guint32 frame_len, ip_version, tcp_flags, tcp_hdr_len, vlan_id;
     gint32 nsecs;
     gint64 secs;
 };
+
+/* The texts before the field values. */
+#define EVENT_BASE_TEXTS 6
 
 static void write_text(FILE *out, const char *text, size_t len)
 {
@@ -50,14 +55,22 @@ static void write_event(FILE *out, enum event_kind kind, const struct fs_packet 
     h.ip_len = p->ip_len;
     h.transport_len = p->transport_len;
     h.decimals = (guint32)p->ts_decimals;
+    h.frame_len = p->frame_len;
+    h.ip_version = p->ip_version;
+    h.tcp_flags = p->tcp_flags;
+    h.tcp_hdr_len = p->tcp_hdr_len;
+    h.vlan_id = p->vlan_id;
     h.nsecs = p->ts_nsecs;
     h.secs = p->ts_secs;
-    h.strings = 3 + values;
+    h.strings = EVENT_BASE_TEXTS + values;
     fwrite(&h, sizeof(h), 1, out);
     write_text(out, p->src, strlen(p->src));
     write_text(out, p->dst, strlen(p->dst));
     const char *protocol = p->protocol_column ? p->protocol_column : "";
     write_text(out, protocol, strlen(protocol));
+    write_text(out, p->src_mac, strlen(p->src_mac));
+    write_text(out, p->dst_mac, strlen(p->dst_mac));
+    write_text(out, (const char *)p->ip_bytes, p->ip_bytes ? p->ip_bytes_len : 0);
     for (guint i = 0; i < values; i++)
         write_text(out, p->values[i]->str, p->values[i]->len);
 }
@@ -189,11 +202,21 @@ static void packet_from_event(
     p->ts_decimals = (int)h->decimals;
     p->ts_nsecs = h->nsecs;
     p->ts_secs = h->secs;
-    g_strlcpy(p->src, ((GString *)g_ptr_array_index(texts, 0))->str, sizeof(p->src));
-    g_strlcpy(p->dst, ((GString *)g_ptr_array_index(texts, 1))->str, sizeof(p->dst));
-    p->protocol_column = ((GString *)g_ptr_array_index(texts, 2))->str;
-    for (guint i = 3; i < h->strings; i++)
-        values[i - 3] = g_ptr_array_index(texts, i);
+    p->frame_len = h->frame_len;
+    p->ip_version = (guint8)h->ip_version;
+    p->tcp_flags = (guint16)h->tcp_flags;
+    p->tcp_hdr_len = h->tcp_hdr_len;
+    p->vlan_id = h->vlan_id;
+    const GString *const *text = (const GString *const *)texts->pdata;
+    g_strlcpy(p->src, text[0]->str, sizeof(p->src));
+    g_strlcpy(p->dst, text[1]->str, sizeof(p->dst));
+    p->protocol_column = text[2]->str;
+    g_strlcpy(p->src_mac, text[3]->str, sizeof(p->src_mac));
+    g_strlcpy(p->dst_mac, text[4]->str, sizeof(p->dst_mac));
+    p->ip_bytes = text[5]->len ? (const guint8 *)text[5]->str : NULL;
+    p->ip_bytes_len = (guint32)text[5]->len;
+    for (guint i = EVENT_BASE_TEXTS; i < h->strings; i++)
+        values[i - EVENT_BASE_TEXTS] = g_ptr_array_index(texts, i);
     p->values = values;
 }
 
@@ -220,7 +243,7 @@ static enum fs_status apply_results(
                 *errmsg = g_strndup(text->str, text->len);
             break;
         }
-        if (h.strings != 3 + (h.kind == EVENT_PACKET ? values : 0))
+        if (h.strings != EVENT_BASE_TEXTS + (h.kind == EVENT_PACKET ? values : 0))
             break;
         struct fs_packet p;
         packet_from_event(&h, texts, value_texts, &p);

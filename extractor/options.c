@@ -315,12 +315,6 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
         *errmsg = g_strdup("no capture given: use -r FILE (see flowshark --help)");
         return FS_ERR_USAGE;
     }
-    if (opts->reset_every &&
-            (opts->stats || opts->splt || opts->ndpi || opts->direction != FS_DIRECTION_PORT)) {
-        *errmsg = g_strdup("--reset-every cannot be combined with --stats, --splt, --ndpi or "
-                           "--direction first");
-        return FS_ERR_USAGE;
-    }
     if (opts->two_pass) {
         for (guint i = 0; i < opts->inputs->len; i++) {
             if (strcmp(g_ptr_array_index(opts->inputs, i), "-") == 0) {

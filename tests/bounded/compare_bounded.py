@@ -74,6 +74,13 @@ def main():
         if one_chunk != exact or one_status != status:
             print(f"FAIL {name}: one chunk differs from the exact mode")
             failures += 1
+        # The added keys travel through the chunk workers too.
+        extras = ["--stats", "--splt", "8", "--ndpi", "--direction", "first"]
+        _, exact_extras = records(flowshark, path, extras)
+        _, one_chunk_extras = records(flowshark, path, extras + ["--reset-every", "100000000"])
+        if one_chunk_extras != exact_extras:
+            print(f"FAIL {name}: one chunk with {' '.join(extras)} differs from the exact mode")
+            failures += 1
         reported = [int(x) for x in args.reported.split(",") if x]
         for n in [args.checked] + reported:
             _, bounded = records(flowshark, path, ["--reset-every", str(n)])
