@@ -69,7 +69,7 @@ struct fs_flow *fs_flow_new_with(
         flow->dst = g_strdup(first->src);
         flow->dport = first->sport;
     }
-    flow->protocols = g_ptr_array_new_with_free_func(g_free);
+    flow->protocols = g_ptr_array_sized_new(2);
     flow->ip_lengths = g_array_new(FALSE, FALSE, sizeof(gint32));
     flow->ip_times = g_array_new(FALSE, FALSE, sizeof(struct packed_time));
     flow->payload_lengths = g_array_new(FALSE, FALSE, sizeof(gint32));
@@ -128,11 +128,14 @@ guint32 fs_flow_payload_length(
 
 static void add_protocol(struct fs_flow *flow, const char *protocol)
 {
+    /* Interned: a capture has few distinct Protocol-column values, so each
+     * flow keeps pointers, not copies, and compares them as pointers. */
+    const char *interned = g_intern_string(protocol);
     for (guint i = 0; i < flow->protocols->len; i++) {
-        if (strcmp(g_ptr_array_index(flow->protocols, i), protocol) == 0)
+        if (g_ptr_array_index(flow->protocols, i) == interned)
             return;
     }
-    g_ptr_array_add(flow->protocols, g_strdup(protocol));
+    g_ptr_array_add(flow->protocols, (gpointer)interned);
 }
 
 static gint32 signed_length(guint32 length, gboolean forward)

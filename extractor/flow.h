@@ -46,7 +46,8 @@ struct fs_flow {
     guint32 stream;
     char *src, *dst;
     guint32 sport, dport;
-    GPtrArray *protocols;    /* char *: distinct Protocol-column values, first-seen order */
+    GPtrArray *protocols;    /* const char * (interned, g_intern_string): distinct Protocol-column
+                                values, first-seen order */
     GArray *ip_lengths;      /* gint32, signed by direction */
     GArray *ip_times;        /* private packed times: read with fs_flow_ip_time() */
     GArray *payload_lengths; /* gint32, signed; packets with payload only */
