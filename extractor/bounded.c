@@ -40,7 +40,8 @@ static void write_text(FILE *out, const char *text, size_t len)
 {
     guint32 n = (guint32)len;
     fwrite(&n, sizeof(n), 1, out);
-    fwrite(text, 1, len, out);
+    if (len) /* text may be NULL then */
+        fwrite(text, 1, len, out);
 }
 
 static void write_event(FILE *out, enum event_kind kind, const struct fs_packet *p, guint values)
