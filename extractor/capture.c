@@ -12,8 +12,8 @@
 struct progress {
     char *label; /* NULL: no reporting */
     gint64 interval_us, next_us;
-    guint64 records;
-    gint64 size; /* bytes, or -1 when unknown (standard input, compressed) */
+    guint64 records; /* read so far (counted with or without reporting) */
+    gint64 size;     /* bytes, or -1 when unknown (standard input, compressed) */
     gboolean terminal, shown;
 };
 
@@ -111,7 +111,7 @@ gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status
     wtap_rec_reset(&cap->rec);
     if (wtap_read(cap->wth, &cap->rec, &cap->buf, &err, &err_info, offset)) {
         struct progress *p = &cap->progress;
-        if (p->label && (++p->records & 1023) == 0 && g_get_monotonic_time() >= p->next_us) {
+        if ((++p->records & 1023) == 0 && p->label && g_get_monotonic_time() >= p->next_us) {
             show_progress(cap, FALSE);
             p->next_us = g_get_monotonic_time() + p->interval_us;
         }
@@ -256,4 +256,14 @@ enum fs_status fs_capture_chunk_close(fs_capture_chunk *chunk, char **errmsg)
         return FS_OK;
     *errmsg = describe_error(err, err_info);
     return FS_ERR_OUTPUT;
+}
+
+guint64 fs_capture_records_read(const fs_capture *cap)
+{
+    return cap->progress.records;
+}
+
+const char *fs_capture_format(const fs_capture *cap)
+{
+    return wtap_file_type_subtype_description(wtap_file_type_subtype(cap->wth));
 }

@@ -54,6 +54,13 @@ const char *fs_capture_interface_description(const fs_capture *cap, guint32 id);
 /* Closes the capture; NULL does nothing. */
 void fs_capture_close(fs_capture *cap);
 
+/* Records read so far by fs_capture_next(). */
+guint64 fs_capture_records_read(const fs_capture *cap);
+
+/* The file format wiretap read the capture as ("Wireshark/tcpdump/... -
+ * pcap", "Endace ERF capture"...). Static storage. */
+const char *fs_capture_format(const fs_capture *cap);
+
 /* A pcapng file that receives copies of a capture's records with their
  * interfaces, encapsulations and time precision (the bounded-memory mode
  * hands chunks of a capture to workers this way). */

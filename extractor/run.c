@@ -108,6 +108,11 @@ static enum fs_status read_flows(const char *path, const struct fs_options *opts
     if (report_progress)
         fs_capture_report_progress(cap, path, FS_PROGRESS_INTERVAL);
     status = fs_dissector_run(dissector, cap, on_packet, flows, errmsg);
+    /* wiretap takes a very short file for some other format (an empty file
+     * for an empty ERF capture): say so rather than print nothing. */
+    if (status == FS_OK && fs_capture_records_read(cap) == 0)
+        fprintf(stderr, "flowshark: warning: %s: no packets (read as %s)\n", path,
+                fs_capture_format(cap));
     fs_capture_close(cap);
     return status;
 }

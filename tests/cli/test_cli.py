@@ -63,6 +63,20 @@ class Errors(unittest.TestCase):
         self.assertEqual(out, "")
         self.assertIn("isn't a capture file in a known format", err)
 
+    def test_no_packets_is_said(self):
+        # An empty file (wiretap opens it as an empty ERF capture) and a pcap
+        # file header alone: no records, status 0, and a warning saying so.
+        with open(sample("tls.pcap"), "rb") as f:
+            header = f.read(24)
+        for content, fmt in ((b"", "ERF"), (header, "pcap")):
+            with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
+                f.write(content)
+                f.flush()
+                status, out, err = run("-r", f.name)
+            self.assertEqual((status, out), (EXIT_OK, ""))
+            self.assertIn(f"{f.name}: no packets (read as ", err)
+            self.assertIn(fmt, err)
+
     def test_header_cut_short(self):
         with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
             with open(sample("tls.pcap"), "rb") as src:
