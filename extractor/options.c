@@ -52,6 +52,31 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
+/* One of a fixed set of words: names[i] stands for values[i]. The first
+ * `shown` names are the ones the error message lists (later ones are
+ * accepted aliases). */
+static gboolean parse_choice(const char *text, const char *option, const char *const names[],
+        const int values[], guint count, guint shown, int *out, char **errmsg)
+{
+    for (guint i = 0; i < count; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = values[i];
+            return TRUE;
+        }
+    }
+    GString *msg = g_string_new(NULL);
+    g_string_append_printf(msg, "%s takes ", option);
+    for (guint i = 0; i < shown; i++)
+        g_string_append_printf(msg, "%s\"%s\"",
+                i == 0           ? ""
+                : i + 1 == shown ? " or "
+                                 : ", ",
+                names[i]);
+    g_string_append_printf(msg, ", not \"%s\"", text);
+    *errmsg = g_string_free(msg, FALSE);
+    return FALSE;
+}
+
 /* A whole number > 0 that fits a guint. */
 static gboolean parse_count(const char *text, const char *option, guint *out, char **errmsg)
 {
@@ -200,17 +225,15 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
             case '2':
                 opts->two_pass = TRUE;
                 break;
-            case OPT_MAIN:
-                if (strcmp(optarg, "payload") == 0) {
-                    opts->main_seq = FS_MAIN_PAYLOAD;
-                } else if (strcmp(optarg, "ip") == 0) {
-                    opts->main_seq = FS_MAIN_IP;
-                } else {
-                    *errmsg = g_strdup_printf(
-                            "--main takes \"payload\" or \"ip\", not \"%s\"", optarg);
+            case OPT_MAIN: {
+                static const char *const names[] = { "payload", "ip" };
+                static const int values[] = { FS_MAIN_PAYLOAD, FS_MAIN_IP };
+                int value;
+                if (!parse_choice(optarg, "--main", names, values, 2, 2, &value, errmsg))
                     return FS_ERR_USAGE;
-                }
+                opts->main_seq = (enum fs_main_seq)value;
                 break;
+            }
             case OPT_KEEP_EMPTY:
                 opts->keep_empty = TRUE;
                 break;
@@ -232,16 +255,15 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 if (!parse_count(optarg, "-j", &opts->jobs, errmsg))
                     return FS_ERR_USAGE;
                 break;
-            case 'T':
-                if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) {
-                    opts->format = FS_FORMAT_JSONL;
-                } else if (strcmp(optarg, "csv") == 0) {
-                    opts->format = FS_FORMAT_CSV;
-                } else {
-                    *errmsg = g_strdup_printf("-T takes \"jsonl\" or \"csv\", not \"%s\"", optarg);
+            case 'T': {
+                static const char *const names[] = { "jsonl", "csv", "json" };
+                static const int values[] = { FS_FORMAT_JSONL, FS_FORMAT_CSV, FS_FORMAT_JSONL };
+                int value;
+                if (!parse_choice(optarg, "-T", names, values, 3, 2, &value, errmsg))
                     return FS_ERR_USAGE;
-                }
+                opts->format = (enum fs_output_format)value;
                 break;
+            }
             case OPT_STATS:
                 opts->stats = TRUE;
                 break;
@@ -257,17 +279,15 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 }
                 opts->accounting = (enum fs_accounting)(optarg[0] - '0');
                 break;
-            case OPT_DIRECTION:
-                if (strcmp(optarg, "port") == 0) {
-                    opts->direction = FS_DIRECTION_PORT;
-                } else if (strcmp(optarg, "first") == 0) {
-                    opts->direction = FS_DIRECTION_FIRST;
-                } else {
-                    *errmsg = g_strdup_printf(
-                            "--direction takes \"port\" or \"first\", not \"%s\"", optarg);
+            case OPT_DIRECTION: {
+                static const char *const names[] = { "port", "first" };
+                static const int values[] = { FS_DIRECTION_PORT, FS_DIRECTION_FIRST };
+                int value;
+                if (!parse_choice(optarg, "--direction", names, values, 2, 2, &value, errmsg))
                     return FS_ERR_USAGE;
-                }
+                opts->direction = (enum fs_direction)value;
                 break;
+            }
             case OPT_NDPI:
                 opts->ndpi = TRUE;
                 break;

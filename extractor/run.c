@@ -72,11 +72,21 @@ static void write_flow(const struct fs_flow *flow, void *user_data)
         state->written++;
 }
 
+/* The record settings the options give; features is filled in and must
+ * outlive the context. path and fields may be NULL (the CSV header). */
+static struct fs_record_context record_context(const struct fs_options *opts, const char *path,
+        const fs_field_registry *fields, struct fs_features_config *features)
+{
+    *features = (struct fs_features_config){ opts->stats, opts->splt, opts->accounting };
+    struct fs_record_context ctx = { path, fields, opts->main_seq, opts->keep_empty,
+        opts->max_packets > 0, opts->format, features, opts->ndpi };
+    return ctx;
+}
+
 static void write_header(const struct fs_options *opts, fs_writer *writer)
 {
-    struct fs_features_config features = { opts->stats, opts->splt, opts->accounting };
-    struct fs_record_context ctx = { NULL, NULL, opts->main_seq, opts->keep_empty,
-        opts->max_packets > 0, opts->format, &features, opts->ndpi };
+    struct fs_features_config features;
+    struct fs_record_context ctx = record_context(opts, NULL, NULL, &features);
     GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
     fs_record_keys(&ctx, keys);
     fs_sink_write_header(opts->format, writer, keys);
@@ -123,7 +133,8 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
         const fs_field_registry *fields, fs_dissector *dissector, fs_writer *writer)
 {
     char *errmsg = NULL;
-    struct fs_features_config features = { opts->stats, opts->splt, opts->accounting };
+    struct fs_features_config features;
+    struct fs_record_context ctx = record_context(opts, path, fields, &features);
     fs_ndpi *own_ndpi = NULL;
     fs_ndpi *ndpi = pristine_ndpi;
     if (opts->ndpi && !ndpi) {
@@ -153,8 +164,6 @@ static enum fs_status process_capture(const char *path, const struct fs_options 
         report(path, errmsg);
     g_free(errmsg);
 
-    struct fs_record_context ctx = { path, fields, opts->main_seq, opts->keep_empty,
-        opts->max_packets > 0, opts->format, &features, opts->ndpi };
     struct write_state state = { &ctx, writer, 0 };
     fs_flow_table_finish(flows);
     fs_flow_table_foreach(flows, write_flow, &state);

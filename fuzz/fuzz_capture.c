@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Set once by LLVMFuzzerInitialize(), used by every input. */
 static struct fs_options fuzz_opts;
-static int capture_fd = -1;     /* memfd holding the current input */
-static char *output_path;       /* -w target in a private temporary directory */
+static int capture_fd = -1; /* memfd holding the current input */
+static char *output_path;   /* -w target in a private temporary directory */
 
 static void fail(const char *what, const char *detail)
 {
