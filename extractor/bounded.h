@@ -2,8 +2,8 @@
  * the state of every packet until its session ends, so one session per
  * capture grows with the capture. Here this process only reads: it copies
  * each run of N records into a chunk file and forks a worker from a pristine
- * session to dissect it; the worker reports every packet back through a
- * results file and exits, taking its dissection state with it. Flows that
+ * session to dissect it; the worker sends every packet back as frames
+ * (packet_io.h) and exits, taking its dissection state with it. Flows that
  * go on across chunks are joined by protocol, addresses and ports, and
  * numbered in order of first appearance, as Wireshark numbers streams.
  *
@@ -18,17 +18,18 @@
 
 #include "dissect.h"
 #include "flow_table.h"
-#include "options.h"
+#include "job.h"
 #include "status.h"
 
-/* Reads path chunk by chunk (opts->reset_every records each), with workers
- * forked from `pristine` (never used here), adding every packet to flows.
- * Returns FS_OK, FS_ERR_OPEN, FS_ERR_TRUNCATED (flows of every complete
- * packet added), FS_ERR_INTERRUPTED, FS_ERR_WORKER (a chunk was lost; its
- * message already reported) or FS_ERR_OUTPUT (chunk files could not be
- * written); *errmsg (caller g_free()s) explains, or is NULL. progress:
- * report reading progress on standard error. */
-enum fs_status fs_bounded_read(const char *path, const struct fs_options *opts,
-        fs_dissector *pristine, fs_flow_table *flows, gboolean progress, char **errmsg);
+/* Reads path chunk by chunk (ctx->opts->reset_every records each), with
+ * workers forked from `pristine` (never used here), adding every packet to
+ * flows. Returns FS_OK, FS_ERR_OPEN, FS_ERR_TRUNCATED (flows of every
+ * complete packet added), FS_ERR_INTERRUPTED, FS_ERR_WORKER (a chunk was
+ * lost) or FS_ERR_OUTPUT (chunk files could not be written); *errmsg
+ * (caller g_free()s) explains, or is NULL when the message was already
+ * reported. *records: the records read from the capture. */
+enum fs_status fs_bounded_read(const struct fs_run_ctx *ctx, const char *path,
+        fs_dissector *pristine, fs_flow_table *flows, guint64 *records, const char **format,
+        char **errmsg);
 
 #endif

@@ -303,9 +303,9 @@ static const guint8 *item_bytes(field_info *fi, gint n)
     return tvb_get_ptr(fi->ds_tvb, fi->start, n);
 }
 
-static void format_mac(const guint8 *b, char out[18])
+static void format_mac(const guint8 *b, char out[FS_MAC_TEXT_SIZE])
 {
-    g_snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+    g_snprintf(out, FS_MAC_TEXT_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
 /* MACs of the first Ethernet header, the VLAN id of the last 802.1Q tag
@@ -446,11 +446,13 @@ static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec)
         return;
     pkt.ts_secs = (gint64)fd->abs_ts.secs;
     pkt.ts_nsecs = fd->abs_ts.nsecs;
+    fs_packet_normalise_time(&pkt.ts_secs, &pkt.ts_nsecs);
     pkt.ts_decimals = fs_format_decimals_for_tsprec(rec->tsprec);
     pkt.frame_len = fd->pkt_len;
     pkt.protocol_column = d->cinfo.columns[0].col_data ? d->cinfo.columns[0].col_data : "";
     fs_field_registry_collect(d->fields, d->edt, d->values);
     pkt.values = d->values;
+    pkt.value_count = d->value_count;
     d->cb(&pkt, d->user_data);
 }
 

@@ -1,64 +1,17 @@
 /* dissect.h: dissecting a capture with epan, packet by packet, in one pass
  * or two (as tshark -2), and handing each packet that passes the display
- * filter and belongs to a TCP or UDP flow to a callback. */
+ * filter and belongs to a TCP or UDP flow to a callback, as a struct
+ * fs_packet (packet.h). One of the three places that include epan headers
+ * (with epan_session.c and fields/). */
 #ifndef FS_DISSECT_H
 #define FS_DISSECT_H
 
 #include <glib.h>
 
 #include "capture.h"
+#include "packet.h"
 #include "registry.h"
 #include "status.h"
-
-enum fs_transport {
-    FS_TRANSPORT_TCP = 0,
-    FS_TRANSPORT_UDP,
-};
-
-/* Room for any IPv4 or IPv6 address text. */
-#define FS_ADDR_TEXT_SIZE 64
-
-/* One packet of a flow: the innermost TCP or UDP header (not one quoted in
- * an ICMP error) and the IP header that directly carries it. Plain struct;
- * its pointers are borrowed and valid only during the callback. */
-struct fs_packet {
-    enum fs_transport transport;
-    guint32 stream;              /* tcp.stream / udp.stream */
-    char src[FS_ADDR_TEXT_SIZE]; /* ip.src / ipv6.src as tshark prints it */
-    char dst[FS_ADDR_TEXT_SIZE];
-    guint32 sport, dport;
-    guint32 ip_len;        /* ip.len, or ipv6.plen */
-    guint32 transport_len; /* tcp.len or udp.length; 0 when absent */
-    gint64 ts_secs;        /* absolute time */
-    gint32 ts_nsecs;
-    int ts_decimals;             /* 6 or 9, from the capture's precision */
-    const char *protocol_column; /* _ws.col.Protocol */
-    GString *const *values;      /* one per registry field, "" when absent */
-    guint32 frame_len;           /* frame.len: the frame's length on the wire */
-    guint8 ip_version;           /* 4 or 6: the IP header carrying the transport header */
-    /* Filled only with FS_EXTRA_LINK (0 or "" otherwise): */
-    guint16 tcp_flags;   /* tcp.flags (0 for UDP): FIN 0x01 ... CWR 0x80 */
-    guint32 tcp_hdr_len; /* tcp.hdr_len (0 for UDP) */
-    guint32 vlan_id;     /* the last vlan.id of the packet, 0 without VLAN tag */
-    char src_mac[18];    /* the first (outermost) eth.src, "" without Ethernet */
-    char dst_mac[18];    /* the first eth.dst */
-    /* Filled only with FS_EXTRA_IP_BYTES (NULL otherwise): the IP packet
-     * from the carrying IP header to the end of its payload, as captured
-     * (at most 65535 bytes). For a packet whose transport header is in a
-     * reassembled buffer (IP fragments), a copy of the IP header made to
-     * describe the reassembled payload, followed by that payload. */
-    const guint8 *ip_bytes;
-    guint32 ip_bytes_len;
-};
-
-typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);
-
-/* Optional per-packet values (struct fs_packet), each costing work per
- * packet only when asked for. */
-enum fs_packet_extra {
-    FS_EXTRA_LINK = 1 << 0,     /* MACs, VLAN id, TCP flags and header length */
-    FS_EXTRA_IP_BYTES = 1 << 1, /* the IP packet's bytes */
-};
 
 /* What to dissect with. Plain struct. */
 struct fs_dissect_config {

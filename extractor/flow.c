@@ -80,21 +80,16 @@ struct fs_flow *fs_flow_new_with(
         flow->ext[i] = g_array_new(FALSE, FALSE, sizeof(struct fs_ext_value));
         g_array_set_clear_func(flow->ext[i], ext_value_clear);
     }
-    const struct fs_features_config *features = options->features;
-    if (features && (features->stats || features->splt))
-        flow->features = fs_features_new(features);
-    if (options->ndpi)
-        flow->ndpi = fs_ndpi_flow_new();
+    flow->features = fs_feature_set_flow_new(options->features);
     return flow;
 }
 
 void fs_flow_finish(struct fs_flow *flow, const struct fs_flow_options *options)
 {
-    if (flow->ndpi && options->ndpi)
-        fs_ndpi_flow_finish(options->ndpi, flow->ndpi);
+    fs_feature_set_finish(options->features, flow->features);
 }
 
-void fs_flow_free(struct fs_flow *flow)
+void fs_flow_free(struct fs_flow *flow, const struct fs_flow_options *options)
 {
     if (!flow)
         return;
@@ -108,8 +103,7 @@ void fs_flow_free(struct fs_flow *flow)
     for (guint i = 0; i < flow->ext_count; i++)
         g_array_free(flow->ext[i], TRUE);
     g_free(flow->ext);
-    fs_features_free(flow->features);
-    fs_ndpi_flow_free(flow->ndpi);
+    fs_feature_set_flow_free(options ? options->features : NULL, flow->features);
     g_free(flow);
 }
 
@@ -155,11 +149,8 @@ void fs_flow_add_packet(
         flow->payload_packets_total++;
         flow->payload_bytes_total += payload;
     }
-    /* Features and labels see every packet, also beyond max_packets. */
-    if (flow->features)
-        fs_features_add(flow->features, packet, forward);
-    if (flow->ndpi && options->ndpi)
-        fs_ndpi_flow_packet(options->ndpi, flow->ndpi, packet);
+    /* Feature modules see every packet, also beyond max_packets. */
+    fs_feature_set_packet(options->features, flow->features, flow, packet, forward);
     if (options->max_packets && flow->ip_lengths->len >= options->max_packets)
         return;
 

@@ -6,9 +6,9 @@
 
 #include <glib.h>
 
-#include "dissect.h"
-#include "flow_features.h"
-#include "ndpi_label.h"
+#include "feature.h"
+#include "options.h"
+#include "packet.h"
 
 /* A packet time as the capture gave it, printed without floating point. */
 struct fs_timestamp {
@@ -24,19 +24,12 @@ struct fs_ext_value {
     guint index;
 };
 
-/* Which end of a flow is its src (--direction). */
-enum fs_direction {
-    FS_DIRECTION_PORT = 0, /* the spec's rule: the end with the greater port */
-    FS_DIRECTION_FIRST,    /* the sender of the flow's first packet (NFStream) */
-};
-
 /* How packets are counted. Plain struct. */
 struct fs_flow_options {
     gboolean udp_data_length; /* payload of UDP = udp.length - 8 */
     guint max_packets;        /* keep only the first N packets in the sequences; 0 = all */
     enum fs_direction direction;
-    const struct fs_features_config *features; /* borrowed; NULL or all off: none */
-    fs_ndpi *ndpi;                             /* borrowed; NULL: no nDPI labels */
+    const fs_feature_set *features; /* borrowed; NULL: no feature modules */
 };
 
 /* A flow. Callers outside flow.c only read its members; fs_flow_add_packet()
@@ -57,8 +50,7 @@ struct fs_flow {
     /* Every packet of the flow, also those beyond options->max_packets. */
     guint64 packets_total, bytes_total;                 /* IP lengths */
     guint64 payload_packets_total, payload_bytes_total; /* transport payload */
-    fs_features *features;                              /* NULL unless --stats or --splt */
-    fs_ndpi_flow *ndpi;                                 /* NULL unless --ndpi */
+    gpointer *features; /* one slot per module of options->features; NULL without */
 };
 
 /* A new flow whose endpoints follow the direction rule applied to its first
@@ -67,16 +59,17 @@ struct fs_flow {
 struct fs_flow *fs_flow_new(const struct fs_packet *first, guint ext_count);
 
 /* The same with options: options->direction picks the src, and the flow
- * gets the feature and nDPI state the options ask for. */
+ * gets a slot for each feature module of options->features. */
 struct fs_flow *fs_flow_new_with(
         const struct fs_packet *first, guint ext_count, const struct fs_flow_options *options);
 
-/* Ends the flow's nDPI labelling (a guess if still unknown); nothing
- * without nDPI. Call before writing its record. */
+/* Ends the flow for its feature modules (nDPI's guess if still unknown).
+ * Call once, before writing its record. */
 void fs_flow_finish(struct fs_flow *flow, const struct fs_flow_options *options);
 
-/* Frees the flow and all it holds; NULL does nothing. */
-void fs_flow_free(struct fs_flow *flow);
+/* Frees the flow and all it holds; NULL does nothing. options: those it
+ * was made with (its feature slots are freed by their modules). */
+void fs_flow_free(struct fs_flow *flow, const struct fs_flow_options *options);
 
 /* TRUE when the packet goes from the flow's src to its dst (the + sign):
  * its source address and port are the flow's src and sport. */

@@ -10,16 +10,11 @@ struct fs_flow_table {
     struct fs_flow_options options;
 };
 
-static void free_flow(gpointer flow)
-{
-    fs_flow_free(flow);
-}
-
 fs_flow_table *fs_flow_table_new(guint ext_count, const struct fs_flow_options *options)
 {
     fs_flow_table *table = g_new0(fs_flow_table, 1);
     for (int i = 0; i < 2; i++)
-        table->by_stream[i] = g_ptr_array_new_with_free_func(free_flow);
+        table->by_stream[i] = g_ptr_array_new();
     table->ext_count = ext_count;
     table->options = *options;
     return table;
@@ -29,8 +24,12 @@ void fs_flow_table_free(fs_flow_table *table)
 {
     if (!table)
         return;
-    for (int i = 0; i < 2; i++)
-        g_ptr_array_free(table->by_stream[i], TRUE);
+    for (int i = 0; i < 2; i++) {
+        GPtrArray *flows = table->by_stream[i];
+        for (guint s = 0; s < flows->len; s++)
+            fs_flow_free(g_ptr_array_index(flows, s), &table->options);
+        g_ptr_array_free(flows, TRUE);
+    }
     g_free(table);
 }
 

@@ -32,3 +32,32 @@ int fs_interrupt_signal(void)
 {
     return received_signal;
 }
+
+const char *fs_interrupt_signal_name(int sig)
+{
+    static const struct {
+        int sig;
+        const char *name;
+    } names[] = {
+        { SIGINT, "SIGINT" },
+        { SIGTERM, "SIGTERM" },
+        { SIGKILL, "SIGKILL" },
+        { SIGSEGV, "SIGSEGV" },
+        { SIGABRT, "SIGABRT" },
+        { SIGBUS, "SIGBUS" },
+        { SIGFPE, "SIGFPE" },
+        { SIGILL, "SIGILL" },
+        { SIGHUP, "SIGHUP" },
+        { SIGPIPE, "SIGPIPE" },
+        { SIGQUIT, "SIGQUIT" },
+        { SIGXFSZ, "SIGXFSZ" },
+        { SIGXCPU, "SIGXCPU" },
+    };
+    static char other[24];
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (names[i].sig == sig)
+            return names[i].name;
+    }
+    g_snprintf(other, sizeof(other), "signal %d", sig);
+    return other;
+}

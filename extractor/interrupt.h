@@ -16,4 +16,9 @@ gboolean fs_interrupt_requested(void);
 /* The signal that arrived first, 0 if none. */
 int fs_interrupt_signal(void);
 
+/* A signal's name as kill -l spells it with the SIG prefix ("SIGINT",
+ * "SIGTERM", "SIGKILL"...), or "signal N" for one without a name here.
+ * Static storage (the fallback: a buffer reused by later calls). */
+const char *fs_interrupt_signal_name(int sig);
+
 #endif

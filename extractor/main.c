@@ -42,6 +42,7 @@ int main(int argc, char **argv)
     }
 
     status = fs_epan_session_init(argv[0], &errmsg);
+    gboolean initialised = status == FS_OK;
     if (status != FS_OK) {
         fprintf(stderr, "flowshark: %s\n", errmsg);
         g_free(errmsg);
@@ -54,7 +55,9 @@ int main(int argc, char **argv)
             status = fs_run(&opts);
         }
     }
-    if (status != FS_ERR_INIT)
+    /* Cleaned up whenever it was set up, whatever failed later (an nDPI
+     * set-up failure is FS_ERR_INIT too). */
+    if (initialised)
         fs_epan_session_cleanup();
     fs_options_free(&opts);
     return fs_status_exit_code(status);

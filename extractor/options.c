@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "sink.h"
 
 enum {
     OPT_MAIN = 256,
@@ -77,13 +78,22 @@ static gboolean parse_choice(const char *text, const char *option, const char *c
     return FALSE;
 }
 
-/* A whole number > 0 that fits a guint. */
-static gboolean parse_count(const char *text, const char *option, guint *out, char **errmsg)
+/* The range of each numeric option (documented in --help and flowshark(1)). */
+#define FS_MAX_PACKETS_MAX  G_MAXINT32 /* sequence indices are 32-bit */
+#define FS_RESET_EVERY_MAX  G_MAXINT32
+#define FS_JOBS_MAX         1024 /* worker processes at once */
+#define FS_SPLT_MAX         1024 /* three 8-byte values per entry and flow */
+#define FS_NDPI_PACKETS_MAX 255  /* NFStream's n_dissections range */
+
+/* A whole number from 1 to max. */
+static gboolean parse_count(
+        const char *text, const char *option, guint max, guint *out, char **errmsg)
 {
     char *end = NULL;
-    guint64 n = g_ascii_strtoull(text, &end, 10);
-    if (!g_ascii_isdigit(text[0]) || *end || n == 0 || n > G_MAXUINT32) {
-        *errmsg = g_strdup_printf("%s takes a whole number > 0, not \"%s\"", option, text);
+    guint64 n = g_ascii_isdigit(text[0]) ? g_ascii_strtoull(text, &end, 10) : 0;
+    if (!end || *end || n == 0 || n > max) {
+        *errmsg = g_strdup_printf(
+                "%s takes a whole number from 1 to %u, not \"%s\"", option, max, text);
         return FALSE;
     }
     *out = (guint)n;
@@ -136,8 +146,9 @@ void fs_options_print_help(FILE *out)
           "                             (default: the UDP length field, as flowcontainer)\n"
           "  --no-exclusions            do not exclude ICMP, retransmissions, mDNS, SSDP\n"
           "  --max-packets <n>          keep only each flow's first n packets in the\n"
-          "                             sequences; adds packets_total, bytes_total,\n"
-          "                             payload_packets_total, payload_bytes_total\n"
+          "                             sequences (1-2147483647); adds packets_total,\n"
+          "                             bytes_total, payload_packets_total,\n"
+          "                             payload_bytes_total\n"
           "  --direction port|first     which end is src: the greater port (default, the\n"
           "                             record format's rule) or the sender of the first\n"
           "                             packet (as NFStream)\n"
@@ -146,25 +157,30 @@ void fs_options_print_help(FILE *out)
           "  --stats                    NFStream's core and statistical flow features\n"
           "                             (src_mac ... dst2src_fin_packets)\n"
           "  --splt <n>                 splt_direction, splt_ps, splt_piat_ms of the\n"
-          "                             first n packets\n"
+          "                             first n packets (1-1024)\n"
           "  --accounting-mode <m>      packet sizes of --stats/--splt: 0 frame (default),\n"
           "                             1 IP, 2 transport, 3 payload\n"
           "  --ndpi                     nDPI application labels (application_name ...)\n"
-          "  --ndpi-packets <n>         packets per flow given to nDPI (default 20)\n"
+          "  --ndpi-packets <n>         packets per flow given to nDPI (1-255, default 20)\n"
           "\n"
           "Output format:\n"
-          "  -T, --output-format jsonl|csv\n"
-          "                             JSON Lines (default) or CSV with a header row\n"
-          "\n"
+          "  -T, --output-format <format>\n",
+            out);
+    GString *formats = g_string_new(NULL);
+    fs_sink_format_help(formats);
+    fputs(formats->str, out);
+    g_string_free(formats, TRUE);
+    fputs("\n"
           "Memory:\n"
-          "  --reset-every <n>          bounded memory: dissect each run of n records in a\n"
-          "                             fresh session (a forked worker), continuing flows\n"
-          "                             across sessions by addresses and ports; records\n"
+          "  --reset-every <n>          bounded memory: dissect each run of n records\n"
+          "                             (1-2147483647) in a fresh session (a forked\n"
+          "                             worker), continuing flows across sessions by\n"
+          "                             addresses and ports; records\n"
           "                             may differ from tshark's at the seams (see\n"
           "                             flowshark(1))\n"
           "\n"
           "Several captures (-r repeated):\n"
-          "  -j, --jobs <n>             workers at once (default: one per processor);\n"
+          "  -j, --jobs <n>             workers at once (1-1024, default: one per processor);\n"
           "                             records still come out in capture order\n"
           "  --no-fork                  read them all in this process (by default each is\n"
           "                             read by a worker process forked after start-up)\n"
@@ -194,6 +210,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->main_seq = FS_MAIN_PAYLOAD;
     opts->default_exclusions = TRUE;
     opts->ndpi_packets = 20;
+    opts->format = g_strdup(fs_sink_jsonl.name);
     *errmsg = NULL;
 
     /* getopt keeps global state; 0 asks glibc for a full re-initialisation. */
@@ -244,31 +261,30 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 opts->default_exclusions = FALSE;
                 break;
             case OPT_MAX_PACKETS:
-                if (!parse_count(optarg, "--max-packets", &opts->max_packets, errmsg))
+                if (!parse_count(optarg, "--max-packets", FS_MAX_PACKETS_MAX, &opts->max_packets, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_RESET_EVERY:
-                if (!parse_count(optarg, "--reset-every", &opts->reset_every, errmsg))
+                if (!parse_count(optarg, "--reset-every", FS_RESET_EVERY_MAX, &opts->reset_every, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case 'j':
-                if (!parse_count(optarg, "-j", &opts->jobs, errmsg))
+                if (!parse_count(optarg, "-j", FS_JOBS_MAX, &opts->jobs, errmsg))
                     return FS_ERR_USAGE;
                 break;
-            case 'T': {
-                static const char *const names[] = { "jsonl", "csv", "json" };
-                static const int values[] = { FS_FORMAT_JSONL, FS_FORMAT_CSV, FS_FORMAT_JSONL };
-                int value;
-                if (!parse_choice(optarg, "-T", names, values, 3, 2, &value, errmsg))
+            case 'T':
+                if (!fs_sink_format_find(optarg)) {
+                    *errmsg = g_strdup_printf(
+                            "-T takes %s, not \"%s\"", fs_sink_format_names(), optarg);
                     return FS_ERR_USAGE;
-                opts->format = (enum fs_output_format)value;
+                }
+                replace_string(&opts->format, optarg);
                 break;
-            }
             case OPT_STATS:
                 opts->stats = TRUE;
                 break;
             case OPT_SPLT:
-                if (!parse_count(optarg, "--splt", &opts->splt, errmsg))
+                if (!parse_count(optarg, "--splt", FS_SPLT_MAX, &opts->splt, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_ACCOUNTING_MODE:
@@ -292,7 +308,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 opts->ndpi = TRUE;
                 break;
             case OPT_NDPI_PACKETS:
-                if (!parse_count(optarg, "--ndpi-packets", &opts->ndpi_packets, errmsg))
+                if (!parse_count(optarg, "--ndpi-packets", FS_NDPI_PACKETS_MAX, &opts->ndpi_packets, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_PROGRESS:
@@ -358,5 +374,6 @@ void fs_options_free(struct fs_options *opts)
         g_ptr_array_free(opts->decode_as, TRUE);
     g_free(opts->display_filter);
     g_free(opts->output_path);
+    g_free(opts->format);
     memset(opts, 0, sizeof(*opts));
 }

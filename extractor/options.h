@@ -5,10 +5,24 @@
 
 #include <glib.h>
 
-#include "flow_features.h"
-#include "flow.h"
-#include "sink.h"
+#include <stdio.h>
+
 #include "status.h"
+
+/* How a packet's size is counted by --stats and --splt (--accounting-mode,
+ * NFStream's accounting_mode). */
+enum fs_accounting {
+    FS_ACCOUNT_LINK = 0,  /* frame.len: the frame on the wire */
+    FS_ACCOUNT_IP,        /* ip.len (IPv4), ipv6.plen (IPv6) */
+    FS_ACCOUNT_TRANSPORT, /* the IP payload minus the fixed 20-byte TCP or 8-byte UDP header */
+    FS_ACCOUNT_PAYLOAD,   /* tcp.len; UDP: udp.length - 8 */
+};
+
+/* Which end of a flow is its src (--direction). */
+enum fs_direction {
+    FS_DIRECTION_PORT = 0, /* the spec's rule: the end with the greater port */
+    FS_DIRECTION_FIRST,    /* the sender of the flow's first packet (NFStream) */
+};
 
 /* Which sequence time_start/time_end are taken from (--main). */
 enum fs_main_seq {
@@ -44,7 +58,7 @@ struct fs_options {
     guint jobs;                     /* -j: workers at once; 0 = one per processor */
     enum fs_progress_mode progress; /* --progress, -q */
     guint reset_every;            /* --reset-every N: bounded memory, new session every N records */
-    enum fs_output_format format; /* -T jsonl|csv */
+    char *format;                 /* -T: an output format's name (sink.h), "jsonl" by default */
     gboolean stats;               /* --stats: NFStream's core and statistical features */
     guint splt;                   /* --splt N: NFStream's first-N-packets sequences; 0 = none */
     enum fs_accounting accounting; /* --accounting-mode 0..3 */

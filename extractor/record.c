@@ -1,20 +1,11 @@
 /* record.c: the record format, built from small emitters over one sink
- * (JSON Lines or CSV), in the key order the spec fixes, then the keys of
- * the options that add some. */
+ * (any output format), in the key order the spec fixes, then the keys of
+ * the feature modules. */
+#include <string.h>
+
 #include "record.h"
 #include "format.h"
 
-static void emit_int(fs_sink *s, const char *key, gint64 value)
-{
-    fs_sink_key(s, key);
-    fs_sink_int(s, value);
-}
-
-static void emit_string(fs_sink *s, const char *key, const char *value)
-{
-    fs_sink_key(s, key);
-    fs_sink_string(s, value);
-}
 
 /* scratch: a buffer reused for every timestamp of a record. */
 static void emit_timestamp_value(fs_sink *s, const struct fs_timestamp *ts, GString *scratch)
@@ -27,13 +18,13 @@ static void emit_timestamp_value(fs_sink *s, const struct fs_timestamp *ts, GStr
 static void emit_endpoints(
         fs_sink *s, const struct fs_flow *flow, const struct fs_record_context *ctx)
 {
-    emit_string(s, "file", ctx->file);
-    emit_string(s, "protocol", flow->transport == FS_TRANSPORT_TCP ? "tcp" : "udp");
-    emit_int(s, "stream", flow->stream);
-    emit_string(s, "src", flow->src);
-    emit_int(s, "sport", flow->sport);
-    emit_string(s, "dst", flow->dst);
-    emit_int(s, "dport", flow->dport);
+    fs_sink_key_string(s, "file", ctx->file);
+    fs_sink_key_string(s, "protocol", flow->transport == FS_TRANSPORT_TCP ? "tcp" : "udp");
+    fs_sink_key_int(s, "stream", flow->stream);
+    fs_sink_key_string(s, "src", flow->src);
+    fs_sink_key_int(s, "sport", flow->sport);
+    fs_sink_key_string(s, "dst", flow->dst);
+    fs_sink_key_int(s, "dport", flow->dport);
 }
 
 static void emit_protocols(fs_sink *s, const struct fs_flow *flow)
@@ -94,7 +85,7 @@ static void emit_extensions(
         const GArray *values = flow->ext[f];
         if (values->len == 0)
             continue;
-        fs_sink_key(s, fs_field_registry_name(ctx->fields, f));
+        fs_sink_key(s, g_ptr_array_index(ctx->field_names, f));
         fs_sink_begin_array(s);
         for (guint i = 0; i < values->len; i++) {
             const struct fs_ext_value *value = &g_array_index(values, struct fs_ext_value, i);
@@ -108,35 +99,12 @@ static void emit_extensions(
     fs_sink_end_object(s);
 }
 
-/* The keys of the spec, in its order. */
-static const char *const spec_keys[] = { "file", "protocol", "stream", "src", "sport", "dst",
-    "dport", "ext_protocols", "time_start", "time_end", "ip_lengths", "ip_timestamps",
-    "payload_lengths", "payload_timestamps", "extension" };
-
-static const char *const total_keys[] = { "packets_total", "bytes_total", "payload_packets_total",
-    "payload_bytes_total" };
-
-void fs_record_keys(const struct fs_record_context *ctx, GPtrArray *keys)
-{
-    for (guint i = 0; i < G_N_ELEMENTS(spec_keys); i++)
-        g_ptr_array_add(keys, g_strdup(spec_keys[i]));
-    if (ctx->totals) {
-        for (guint i = 0; i < G_N_ELEMENTS(total_keys); i++)
-            g_ptr_array_add(keys, g_strdup(total_keys[i]));
-    }
-    if (ctx->features)
-        fs_features_keys(ctx->features, keys);
-    if (ctx->ndpi)
-        fs_ndpi_keys(keys);
-}
-
-gboolean fs_record_write(
-        const struct fs_flow *flow, const struct fs_record_context *ctx, fs_writer *writer)
+gboolean fs_record_write(const struct fs_flow *flow, const struct fs_record_context *ctx, fs_sink *s)
 {
     if (flow->payload_packets_total == 0 && !ctx->keep_empty)
         return FALSE;
     GString *scratch = g_string_sized_new(32);
-    fs_sink *s = fs_sink_begin(ctx->format, writer);
+    fs_sink_begin_record(s);
     emit_endpoints(s, flow, ctx);
     emit_protocols(s, flow);
     emit_time_range(s, flow, ctx, scratch);
@@ -145,17 +113,27 @@ gboolean fs_record_write(
     emit_lengths(s, "payload_lengths", flow->payload_lengths);
     emit_times(s, "payload_timestamps", flow, TRUE, scratch);
     emit_extensions(s, flow, ctx);
-    if (ctx->totals) {
-        emit_int(s, total_keys[0], (gint64)flow->packets_total);
-        emit_int(s, total_keys[1], (gint64)flow->bytes_total);
-        emit_int(s, total_keys[2], (gint64)flow->payload_packets_total);
-        emit_int(s, total_keys[3], (gint64)flow->payload_bytes_total);
-    }
-    if (ctx->features && flow->features)
-        fs_features_emit(flow->features, s);
-    if (ctx->ndpi && flow->ndpi)
-        fs_ndpi_flow_emit(flow->ndpi, s);
-    fs_sink_end(s);
+    fs_feature_set_emit(ctx->features, flow->features, flow, s);
+    fs_sink_end_record(s);
     g_string_free(scratch, TRUE);
     return TRUE;
+}
+
+void fs_record_keys(const struct fs_record_context *ctx, GPtrArray *keys)
+{
+    /* A flow without packets, with the same modules. */
+    struct fs_packet none;
+    memset(&none, 0, sizeof(none));
+    const struct fs_flow_options options = { .features = ctx->features };
+    struct fs_flow *flow = fs_flow_new_with(&none, 0, &options);
+    struct fs_record_context dry = *ctx;
+    dry.file = "";
+    dry.keep_empty = TRUE;
+    fs_sink *collector = fs_sink_new_key_collector();
+    fs_record_write(flow, &dry, collector);
+    const GPtrArray *found = fs_sink_collected_keys(collector);
+    for (guint i = 0; i < found->len; i++)
+        g_ptr_array_add(keys, g_strdup(g_ptr_array_index(found, i)));
+    fs_sink_free(collector);
+    fs_flow_free(flow, &options);
 }

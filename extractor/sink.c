@@ -1,106 +1,181 @@
-/* sink.c: JSON Lines and CSV records behind one set of emitters. */
+/* sink.c: the front of the output formats: the table of formats, UTF-8
+ * repair, number formatting, the depth of nesting, and the key collector. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
 #include "sink.h"
 
-struct fs_sink {
-    enum fs_output_format format;
-    fs_writer *writer;
-    json_dumper *record; /* JSON Lines: the writer's dumper for this record */
-    /* CSV: the row so far, the dumper of the cell being built when a value
-     * is nested (depth > 0), and the number of cells. */
-    GString *row;
-    json_dumper cell;
-    int depth;
-    guint keys;
+/* ---- the formats: one line each ---- */
+
+static const struct fs_sink_ops *const formats[] = {
+    &fs_sink_jsonl,
+    &fs_sink_csv,
 };
 
-/* ---- CSV cells ---- */
-
-void fs_sink_csv_field(GString *out, const char *text, gsize len)
+const struct fs_sink_ops *fs_sink_format_find(const char *name)
 {
-    gboolean quote = FALSE;
-    for (gsize i = 0; i < len && !quote; i++)
-        quote = text[i] == ',' || text[i] == '"' || text[i] == '\r' || text[i] == '\n';
-    if (!quote) {
-        g_string_append_len(out, text, (gssize)len);
+    for (guint i = 0; i < G_N_ELEMENTS(formats); i++) {
+        if (strcmp(formats[i]->name, name) == 0)
+            return formats[i];
+    }
+    return NULL;
+}
+
+const char *fs_sink_format_names(void)
+{
+    static char *names;
+    if (!names) {
+        GString *text = g_string_new(NULL);
+        for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
+            g_string_append_printf(text, "%s%s",
+                    i == 0                           ? ""
+                    : i + 1 == G_N_ELEMENTS(formats) ? " or "
+                                                     : ", ",
+                    formats[i]->name);
+        names = g_string_free(text, FALSE);
+    }
+    return names;
+}
+
+void fs_sink_format_help(GString *out)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
+        g_string_append_printf(out, "                             %-6s %s\n", formats[i]->name,
+                formats[i]->description);
+}
+
+/* ---- the key collector: writes nothing, keeps top-level key names ---- */
+
+static void *keys_open(fs_writer *writer)
+{
+    (void)writer;
+    return g_ptr_array_new_with_free_func(g_free);
+}
+
+static void keys_close(void *impl)
+{
+    g_ptr_array_free(impl, TRUE);
+}
+
+static void keys_key(void *impl, const char *name, int depth)
+{
+    GPtrArray *keys = impl;
+    if (depth > 0)
         return;
+    for (guint i = 0; i < keys->len; i++) {
+        if (strcmp(g_ptr_array_index(keys, i), name) == 0)
+            return;
     }
-    g_string_append_c(out, '"');
-    for (gsize i = 0; i < len; i++) {
-        if (text[i] == '"')
-            g_string_append_c(out, '"');
-        g_string_append_c(out, text[i]);
-    }
-    g_string_append_c(out, '"');
+    g_ptr_array_add(keys, g_strdup(name));
 }
 
-/* A whole top-level scalar: one cell. */
-static void csv_cell(fs_sink *s, const char *text, gsize len)
+static void keys_ignore(void *impl)
 {
-    fs_sink_csv_field(s->row, text, len);
+    (void)impl;
 }
 
-/* The dumper values go to: the record's (JSON Lines) or the nested cell's
- * (CSV, depth > 0); NULL for a top-level CSV scalar. */
-static json_dumper *dumper(fs_sink *s)
+static void keys_ignore_depth(void *impl, int depth)
 {
-    if (s->format == FS_FORMAT_JSONL)
-        return s->record;
-    return s->depth > 0 ? &s->cell : NULL;
+    (void)impl;
+    (void)depth;
 }
 
-fs_sink *fs_sink_begin(enum fs_output_format format, fs_writer *writer)
+static void keys_ignore_text(void *impl, const char *text, int depth)
+{
+    (void)impl;
+    (void)text;
+    (void)depth;
+}
+
+static void keys_ignore_header(void *impl, const GPtrArray *keys)
+{
+    (void)impl;
+    (void)keys;
+}
+
+static const struct fs_sink_ops key_collector = {
+    .name = "keys",
+    .description = "the names of the top-level keys (internal)",
+    .open = keys_open,
+    .close = keys_close,
+    .begin_output = keys_ignore_header,
+    .begin_record = keys_ignore,
+    .end_record = keys_ignore,
+    .key = keys_key,
+    .number = keys_ignore_text,
+    .string = keys_ignore_text,
+    .null = keys_ignore_depth,
+    .begin_array = keys_ignore_depth,
+    .end_array = keys_ignore_depth,
+    .begin_object = keys_ignore_depth,
+    .end_object = keys_ignore_depth,
+};
+
+/* ---- the front ---- */
+
+struct fs_sink {
+    const struct fs_sink_ops *ops;
+    void *impl;
+    int depth;  /* 0 at the top level of a record */
+    guint keys; /* top-level keys of the current record */
+};
+
+fs_sink *fs_sink_new(const struct fs_sink_ops *ops, fs_writer *writer)
 {
     fs_sink *s = g_new0(fs_sink, 1);
-    s->format = format;
-    s->writer = writer;
-    if (format == FS_FORMAT_JSONL) {
-        s->record = fs_writer_begin_record(writer);
-        json_dumper_begin_object(s->record);
-    } else {
-        s->row = g_string_sized_new(256);
-    }
+    s->ops = ops;
+    s->impl = ops->open(writer);
     return s;
 }
 
-guint fs_sink_end(fs_sink *s)
+fs_sink *fs_sink_new_key_collector(void)
 {
-    guint keys = s->keys;
-    if (s->format == FS_FORMAT_JSONL) {
-        json_dumper_end_object(s->record);
-        fs_writer_end_record(s->writer);
-    } else {
-        g_string_append(s->row, "\r\n");
-        fs_writer_text(s->writer, s->row->str, s->row->len);
-        g_string_free(s->row, TRUE);
-    }
+    return fs_sink_new(&key_collector, NULL);
+}
+
+const GPtrArray *fs_sink_collected_keys(const fs_sink *sink)
+{
+    g_assert(sink->ops == &key_collector);
+    return sink->impl;
+}
+
+void fs_sink_free(fs_sink *s)
+{
+    if (!s)
+        return;
+    s->ops->close(s->impl);
     g_free(s);
-    return keys;
+}
+
+void fs_sink_begin_output(fs_sink *s, const GPtrArray *keys)
+{
+    s->ops->begin_output(s->impl, keys);
+}
+
+void fs_sink_begin_record(fs_sink *s)
+{
+    s->depth = 0;
+    s->keys = 0;
+    s->ops->begin_record(s->impl);
+}
+
+guint fs_sink_end_record(fs_sink *s)
+{
+    s->ops->end_record(s->impl);
+    return s->keys;
 }
 
 void fs_sink_key(fs_sink *s, const char *name)
 {
-    json_dumper *d = dumper(s);
-    if (s->format == FS_FORMAT_CSV && s->depth == 0) {
-        if (s->keys > 0)
-            g_string_append_c(s->row, ',');
-    } else {
-        json_dumper_set_member_name(d, name);
-    }
     if (s->depth == 0)
         s->keys++;
+    s->ops->key(s->impl, name, s->depth);
 }
 
 void fs_sink_number_text(fs_sink *s, const char *text)
 {
-    json_dumper *d = dumper(s);
-    if (d)
-        json_dumper_value_anyf(d, "%s", text);
-    else
-        csv_cell(s, text, strlen(text));
+    s->ops->number(s->impl, text, s->depth);
 }
 
 void fs_sink_int(fs_sink *s, gint64 value)
@@ -138,88 +213,52 @@ void fs_sink_double(fs_sink *s, double value)
 
 void fs_sink_string(fs_sink *s, const char *value)
 {
-    json_dumper *d = dumper(s);
-    if (d) {
-        fs_writer_string(d, value);
-        return;
-    }
     if (g_utf8_validate(value, -1, NULL)) {
-        csv_cell(s, value, strlen(value));
+        s->ops->string(s->impl, value, s->depth);
         return;
     }
     char *valid = g_utf8_make_valid(value, -1);
-    csv_cell(s, valid, strlen(valid));
+    s->ops->string(s->impl, valid, s->depth);
     g_free(valid);
 }
 
 void fs_sink_null(fs_sink *s)
 {
-    json_dumper *d = dumper(s);
-    if (d)
-        json_dumper_value_anyf(d, "null");
-    /* CSV: an empty cell. */
-}
-
-/* CSV: a nested value starts a cell built by its own dumper. */
-static void csv_open(fs_sink *s)
-{
-    if (s->format == FS_FORMAT_CSV && s->depth == 0) {
-        memset(&s->cell, 0, sizeof(s->cell));
-        s->cell.output_string = g_string_sized_new(64);
-    }
-    s->depth++;
-}
-
-static void csv_close(fs_sink *s)
-{
-    s->depth--;
-    if (s->format == FS_FORMAT_CSV && s->depth == 0) {
-        json_dumper_finish(&s->cell);
-        GString *text = s->cell.output_string;
-        if (text->len && text->str[text->len - 1] == '\n') /* the dumper ends with one */
-            g_string_truncate(text, text->len - 1);
-        csv_cell(s, text->str, text->len);
-        g_string_free(text, TRUE);
-        s->cell.output_string = NULL;
-    }
+    s->ops->null(s->impl, s->depth);
 }
 
 void fs_sink_begin_array(fs_sink *s)
 {
-    csv_open(s);
-    json_dumper_begin_array(dumper(s));
+    s->ops->begin_array(s->impl, s->depth);
+    s->depth++;
 }
 
 void fs_sink_end_array(fs_sink *s)
 {
-    json_dumper_end_array(dumper(s));
-    csv_close(s);
+    s->depth--;
+    s->ops->end_array(s->impl, s->depth);
 }
 
 void fs_sink_begin_object(fs_sink *s)
 {
-    csv_open(s);
-    json_dumper_begin_object(dumper(s));
+    s->ops->begin_object(s->impl, s->depth);
+    s->depth++;
 }
 
 void fs_sink_end_object(fs_sink *s)
 {
-    json_dumper_end_object(dumper(s));
-    csv_close(s);
+    s->depth--;
+    s->ops->end_object(s->impl, s->depth);
 }
 
-void fs_sink_write_header(enum fs_output_format format, fs_writer *writer, const GPtrArray *keys)
+void fs_sink_key_int(fs_sink *s, const char *key, gint64 value)
 {
-    if (format != FS_FORMAT_CSV)
-        return;
-    GString *row = g_string_new(NULL);
-    for (guint i = 0; i < keys->len; i++) {
-        const char *key = g_ptr_array_index(keys, i);
-        if (i > 0)
-            g_string_append_c(row, ',');
-        fs_sink_csv_field(row, key, strlen(key));
-    }
-    g_string_append(row, "\r\n");
-    fs_writer_text(writer, row->str, row->len);
-    g_string_free(row, TRUE);
+    fs_sink_key(s, key);
+    fs_sink_int(s, value);
+}
+
+void fs_sink_key_string(fs_sink *s, const char *key, const char *value)
+{
+    fs_sink_key(s, key);
+    fs_sink_string(s, value);
 }

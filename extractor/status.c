@@ -57,7 +57,7 @@ int fs_status_exit_code(enum fs_status status)
 
 enum fs_status fs_status_from_exit_code(int code)
 {
-    for (int s = FS_OK; s <= FS_ERR_WORKER; s++)
+    for (int s = FS_OK; s <= FS_STATUS_LAST; s++)
         if (fs_status_exit_code((enum fs_status)s) == code)
             return (enum fs_status)s;
     return FS_ERR_WORKER;

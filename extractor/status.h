@@ -17,6 +17,9 @@ enum fs_status {
     FS_ERR_WORKER,      /* the worker process of a capture died; its records are missing */
 };
 
+/* The last status: statuses are FS_OK .. FS_STATUS_LAST. */
+#define FS_STATUS_LAST FS_ERR_WORKER
+
 /* Exit statuses, documented in doc/flowshark.1 and README.md. */
 #define FS_EXIT_OK          0
 #define FS_EXIT_USAGE       1

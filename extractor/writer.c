@@ -16,7 +16,7 @@ struct fs_writer {
     char *temp_path;   /* the file actually written with -w; NULL for a device or FIFO */
     int error;         /* first errno seen, 0 if none */
     gboolean borrowed; /* file belongs to the caller (fs_writer_over) */
-    json_dumper dumper;
+    gboolean reported; /* the error's message was handed out */
 };
 
 fs_writer *fs_writer_over(FILE *file)
@@ -70,45 +70,14 @@ enum fs_status fs_writer_open(const char *path, fs_writer **out, char **errmsg)
     return FS_OK;
 }
 
-json_dumper *fs_writer_begin_record(fs_writer *w)
-{
-    memset(&w->dumper, 0, sizeof(w->dumper));
-    /* After an error, write into nothing: the dumper needs a sink, and the
-     * error is already recorded. */
-    w->dumper.output_file = w->error ? NULL : w->file;
-    if (w->error)
-        w->dumper.output_string = g_string_new(NULL);
-    return &w->dumper;
-}
-
-void fs_writer_end_record(fs_writer *w)
-{
-    json_dumper_finish(&w->dumper);
-    if (w->dumper.output_string) {
-        g_string_free(w->dumper.output_string, TRUE);
-        w->dumper.output_string = NULL;
-    }
-    if (!w->error && ferror(w->file))
-        w->error = errno ? errno : EIO;
-}
-
 void fs_writer_text(fs_writer *w, const char *text, gsize len)
 {
     if (w->error)
         return;
+    /* errno is read right after the failing call: a later one may change it. */
+    errno = 0;
     if (fwrite(text, 1, len, w->file) != len || ferror(w->file))
         w->error = errno ? errno : EIO;
-}
-
-void fs_writer_string(json_dumper *dumper, const char *text)
-{
-    if (g_utf8_validate(text, -1, NULL)) {
-        json_dumper_value_string(dumper, text);
-        return;
-    }
-    char *valid = g_utf8_make_valid(text, -1);
-    json_dumper_value_string(dumper, valid);
-    g_free(valid);
 }
 
 gboolean fs_writer_failed(const fs_writer *w)
@@ -116,11 +85,14 @@ gboolean fs_writer_failed(const fs_writer *w)
     return w->error != 0;
 }
 
-static char *error_message(const fs_writer *w)
+/* The error's message, the first time only (NULL afterwards). */
+static char *error_message(fs_writer *w)
 {
+    gboolean reported = w->reported;
+    w->reported = TRUE;
     /* A reader that went away (flowshark ... | head) is not worth a
      * message; the exit status still says the output is incomplete. */
-    if (w->error == EPIPE)
+    if (w->error == EPIPE || reported)
         return NULL;
     return g_strdup_printf("cannot write %s: %s",
             w->path       ? w->path
@@ -134,10 +106,8 @@ enum fs_status fs_writer_append(fs_writer *w, FILE *from, char **errmsg)
     char buffer[65536];
     rewind(from);
     size_t n;
-    while (!w->error && (n = fread(buffer, 1, sizeof(buffer), from)) > 0) {
-        if (fwrite(buffer, 1, n, w->file) != n)
-            w->error = errno ? errno : EIO;
-    }
+    while (!w->error && (n = fread(buffer, 1, sizeof(buffer), from)) > 0)
+        fs_writer_text(w, buffer, n);
     if (!w->error && ferror(from))
         w->error = EIO;
     return fs_writer_flush(w, errmsg);
@@ -146,6 +116,7 @@ enum fs_status fs_writer_append(fs_writer *w, FILE *from, char **errmsg)
 enum fs_status fs_writer_flush(fs_writer *w, char **errmsg)
 {
     *errmsg = NULL;
+    errno = 0;
     if (!w->error && fflush(w->file) != 0)
         w->error = errno ? errno : EIO;
     if (!w->error)
@@ -159,8 +130,9 @@ enum fs_status fs_writer_close(fs_writer *w, gboolean commit, char **errmsg)
     *errmsg = NULL;
     if (!w)
         return FS_OK;
+    errno = 0;
     if (!w->error && fflush(w->file) != 0)
-        w->error = errno;
+        w->error = errno ? errno : EIO;
     if (w->path && !w->borrowed) {
         if (fclose(w->file) != 0 && !w->error)
             w->error = errno;

@@ -1,9 +1,18 @@
-/* ndpi_label.c: the nDPI 4.2 wrapper. */
+/* feature_ndpi.c: nDPI application labels (--ndpi), as NFStream obtains
+ * them: the IP packets of a flow's first N packets go to nDPI 4.2 until it
+ * has classified the flow and wants no more; a flow still unknown after N
+ * packets, or at its end, gets nDPI's guess (ndpi_detection_giveup). The
+ * only file that includes nDPI's headers. The detection module is set up
+ * once per run, before workers fork (its set-up costs about as much as
+ * dissecting a small capture). */
 #include <string.h>
 
 #include <ndpi_api.h>
 
-#include "ndpi_label.h"
+#include "feature.h"
+
+typedef struct fs_ndpi fs_ndpi;
+typedef struct fs_ndpi_flow fs_ndpi_flow;
 
 struct fs_ndpi {
     struct ndpi_detection_module_struct *module;
@@ -35,7 +44,7 @@ struct fs_ndpi_flow {
     char *labels[LABEL_COUNT];
 };
 
-fs_ndpi *fs_ndpi_new(guint max_packets)
+static fs_ndpi *labels_module_new(guint max_packets)
 {
     struct ndpi_detection_module_struct *module = ndpi_init_detection_module(ndpi_no_prefs);
     if (!module)
@@ -50,16 +59,18 @@ fs_ndpi *fs_ndpi_new(guint max_packets)
     return ndpi;
 }
 
-void fs_ndpi_free(fs_ndpi *ndpi)
+static void labels_module_free(void *state)
 {
+    fs_ndpi *ndpi = state;
     if (!ndpi)
         return;
     ndpi_exit_detection_module(ndpi->module);
     g_free(ndpi);
 }
 
-fs_ndpi_flow *fs_ndpi_flow_new(void)
+static void *labels_flow_new(void *state)
 {
+    (void)state;
     return g_new0(fs_ndpi_flow, 1);
 }
 
@@ -71,8 +82,9 @@ static void free_state(fs_ndpi_flow *f)
     }
 }
 
-void fs_ndpi_flow_free(fs_ndpi_flow *f)
+static void labels_flow_free(void *data)
 {
+    fs_ndpi_flow *f = data;
     if (!f)
         return;
     free_state(f);
@@ -137,8 +149,13 @@ static void finish(fs_ndpi *ndpi, fs_ndpi_flow *f)
     free_state(f);
 }
 
-void fs_ndpi_flow_packet(fs_ndpi *ndpi, fs_ndpi_flow *f, const struct fs_packet *packet)
+static void labels_packet(void *state, void *data, const struct fs_flow *flow,
+        const struct fs_packet *packet, gboolean forward)
 {
+    (void)flow;
+    (void)forward;
+    fs_ndpi *ndpi = state;
+    fs_ndpi_flow *f = data;
     if (f->done)
         return;
     f->packets++;
@@ -151,7 +168,7 @@ void fs_ndpi_flow_packet(fs_ndpi *ndpi, fs_ndpi_flow *f, const struct fs_packet 
             }
             memset(f->state, 0, ndpi_detection_get_sizeof_ndpi_flow_struct());
         }
-        guint64 time_ms = (guint64)(packet->ts_secs * 1000 + packet->ts_nsecs / 1000000);
+        guint64 time_ms = (guint64)fs_packet_time_ms(packet);
         f->protocol = ndpi_detection_process_packet(ndpi->module, f->state, packet->ip_bytes,
                 (unsigned short)MIN(packet->ip_bytes_len, G_MAXUINT16), time_ms);
         if (f->protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
@@ -164,32 +181,51 @@ void fs_ndpi_flow_packet(fs_ndpi *ndpi, fs_ndpi_flow *f, const struct fs_packet 
         finish(ndpi, f);
 }
 
-void fs_ndpi_flow_finish(fs_ndpi *ndpi, fs_ndpi_flow *f)
+static void labels_finish(void *state, void *data)
 {
-    finish(ndpi, f);
+    finish(state, data);
 }
 
-void fs_ndpi_keys(GPtrArray *keys)
+static const char *label_text(const fs_ndpi_flow *f, enum label which)
 {
-    g_ptr_array_add(keys, g_strdup(label_keys[L_APPLICATION]));
-    g_ptr_array_add(keys, g_strdup(label_keys[L_CATEGORY]));
-    g_ptr_array_add(keys, g_strdup("application_is_guessed"));
+    return f->labels[which] ? f->labels[which] : "";
+}
+
+static void labels_emit(void *state, const void *data, const struct fs_flow *flow, fs_sink *sink)
+{
+    (void)state;
+    (void)flow;
+    const fs_ndpi_flow *f = data;
+    fs_sink_key_string(sink, label_keys[L_APPLICATION], label_text(f, L_APPLICATION));
+    fs_sink_key_string(sink, label_keys[L_CATEGORY], label_text(f, L_CATEGORY));
+    fs_sink_key_int(sink, "application_is_guessed", f->guessed ? 1 : 0);
     for (int i = L_SERVER_NAME; i < LABEL_COUNT; i++)
-        g_ptr_array_add(keys, g_strdup(label_keys[i]));
+        fs_sink_key_string(sink, label_keys[i], label_text(f, (enum label)i));
 }
 
-static void emit_label(const fs_ndpi_flow *f, enum label which, fs_sink *sink)
+static gboolean labels_enabled(const struct fs_options *opts)
 {
-    fs_sink_key(sink, label_keys[which]);
-    fs_sink_string(sink, f->labels[which] ? f->labels[which] : "");
+    return opts->ndpi;
 }
 
-void fs_ndpi_flow_emit(const fs_ndpi_flow *f, fs_sink *sink)
+static enum fs_status labels_setup(const struct fs_options *opts, void **state, char **errmsg)
 {
-    emit_label(f, L_APPLICATION, sink);
-    emit_label(f, L_CATEGORY, sink);
-    fs_sink_key(sink, "application_is_guessed");
-    fs_sink_int(sink, f->guessed ? 1 : 0);
-    for (int i = L_SERVER_NAME; i < LABEL_COUNT; i++)
-        emit_label(f, (enum label)i, sink);
+    *state = labels_module_new(opts->ndpi_packets);
+    if (*state)
+        return FS_OK;
+    *errmsg = g_strdup("nDPI could not be initialised");
+    return FS_ERR_INIT;
 }
+
+const struct fs_feature_ops fs_feature_ndpi = {
+    .name = "ndpi",
+    .enabled = labels_enabled,
+    .extras = FS_EXTRA_IP_BYTES,
+    .setup = labels_setup,
+    .cleanup = labels_module_free,
+    .flow_new = labels_flow_new,
+    .packet = labels_packet,
+    .finish = labels_finish,
+    .emit = labels_emit,
+    .flow_free = labels_flow_free,
+};

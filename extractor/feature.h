@@ -1,0 +1,86 @@
+/* feature.h: per-flow feature modules. A module computes keys that are
+ * added to each record after the record's own (totals, NFStream statistics,
+ * SPLT, nDPI labels...). It is an ops table with a lifecycle: set up once
+ * per run (before workers fork), a state per flow, every packet of the
+ * flow, a finish when the flow ends, its keys written into the record, and
+ * a clean-up. The modules in use are a feature set; a flow holds one slot
+ * per module of the set.
+ *
+ * A new module is one file (feature_NAME.c with a `const struct
+ * fs_feature_ops fs_feature_NAME`), one line in the table of feature.c,
+ * and its test. Its keys reach the CSV header by themselves: the header is
+ * a dry run of `emit` on a flow without packets. */
+#ifndef FS_FEATURE_H
+#define FS_FEATURE_H
+
+#include <glib.h>
+
+#include "options.h"
+#include "packet.h"
+#include "sink.h"
+#include "status.h"
+
+struct fs_flow;
+
+struct fs_feature_ops {
+    const char *name;
+    /* Whether the options ask for the module. */
+    gboolean (*enabled)(const struct fs_options *opts);
+    /* The enum fs_packet_extra bits its packets need. */
+    guint extras;
+    /* Run-wide state made from the options (*state may stay NULL).
+     * FS_ERR_INIT with *errmsg (caller g_free()s) when it cannot be made. */
+    enum fs_status (*setup)(const struct fs_options *opts, void **state, char **errmsg);
+    /* Frees what setup made; called with NULL too. */
+    void (*cleanup)(void *state);
+    /* A flow's private data (may be NULL), before its first packet. */
+    void *(*flow_new)(void *state);
+    /* Counts a packet; forward: it goes from the flow's src to its dst.
+     * The flow's own members are up to date with this packet. */
+    void (*packet)(void *state, void *data, const struct fs_flow *flow,
+            const struct fs_packet *packet, gboolean forward);
+    /* The flow is over (its record follows); optional. */
+    void (*finish)(void *state, void *data);
+    /* Writes the module's keys into the current record; data may belong to
+     * a flow without packets (the header's dry run). */
+    void (*emit)(void *state, const void *data, const struct fs_flow *flow, fs_sink *sink);
+    /* Frees data; optional, called with NULL too. */
+    void (*flow_free)(void *data);
+};
+
+/* The modules (one per file). */
+extern const struct fs_feature_ops fs_feature_totals;
+extern const struct fs_feature_ops fs_feature_stats;
+extern const struct fs_feature_ops fs_feature_splt;
+extern const struct fs_feature_ops fs_feature_ndpi;
+
+/* The modules the options ask for, in the order of their keys, each set
+ * up. Opaque. */
+typedef struct fs_feature_set fs_feature_set;
+
+/* Sets up every module the options ask for. On failure returns its status
+ * with *errmsg (caller g_free()s) and *out NULL; on success free *out with
+ * fs_feature_set_free(). An empty set is valid (no added keys). */
+enum fs_status fs_feature_set_new(
+        const struct fs_options *opts, fs_feature_set **out, char **errmsg);
+
+/* Frees the set and the modules' states; NULL does nothing. */
+void fs_feature_set_free(fs_feature_set *set);
+
+/* The enum fs_packet_extra bits the set's modules need. */
+guint fs_feature_set_extras(const fs_feature_set *set);
+
+/* Number of modules in the set: the slots each flow holds. */
+guint fs_feature_set_size(const fs_feature_set *set);
+
+/* Per flow: new slots (NULL for an empty set), a packet, the end, the keys,
+ * freeing the slots. set may be NULL (no modules). */
+gpointer *fs_feature_set_flow_new(const fs_feature_set *set);
+void fs_feature_set_packet(const fs_feature_set *set, gpointer *slots, const struct fs_flow *flow,
+        const struct fs_packet *packet, gboolean forward);
+void fs_feature_set_finish(const fs_feature_set *set, gpointer *slots);
+void fs_feature_set_emit(const fs_feature_set *set, gpointer const *slots,
+        const struct fs_flow *flow, fs_sink *sink);
+void fs_feature_set_flow_free(const fs_feature_set *set, gpointer *slots);
+
+#endif
