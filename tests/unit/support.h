@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "dissect.h"
+#include "packet.h"
 
 /* Name passed to epan's init as argv[0]; main() of each test sets it. */
 void fs_test_set_argv0(const char *argv0);

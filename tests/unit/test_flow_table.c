@@ -51,7 +51,7 @@ static int teardown(void **state)
 {
     struct flow_state *s = *state;
     fs_flow_table_free(s->table);
-    fs_flow_free(s->flow);
+    fs_flow_free(s->flow, NULL);
     for (guint i = 0; i < EXT_COUNT; i++)
         g_string_free(s->values[i], TRUE);
     g_ptr_array_free(s->visited, TRUE);
@@ -505,7 +505,7 @@ static void table_empty(void **state)
 {
     struct flow_state *s = *state;
     fs_flow_table_free(NULL); /* does nothing, like fs_flow_free(NULL) */
-    fs_flow_free(NULL);
+    fs_flow_free(NULL, NULL);
     assert_int_equal(fs_flow_table_size(s->table), 0);
     fs_flow_table_foreach(s->table, collect_flow, s->visited);
     assert_int_equal(s->visited->len, 0);

@@ -21,6 +21,7 @@
 #include "flow.h"
 #include "record.h"
 #include "registry.h"
+#include "sink.h"
 #include "writer.h"
 
 #define SNI       "tls.handshake.extensions_server_name"
@@ -33,6 +34,7 @@ struct record_state {
     char *dir;              /* empty temporary directory */
     char *path;             /* dir/out.jsonl, the -w target */
     fs_field_registry *reg; /* SNI, then QRY */
+    GPtrArray *names;       /* the registry's field names */
     GString *values[2];     /* the field values of the packet being added */
     struct fs_flow *flows[MAX_FLOWS];
     fs_writer *writer;
@@ -52,6 +54,9 @@ static int setup_record(void **state)
     gboolean ok = fs_field_registry_add(s->reg, SNI, &errmsg) &&
                   fs_field_registry_add(s->reg, QRY, &errmsg);
     g_free(errmsg);
+    s->names = g_ptr_array_new();
+    for (guint i = 0; i < fs_field_registry_count(s->reg); i++)
+        g_ptr_array_add(s->names, (gpointer)fs_field_registry_name(s->reg, i));
     for (guint i = 0; i < 2; i++)
         s->values[i] = g_string_new(NULL);
     *state = s;
@@ -79,10 +84,11 @@ static int teardown_record(void **state)
     g_free(ignored);
     remove_tree(s->dir);
     for (guint i = 0; i < MAX_FLOWS; i++)
-        fs_flow_free(s->flows[i]);
+        fs_flow_free(s->flows[i], NULL);
     for (guint i = 0; i < 2; i++)
         g_string_free(s->values[i], TRUE);
     fs_field_registry_free(s->reg);
+    g_ptr_array_free(s->names, TRUE);
     g_free(s->errmsg);
     g_free(s->contents);
     g_free(s->expected);
@@ -200,6 +206,16 @@ static void build_empty_flow(struct record_state *s, guint slot)
 
 /* ---- writing and reading back ---- */
 
+/* One JSON Lines record of flow on writer, as a job writes it. */
+static gboolean write_record(
+        const struct fs_flow *flow, const struct fs_record_context *ctx, fs_writer *writer)
+{
+    fs_sink *sink = fs_sink_new(&fs_sink_jsonl, writer);
+    gboolean written = fs_record_write(flow, ctx, sink);
+    fs_sink_free(sink);
+    return written;
+}
+
 /* Writes flows[0..count) with ctx to the -w path, closes with commit and
  * reads the file into s->contents. Returns how many records were written. */
 static guint write_and_read(
@@ -208,7 +224,7 @@ static guint write_and_read(
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     guint written = 0;
     for (guint i = 0; i < count; i++)
-        written += (guint)fs_record_write(s->flows[i], ctx, s->writer);
+        written += (guint)write_record(s->flows[i], ctx, s->writer);
     assert_false(fs_writer_failed(s->writer));
     enum fs_status closed = fs_writer_close(s->writer, TRUE, &s->errmsg);
     s->writer = NULL;
@@ -246,8 +262,7 @@ static void record_tls_flow(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, TLS_FLOW_LINE);
 }
@@ -258,8 +273,7 @@ static void record_udp_ipv6_nanoseconds(void **state)
     build_dns_flow(s, 0);
     /* Extension keys in the order the fields were requested (SNI first),
      * not in the order they occurred. */
-    struct fs_record_context ctx = { "-", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE, FS_FORMAT_JSONL,
-        NULL, FALSE };
+    struct fs_record_context ctx = { .file = "-", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, DNS_FLOW_LINE);
 }
@@ -270,8 +284,7 @@ static void record_one_line_per_flow(void **state)
     build_tls_flow(s, 0);
     build_empty_flow(s, 1);
     build_tls_flow(s, 2);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     /* The flow without payload in the middle is left out. */
     assert_int_equal(write_and_read(s, &ctx, 3), 2);
     assert_string_equal(s->contents, TLS_FLOW_LINE TLS_FLOW_LINE);
@@ -281,8 +294,7 @@ static void record_main_ip(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_IP, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_IP, .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     /* From the SYN to the last ACK instead of the payload's range. */
     assert_non_null(
@@ -294,8 +306,7 @@ static void record_without_payload_dropped(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "telnet.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 0);
     assert_string_equal(s->contents, "");
 }
@@ -304,8 +315,7 @@ static void record_without_payload_kept(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_PAYLOAD, TRUE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "telnet.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = TRUE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents,
             "{\"file\":\"telnet.pcap\",\"protocol\":\"tcp\",\"stream\":0,"
@@ -319,8 +329,7 @@ static void record_without_payload_kept_main_ip(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { "telnet.pcap", s->reg, FS_MAIN_IP, TRUE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "telnet.pcap", .field_names = s->names, .main_seq = FS_MAIN_IP, .keep_empty = TRUE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_non_null(strstr(s->contents, ",\"time_start\":5.250000,\"time_end\":5.251000,"));
 }
@@ -335,8 +344,7 @@ static void record_escapes_values(void **state)
     struct fs_packet p = make_packet(
             s, FS_TRANSPORT_UDP, 1, "10.1.1.1", 5000, "10.1.1.2", 4000, 36, 16, 1, 0, 6, "UDP\x7f");
     start(s, 0, &p);
-    struct fs_record_context ctx = { "caf\xe9.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "caf\xe9.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     /* 01 -> \u0001, '"' -> \", '\' -> \\, ff -> U+FFFD (ef bf bd), 7f raw. */
     assert_string_equal(s->contents,
@@ -350,21 +358,40 @@ static void record_escapes_values(void **state)
     assert_true(g_utf8_validate(s->contents, -1, NULL));
 }
 
-static void writer_string_repairs_utf8(void **state)
+static void sink_string_repairs_utf8(void **state)
 {
     struct record_state *s = *state;
     /* c3 a9 is a valid é; c3 alone (cut short) and 80 (lone continuation)
-     * are not: each becomes U+FFFD. */
-    json_dumper d = { 0 };
-    d.output_string = g_string_new(NULL);
-    json_dumper_begin_array(&d);
-    fs_writer_string(&d, "caf\xc3\xa9");
-    fs_writer_string(&d, "x\xc3");
-    fs_writer_string(&d, "\x80y\n");
-    json_dumper_end_array(&d);
-    json_dumper_finish(&d);
-    s->contents = g_string_free(d.output_string, FALSE);
-    assert_string_equal(s->contents, "[\"caf\xc3\xa9\",\"x\xef\xbf\xbd\",\"\xef\xbf\xbdy\\n\"]\n");
+     * are not: each becomes U+FFFD, in every format (the sink's front does
+     * it once). */
+    const struct fs_sink_ops *formats[] = { &fs_sink_jsonl, &fs_sink_csv };
+    const char *expected[] = {
+        "{\"a\":[\"caf\xc3\xa9\",\"x\xef\xbf\xbd\",\"\xef\xbf\xbdy\\n\"],\"b\":\"\xef\xbf\xbd\"}\n",
+        "\"[\"\"caf\xc3\xa9\"\",\"\"x\xef\xbf\xbd\"\",\"\"\xef\xbf\xbdy\\n\"\"]\",\xef\xbf\xbd\r\n",
+    };
+    for (guint f = 0; f < G_N_ELEMENTS(formats); f++) {
+        FILE *file = tmpfile();
+        assert_non_null(file);
+        fs_writer *w = fs_writer_over(file);
+        fs_sink *sink = fs_sink_new(formats[f], w);
+        fs_sink_begin_record(sink);
+        fs_sink_key(sink, "a");
+        fs_sink_begin_array(sink);
+        fs_sink_string(sink, "caf\xc3\xa9");
+        fs_sink_string(sink, "x\xc3");
+        fs_sink_string(sink, "\x80y\n");
+        fs_sink_end_array(sink);
+        fs_sink_key_string(sink, "b", "\xff");
+        assert_int_equal(fs_sink_end_record(sink), 2);
+        fs_sink_free(sink);
+        assert_int_equal(fs_writer_close(w, TRUE, &s->errmsg), FS_OK);
+        char text[256] = { 0 };
+        rewind(file);
+        size_t n = fread(text, 1, sizeof(text) - 1, file);
+        fclose(file);
+        assert_true(n > 0);
+        assert_string_equal(text, expected[f]);
+    }
 }
 
 /* ---- the writer ---- */
@@ -373,10 +400,9 @@ static void writer_commit_leaves_only_target(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
-    fs_record_write(s->flows[0], &ctx, s->writer);
+    write_record(s->flows[0], &ctx, s->writer);
     /* Until the close, only the temporary file exists, beside the target. */
     assert_false(g_file_test(s->path, G_FILE_TEST_EXISTS));
     assert_true(g_str_has_prefix(list_dir(s), "out.jsonl.tmp-"));
@@ -389,10 +415,9 @@ static void writer_abort_removes_temp(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
-    assert_true(fs_record_write(s->flows[0], &ctx, s->writer));
+    assert_true(write_record(s->flows[0], &ctx, s->writer));
     assert_int_equal(fs_writer_close(s->writer, FALSE, &s->errmsg), FS_OK);
     s->writer = NULL;
     assert_null(s->errmsg);
@@ -404,8 +429,7 @@ static void writer_commit_replaces_target(void **state)
     struct record_state *s = *state;
     assert_true(g_file_set_contents(s->path, "old\n", -1, NULL));
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, TLS_FLOW_LINE);
     assert_string_equal(list_dir(s), "out.jsonl");
@@ -416,10 +440,9 @@ static void writer_abort_keeps_old_target(void **state)
     struct record_state *s = *state;
     assert_true(g_file_set_contents(s->path, "old\n", -1, NULL));
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
-    fs_record_write(s->flows[0], &ctx, s->writer);
+    write_record(s->flows[0], &ctx, s->writer);
     assert_int_equal(fs_writer_close(s->writer, FALSE, &s->errmsg), FS_OK);
     s->writer = NULL;
     assert_true(g_file_get_contents(s->path, &s->contents, NULL, NULL));
@@ -433,13 +456,12 @@ static void writer_file_mode_follows_umask(void **state)
     /* Like tshark -w or a shell redirection: 0666 less the umask, not the
      * 0600 of a private temporary file. */
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     mode_t saved_umask = umask(022);
     enum fs_status opened = fs_writer_open(s->path, &s->writer, &s->errmsg);
     umask(saved_umask);
     assert_int_equal(opened, FS_OK);
-    fs_record_write(s->flows[0], &ctx, s->writer);
+    write_record(s->flows[0], &ctx, s->writer);
     assert_int_equal(fs_writer_close(s->writer, TRUE, &s->errmsg), FS_OK);
     s->writer = NULL;
     GStatBuf st;
@@ -494,8 +516,7 @@ static void writer_error_is_sticky(void **state)
     struct fs_ext_value *sni = &g_array_index(s->flows[0]->ext[0], struct fs_ext_value, 0);
     g_free(sni->text);
     sni->text = g_strnfill(100000, 'x');
-    struct fs_record_context ctx = { "dnscrypt-v2-doh.pcap", s->reg, FS_MAIN_PAYLOAD, FALSE, FALSE,
-        FS_FORMAT_JSONL, NULL, FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     assert_false(fs_writer_failed(s->writer));
 
@@ -507,7 +528,7 @@ static void writer_error_is_sticky(void **state)
     ignore.sa_handler = SIG_IGN;
     assert_int_equal(sigaction(SIGXFSZ, &ignore, &saved_action), 0);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &zero_limit), 0);
-    gboolean first = fs_record_write(s->flows[0], &ctx, s->writer);
+    gboolean first = write_record(s->flows[0], &ctx, s->writer);
     /* Restore before any assertion can jump out of the test. */
     int restored = setrlimit(RLIMIT_FSIZE, &saved_limit);
     int restored_action = sigaction(SIGXFSZ, &saved_action, NULL);
@@ -519,7 +540,7 @@ static void writer_error_is_sticky(void **state)
 
     /* The disk has room again, but the error sticks: the next record is
      * accepted and goes nowhere (it would reach the file otherwise). */
-    assert_true(fs_record_write(s->flows[0], &ctx, s->writer));
+    assert_true(write_record(s->flows[0], &ctx, s->writer));
     assert_true(fs_writer_failed(s->writer));
     assert_int_equal(only_file_size(s), 0);
 
@@ -570,7 +591,7 @@ int main(int argc, char **argv)
         RECORD_TEST(record_without_payload_kept),
         RECORD_TEST(record_without_payload_kept_main_ip),
         RECORD_TEST(record_escapes_values),
-        RECORD_TEST(writer_string_repairs_utf8),
+        RECORD_TEST(sink_string_repairs_utf8),
         RECORD_TEST(writer_commit_leaves_only_target),
         RECORD_TEST(writer_abort_removes_temp),
         RECORD_TEST(writer_commit_replaces_target),

@@ -1,8 +1,8 @@
-/* test_flow_features.c: unit tests of extractor/flow_features.h (running
- * mean and sample standard deviation, milliseconds, packet sizes per
- * accounting mode, inter-arrival times, SPLT padding and direction) and of
- * the CSV quoting and double formatting of extractor/sink.h, on hand-built
- * packets: no epan needed. */
+/* test_feature.c: unit tests of the feature modules (extractor/feature.h)
+ * and their helpers (feature_stats.h: running mean and sample standard
+ * deviation, milliseconds, packet sizes per accounting mode; the stats and
+ * SPLT modules through a feature set: inter-arrival times, SPLT padding
+ * and direction, key names), on hand-built packets: no epan needed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +14,8 @@
 
 #include <glib.h>
 
-#include "flow_features.h"
+#include "feature.h"
+#include "feature_stats.h"
 #include "sink.h"
 #include "support.h"
 
@@ -67,7 +68,7 @@ static void test_time_in_truncated_milliseconds(void **state)
 {
     (void)state;
     struct fs_packet p = packet(TRUE, 1497468236, 435999999, 60, 46, 20, 6, 0);
-    assert_int_equal(fs_features_time_ms(&p), 1497468236435);
+    assert_int_equal(fs_packet_time_ms(&p), 1497468236435);
 }
 
 static void test_packet_size_per_accounting_mode(void **state)
@@ -76,27 +77,44 @@ static void test_packet_size_per_accounting_mode(void **state)
     /* 74-byte frame, IP length 60, TCP header 32 bytes (12 of options),
      * 8 bytes of payload. */
     struct fs_packet tcp = packet(TRUE, 0, 0, 74, 60, 32, 8, 0x18);
-    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_LINK), 74);
-    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_IP), 60);
-    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_TRANSPORT), 20);
-    assert_int_equal(fs_features_packet_size(&tcp, FS_ACCOUNT_PAYLOAD), 8);
+    assert_int_equal(fs_feature_packet_size(&tcp, FS_ACCOUNT_LINK), 74);
+    assert_int_equal(fs_feature_packet_size(&tcp, FS_ACCOUNT_IP), 60);
+    assert_int_equal(fs_feature_packet_size(&tcp, FS_ACCOUNT_TRANSPORT), 20);
+    assert_int_equal(fs_feature_packet_size(&tcp, FS_ACCOUNT_PAYLOAD), 8);
     /* UDP with udp.length 36: 28 bytes of data in modes 2 and 3. */
     struct fs_packet udp = fs_test_packet(
             FS_TRANSPORT_UDP, 0, "10.0.0.1", 5353, "10.0.0.2", 53, 56, 36, 0, 0, 6, "DNS", NULL);
-    assert_int_equal(fs_features_packet_size(&udp, FS_ACCOUNT_TRANSPORT), 28);
-    assert_int_equal(fs_features_packet_size(&udp, FS_ACCOUNT_PAYLOAD), 28);
+    assert_int_equal(fs_feature_packet_size(&udp, FS_ACCOUNT_TRANSPORT), 28);
+    assert_int_equal(fs_feature_packet_size(&udp, FS_ACCOUNT_PAYLOAD), 28);
+}
+
+/* A feature set for --stats --splt splt --accounting-mode accounting. */
+static fs_feature_set *stats_set(guint splt, enum fs_accounting accounting)
+{
+    struct fs_options opts;
+    memset(&opts, 0, sizeof(opts));
+    opts.stats = TRUE;
+    opts.splt = splt;
+    opts.accounting = accounting;
+    fs_feature_set *set = NULL;
+    char *errmsg = NULL;
+    assert_int_equal(fs_feature_set_new(&opts, &set, &errmsg), FS_OK);
+    assert_null(errmsg);
+    return set;
 }
 
 /* Collects the CSV row of a flow's features into a string. */
-static char *features_row(const fs_features *f)
+static char *features_row(const fs_feature_set *set, gpointer *slots)
 {
     char *buffer = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&buffer, &size);
     fs_writer *w = fs_writer_over(out);
-    fs_sink *sink = fs_sink_begin(FS_FORMAT_CSV, w);
-    fs_features_emit(f, sink);
-    fs_sink_end(sink);
+    fs_sink *sink = fs_sink_new(&fs_sink_csv, w);
+    fs_sink_begin_record(sink);
+    fs_feature_set_emit(set, slots, NULL, sink);
+    fs_sink_end_record(sink);
+    fs_sink_free(sink);
     char *ignored = NULL;
     fs_writer_close(w, TRUE, &ignored);
     g_free(ignored);
@@ -109,16 +127,19 @@ static char *features_row(const fs_features *f)
 static void test_flow_statistics_and_splt(void **state)
 {
     (void)state;
-    const struct fs_features_config config = { TRUE, 4, FS_ACCOUNT_IP };
-    fs_features *f = fs_features_new(&config);
+    fs_feature_set *set = stats_set(4, FS_ACCOUNT_IP);
+    assert_int_equal(fs_feature_set_size(set), 2);
+    assert_int_equal(fs_feature_set_extras(set), FS_EXTRA_LINK);
+    gpointer *slots = fs_feature_set_flow_new(set);
     /* SYN at 0 ms, SYN-ACK at 10 ms, ACK at 30 ms. */
     struct fs_packet syn = packet(TRUE, 100, 0, 74, 60, 40, 0, 0x02);
     struct fs_packet synack = packet(FALSE, 100, 10000000, 74, 60, 40, 0, 0x12);
     struct fs_packet ack = packet(TRUE, 100, 30000000, 66, 52, 32, 0, 0x10);
-    fs_features_add(f, &syn, TRUE);
-    fs_features_add(f, &synack, FALSE);
-    fs_features_add(f, &ack, TRUE);
-    char *row = features_row(f);
+    fs_feature_set_packet(set, slots, NULL, &syn, TRUE);
+    fs_feature_set_packet(set, slots, NULL, &synack, FALSE);
+    fs_feature_set_packet(set, slots, NULL, &ack, TRUE);
+    fs_feature_set_finish(set, slots);
+    char *row = features_row(set, slots);
     /* Sizes 60, 60, 52: mean 57.333..., stddev sqrt(64/3 / 2) =
      * 4.6188...; piats 10, 20: mean 15, stddev 7.0710...; src2dst piat 30
      * (one value: stddev 0); dst2src: one packet. */
@@ -137,15 +158,20 @@ static void test_flow_statistics_and_splt(void **state)
                              "1,0,0,0,1,0,0,0,"
                              "\"[0,1,0,-1]\",\"[60,60,52,-1]\",\"[0,10,20,-1]\"\r\n");
     g_free(row);
-    fs_features_free(f);
+    fs_feature_set_flow_free(set, slots);
+    fs_feature_set_free(set);
 }
 
 static void test_keys_match_values(void **state)
 {
     (void)state;
-    const struct fs_features_config config = { TRUE, 2, FS_ACCOUNT_LINK };
-    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
-    fs_features_keys(&config, keys);
+    fs_feature_set *set = stats_set(2, FS_ACCOUNT_LINK);
+    gpointer *slots = fs_feature_set_flow_new(set);
+    fs_sink *keys_sink = fs_sink_new_key_collector();
+    fs_sink_begin_record(keys_sink);
+    fs_feature_set_emit(set, slots, NULL, keys_sink);
+    fs_sink_end_record(keys_sink);
+    const GPtrArray *keys = fs_sink_collected_keys(keys_sink);
     /* 4 link keys, 15 counters, 24 size/piat statistics, 24 flag counts,
      * 3 sequences. */
     assert_int_equal(keys->len, 4 + 15 + 24 + 24 + 3);
@@ -156,32 +182,23 @@ static void test_keys_match_values(void **state)
     assert_string_equal(g_ptr_array_index(keys, 43), "bidirectional_syn_packets");
     assert_string_equal(g_ptr_array_index(keys, 66), "dst2src_fin_packets");
     assert_string_equal(g_ptr_array_index(keys, 67), "splt_direction");
-    g_ptr_array_free(keys, TRUE);
+    fs_sink_free(keys_sink);
+    fs_feature_set_flow_free(set, slots);
+    fs_feature_set_free(set);
 }
 
-static void test_csv_quoting(void **state)
+static void test_empty_set_adds_nothing(void **state)
 {
     (void)state;
-    GString *out = g_string_new(NULL);
-    fs_sink_csv_field(out, "plain", 5);
-    g_string_append_c(out, '|');
-    fs_sink_csv_field(out, "a,b", 3);
-    g_string_append_c(out, '|');
-    fs_sink_csv_field(out, "say \"hi\"", 8);
-    g_string_append_c(out, '|');
-    fs_sink_csv_field(out, "line\nbreak", 10);
-    assert_string_equal(out->str, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"line\nbreak\"");
-    g_string_free(out, TRUE);
-}
-
-static void test_double_format(void **state)
-{
-    (void)state;
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    assert_string_equal(fs_sink_format_double(buf, 60.0), "60.0");
-    assert_string_equal(fs_sink_format_double(buf, 0.1), "0.1");
-    assert_string_equal(fs_sink_format_double(buf, 1.0 / 3.0), "0.3333333333333333");
-    assert_string_equal(fs_sink_format_double(buf, 1e20), "1e+20");
+    struct fs_options opts;
+    memset(&opts, 0, sizeof(opts));
+    fs_feature_set *set = NULL;
+    char *errmsg = NULL;
+    assert_int_equal(fs_feature_set_new(&opts, &set, &errmsg), FS_OK);
+    assert_int_equal(fs_feature_set_size(set), 0);
+    assert_int_equal(fs_feature_set_extras(set), 0);
+    assert_null(fs_feature_set_flow_new(set));
+    fs_feature_set_free(set);
 }
 
 int main(int argc, char **argv)
@@ -195,8 +212,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_packet_size_per_accounting_mode),
         cmocka_unit_test(test_flow_statistics_and_splt),
         cmocka_unit_test(test_keys_match_values),
-        cmocka_unit_test(test_csv_quoting),
-        cmocka_unit_test(test_double_format),
+        cmocka_unit_test(test_empty_set_adds_nothing),
     };
-    return cmocka_run_group_tests_name("flow_features", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("feature", tests, NULL, NULL);
 }
