@@ -7,6 +7,14 @@ FLOWSHARK=<the built flowshark>; by hand:
 
     FLOWSHARK=build/extractor/flowshark PYTHONPATH=python \
         python3 -m unittest tests/python/test_flowshark_py.py
+
+A missing flowshark program (or pandas, for to_pandas) skips the tests that
+need it, except in CI (CI=true), where a broken environment must not pass
+unnoticed: there a missing program fails every test, and a missing pandas
+fails test_to_pandas when FS_REQUIRE_PANDAS=1 too. tests/CMakeLists.txt sets
+FS_REQUIRE_PANDAS=1 on the run under Debian's /usr/bin/python3 only, the one
+interpreter CI installs pandas for (python3-pandas); the run under the
+interpreter CMake found (a pyenv build, say) may lack pandas and still pass.
 """
 
 import gc
@@ -29,6 +37,11 @@ import flowshark  # noqa: E402
 from flowshark import extractor as fs_extractor  # noqa: E402
 
 FLOWSHARK = os.environ.get("FLOWSHARK") or shutil.which("flowshark")
+HAVE_FLOWSHARK = bool(FLOWSHARK) and os.access(FLOWSHARK, os.X_OK)
+
+# In CI a missing dependency is a failure, not a skip (see the docstring).
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REQUIRE_PANDAS = IN_CI and os.environ.get("FS_REQUIRE_PANDAS") == "1"
 
 SNI = "tls.handshake.extensions_server_name"
 CIPHERS = "tls.handshake.ciphersuite"
@@ -78,10 +91,18 @@ def reaped(pid):
     return False
 
 
-@unittest.skipUnless(FLOWSHARK and os.access(FLOWSHARK, os.X_OK),
-                     "no flowshark program: set FLOWSHARK")
+def need(test, available, reason, required):
+    """Skip test unless available; fail it instead when required (in CI)."""
+    if available:
+        return
+    if required:
+        test.fail(reason + " (a failure, not a skip: CI=true)")
+    test.skipTest(reason)
+
+
 class FlowsharkTestCase(unittest.TestCase):
     def setUp(self):
+        need(self, HAVE_FLOWSHARK, "no flowshark program: set FLOWSHARK", IN_CI)
         self._env = os.environ.copy()
         os.environ["FLOWSHARK"] = FLOWSHARK
 
@@ -400,8 +421,11 @@ class TestPandas(FlowsharkTestCase):
     def test_to_pandas(self):
         try:
             import pandas  # noqa: F401
+            have_pandas = True
         except ImportError:
-            self.skipTest("pandas is not installed (Debian: python3-pandas)")
+            have_pandas = False
+        need(self, have_pandas, "pandas is not installed (Debian: python3-pandas)",
+             REQUIRE_PANDAS)
         path = sample("dnscrypt-v2-doh.pcap")
         records, _ = run_direct(path, ["-e", SNI])
         df = flowshark.to_pandas(path, extension=SNI)
@@ -445,6 +469,68 @@ class TestExample(FlowsharkTestCase):
         with open(script) as f:
             code = [line for line in f if "flowshark" in line and not line.startswith((" ", "\""))]
         self.assertEqual(code, ["from flowshark.extractor import extract\n"])
+
+
+class TestEnvironment(unittest.TestCase):
+    """The suite itself: skips outside CI, failures in CI; .gitignore."""
+
+    def run_self(self, test, env):
+        """Runs one test of this file in a child interpreter: (status, output)."""
+        env = dict(env, PYTHONDONTWRITEBYTECODE="1")
+        for name in ("CI", "FS_REQUIRE_PANDAS"):
+            env.setdefault(name, "")
+        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "-v", test], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True)
+        return proc.returncode, proc.stdout
+
+    def test_missing_program_fails_in_ci(self):
+        empty = tempfile.mkdtemp()
+        try:
+            env = dict(os.environ, FLOWSHARK=os.path.join(empty, "flowshark"), PATH=empty)
+            status, out = self.run_self("TestRecords.test_main_ip", dict(env, CI="true"))
+            self.assertNotEqual(status, 0, out)
+            self.assertIn("no flowshark program", out)
+            self.assertIn("FAILED (failures=1)", out)
+            status, out = self.run_self("TestRecords.test_main_ip", dict(env, CI=""))
+            self.assertEqual(status, 0, out)
+            self.assertIn("OK (skipped=1)", out)
+        finally:
+            shutil.rmtree(empty)
+
+    def test_missing_pandas_fails_when_required(self):
+        blocker = tempfile.mkdtemp()
+        try:
+            with open(os.path.join(blocker, "pandas.py"), "w") as f:
+                f.write('raise ImportError("pandas hidden by the test")\n')
+            # The pandas check comes first, so any executable does as flowshark.
+            env = dict(os.environ, FLOWSHARK=shutil.which("true") or "/bin/true",
+                       PYTHONPATH=os.pathsep.join([blocker, os.path.join(ROOT, "python")]))
+            for ci, require, fails in (("true", "1", True), ("true", "", False),
+                                       ("", "1", False)):
+                with self.subTest(CI=ci, FS_REQUIRE_PANDAS=require):
+                    status, out = self.run_self(
+                        "TestPandas.test_to_pandas", dict(env, CI=ci, FS_REQUIRE_PANDAS=require))
+                    self.assertIn("pandas is not installed", out)
+                    if fails:
+                        self.assertNotEqual(status, 0, out)
+                        self.assertIn("FAILED (failures=1)", out)
+                    else:
+                        self.assertEqual(status, 0, out)
+                        self.assertIn("OK (skipped=1)", out)
+        finally:
+            shutil.rmtree(blocker)
+
+    def test_pip_leftovers_are_ignored(self):
+        """pip install ./python leaves python/build/ and *.egg-info behind."""
+        git = shutil.which("git")
+        if not git or not os.path.exists(os.path.join(ROOT, ".git")):
+            self.skipTest("not a git work tree")
+        paths = ["python/build/lib/flowshark/__init__.py",
+                 "python/flowshark.egg-info/PKG-INFO", "python/dist/flowshark-0.1.0.tar.gz"]
+        proc = subprocess.run([git, "check-ignore", "--no-index"] + paths, cwd=ROOT,
+                              stdout=subprocess.PIPE, universal_newlines=True)
+        self.assertEqual(proc.stdout.splitlines(), paths)
 
 
 if __name__ == "__main__":
