@@ -12,15 +12,16 @@ flowshark_path= argument, the FLOWSHARK environment variable, or PATH.
 
 from .flows import Flow
 from .extractor import (
-    DEFAULT_FILTER, FlowIterator, FlowsharkError, FlowsharkNotFoundError,
-    FlowsharkUsageError, FlowsharkWarning, extract, find_flowshark, flows,
-    to_pandas,
+    DEFAULT_FILTER, ExtractResult, FlowIterator, FlowsharkCaptureWarning,
+    FlowsharkError, FlowsharkNotFoundError, FlowsharkUsageError,
+    FlowsharkWarning, extract, find_flowshark, flows, to_pandas,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "extract", "flows", "to_pandas", "find_flowshark", "Flow", "FlowIterator",
-    "FlowsharkError", "FlowsharkUsageError", "FlowsharkNotFoundError",
-    "FlowsharkWarning", "DEFAULT_FILTER",
+    "ExtractResult", "FlowsharkError", "FlowsharkUsageError",
+    "FlowsharkNotFoundError", "FlowsharkWarning", "FlowsharkCaptureWarning",
+    "DEFAULT_FILTER",
 ]

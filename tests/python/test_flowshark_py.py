@@ -360,6 +360,166 @@ class TestErrors(FlowsharkTestCase):
             shutil.rmtree(bindir)
 
 
+class TestFailedCaptures(FlowsharkTestCase):
+    """Of several captures, a failed one is reported and the others' flows
+    are kept, as the command line does (it reports each failed capture on
+    standard error, goes on, and exits with status 3)."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.mkdtemp()
+        self.missing = os.path.join(self.tmp, "missing.pcap")
+        self.not_capture = os.path.join(self.tmp, "not-a-capture.pcap")
+        with open(self.not_capture, "w") as f:
+            f.write("this is not a capture\n" * 10)
+        self.good = sample("tls.pcap")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+        super().tearDown()
+
+    def run_cli(self, paths):
+        """flowshark -r each path: (records by key, stderr lines, exit status)."""
+        cmd = [FLOWSHARK]
+        for path in paths:
+            cmd += ["-r", path]
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True)
+        records = {}
+        for line in proc.stdout.splitlines():
+            r = json.loads(line)
+            records[(r["file"], r["protocol"], str(r["stream"]))] = r
+        return records, proc.stderr.splitlines(), proc.returncode
+
+    def capture_warnings(self, caught):
+        return [w.message for w in caught
+                if issubclass(w.category, flowshark.FlowsharkCaptureWarning)]
+
+    def test_extract_keeps_the_good_captures(self):
+        for bad, error_type in ((self.missing, FileNotFoundError),
+                                (self.not_capture, flowshark.FlowsharkError)):
+            for paths in ([bad, self.good], [self.good, bad]):
+                with self.subTest(paths=paths):
+                    records, lines, status = self.run_cli(paths)
+                    self.assertEqual(status, 3)
+                    self.assertEqual(len(lines), 1)
+                    self.assertTrue(lines[0].startswith("flowshark: " + bad + ": "), lines)
+                    self.assertEqual({k[0] for k in records}, {self.good})
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        result = flowshark.extract(paths)
+                    self.assertIsInstance(result, dict)
+                    self.assertEqual(sorted(result), sorted(records))
+                    for key, flow in result.items():
+                        self.assertFlowMatches(flow, records[key])
+                    found = self.capture_warnings(caught)
+                    self.assertEqual(len(found), 1, [str(w.message) for w in caught])
+                    warning = found[0]
+                    self.assertIsInstance(warning, flowshark.FlowsharkWarning)
+                    self.assertIsInstance(warning, UserWarning)
+                    self.assertEqual(warning.path, bad)
+                    self.assertEqual(warning.message, lines[0])
+                    self.assertIn(lines[0], str(warning))
+                    self.assertEqual(list(result.errors), [bad])
+                    error = result.errors[bad]
+                    self.assertIs(warning.error, error)
+                    self.assertIsInstance(error, error_type)
+                    self.assertIn(lines[0], str(error))
+                    if error_type is FileNotFoundError:
+                        self.assertEqual(error.filename, bad)
+                    else:
+                        self.assertEqual(error.returncode, 3)
+        self.assertEqual(flowshark.extract([self.good]).errors, {})
+
+    def test_flows_keeps_the_good_captures(self):
+        paths = [self.missing, self.good, self.not_capture, sample("ssh.pcap")]
+        records, lines, status = self.run_cli(paths)
+        self.assertEqual(status, 3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            it = flowshark.flows(paths)
+            seen = {flow.key: flow for flow in it}
+        self.assertEqual(sorted(seen), sorted(records))
+        self.assertEqual({k[0] for k in seen}, {self.good, sample("ssh.pcap")})
+        for key, flow in seen.items():
+            self.assertFlowMatches(flow, records[key])
+        found = self.capture_warnings(caught)
+        self.assertEqual([w.path for w in found], [self.missing, self.not_capture])
+        self.assertEqual(sorted(w.message for w in found), sorted(lines))
+        self.assertEqual(sorted(it.errors), sorted([self.missing, self.not_capture]))
+        self.assertIsInstance(it.errors[self.missing], FileNotFoundError)
+        self.assertIsInstance(it.errors[self.not_capture], flowshark.FlowsharkError)
+        self.assertTrue(reaped(it.process.pid))
+
+    def test_to_pandas_keeps_the_good_captures(self):
+        try:
+            import pandas  # noqa: F401
+            have_pandas = True
+        except ImportError:
+            have_pandas = False
+        need(self, have_pandas, "pandas is not installed (Debian: python3-pandas)",
+             REQUIRE_PANDAS)
+        paths = [self.not_capture, self.good]
+        records, lines, _ = self.run_cli(paths)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            df = flowshark.to_pandas(paths)
+        self.assertEqual(sorted((row["file"], row["protocol"], str(row["stream"]))
+                                for row in df.to_dict("records")), sorted(records))
+        self.assertEqual([w.message for w in self.capture_warnings(caught)], lines)
+        self.assertEqual(list(df.attrs["errors"]), [self.not_capture])
+
+    def test_truncated_and_failed(self):
+        truncated = sample("signal-truncated.pcap")
+        records, _, status = self.run_cli([truncated, self.missing])
+        self.assertEqual(status, 3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = flowshark.extract([truncated, self.missing])
+        self.assertEqual(sorted(result), sorted(records))
+        self.assertTrue(records)
+        self.assertEqual([w.path for w in self.capture_warnings(caught)], [self.missing])
+        self.assertTrue(any(w.category is flowshark.FlowsharkWarning
+                            and "cut short" in str(w.message) for w in caught))
+
+    def test_every_capture_failing_raises(self):
+        other = os.path.join(self.tmp, "other-missing.pcap")
+        for paths, error_type in (([self.missing, self.not_capture], FileNotFoundError),
+                                  ([self.not_capture, self.missing], flowshark.FlowsharkError),
+                                  ([self.missing, other], FileNotFoundError),
+                                  ([self.not_capture, self.not_capture],
+                                   flowshark.FlowsharkError)):
+            with self.subTest(paths=paths):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    with self.assertRaises(error_type) as cm:
+                        flowshark.extract(paths)
+                    with self.assertRaises(error_type):
+                        list(flowshark.flows(paths))
+                self.assertEqual(self.capture_warnings(caught), [])
+                if error_type is FileNotFoundError:
+                    self.assertEqual(cm.exception.filename, paths[0])
+                else:
+                    self.assertEqual(cm.exception.returncode, 3)
+
+    def test_worker_died_and_progress_lines(self):
+        # Status 9 (a capture's worker process died) is a failed capture too;
+        # progress reports ("--progress") name a capture without failing it.
+        stderr = ("flowshark: a.pcap: 50% of 1.0 MB, 1024 packets\n"
+                  "flowshark: b.pcap: the worker process reading it was killed by signal 9 "
+                  "(Killed); no records were written for it\n")
+        failures = fs_extractor._partial_failures(9, stderr, ["a.pcap", "b.pcap"])
+        self.assertEqual(list(failures), ["b.pcap"])
+        message, error = failures["b.pcap"]
+        self.assertEqual(message, stderr.splitlines()[1])
+        self.assertIsInstance(error, flowshark.FlowsharkError)
+        self.assertEqual(error.returncode, 9)
+        # Every capture failed, or a failure no capture is named in: raise.
+        self.assertEqual(fs_extractor._partial_failures(9, stderr, ["b.pcap"]), {})
+        self.assertEqual(fs_extractor._partial_failures(3, "flowshark: odd\n", ["a", "b"]), {})
+        self.assertEqual(fs_extractor._partial_failures(4, stderr, ["a.pcap", "b.pcap"]), {})
+
+
 class TestStreaming(FlowsharkTestCase):
     def setUp(self):
         super().setUp()
