@@ -160,31 +160,54 @@ def _fields(extension):
     return fields
 
 
-def _command(program, paths, filter, extension, cmd_parameter, main,
-             keep_empty, udp_data_length, exclusions, max_packets, two_pass):
+def _count(name, value):
+    """value, a whole number > 0 (not a bool); ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("%s must be a positive int, not %r" % (name, value))
+    return value
+
+
+def _choice(name, value, choices):
+    if isinstance(value, bool) or value not in choices:
+        raise ValueError("%s must be one of %s, not %r"
+                         % (name, ", ".join(repr(c) for c in choices), value))
+    return value
+
+
+def _command(program, paths, filter, fields, cmd_parameter, options):
+    """flowshark's command line. options: the keyword-only parameters of
+    extract (main, keep_empty... ndpi_packets), each checked here."""
     cmd = [program]
     for path in paths:
         cmd += ["-r", path]
     if filter:
         cmd += ["-Y", filter]
-    for field in _fields(extension):
+    for field in fields:
         cmd += ["-e", field]
-    if main not in ("payload", "ip"):
-        raise ValueError('main must be "payload" or "ip", not %r' % (main,))
-    if main != "payload":
-        cmd += ["--main", main]
-    if keep_empty:
+    if _choice("main", options["main"], ("payload", "ip")) != "payload":
+        cmd += ["--main", options["main"]]
+    if options["keep_empty"]:
         cmd.append("--keep-empty")
-    if udp_data_length:
+    if options["udp_data_length"]:
         cmd.append("--udp-data-length")
-    if not exclusions:
+    if not options["exclusions"]:
         cmd.append("--no-exclusions")
-    if max_packets is not None:
-        if isinstance(max_packets, bool) or not isinstance(max_packets, int) or max_packets < 1:
-            raise ValueError("max_packets must be a positive int, not %r" % (max_packets,))
-        cmd += ["--max-packets", str(max_packets)]
-    if two_pass:
+    if options["max_packets"] is not None:
+        cmd += ["--max-packets", str(_count("max_packets", options["max_packets"]))]
+    if options["two_pass"]:
         cmd.append("-2")
+    if _choice("direction", options["direction"], ("port", "first")) != "port":
+        cmd += ["--direction", options["direction"]]
+    if options["stats"]:
+        cmd.append("--stats")
+    if options["splt"] not in (None, 0):  # 0: off, as NFStream's splt_analysis
+        cmd += ["--splt", str(_count("splt", options["splt"]))]
+    if _choice("accounting_mode", options["accounting_mode"], (0, 1, 2, 3)) != 0:
+        cmd += ["--accounting-mode", str(options["accounting_mode"])]
+    if options["ndpi"]:
+        cmd.append("--ndpi")
+    if options["ndpi_packets"] is not None:
+        cmd += ["--ndpi-packets", str(_count("ndpi_packets", options["ndpi_packets"]))]
     if cmd_parameter:
         if isinstance(cmd_parameter, str):
             raise TypeError("cmd_parameter must be a list of arguments, not a string")
@@ -476,9 +499,10 @@ class FlowIterator(object):
 # Public API
 # ---------------------------------------------------------------------------
 
-def _prepare(infile, filter, extension, ip_layer, cmd_parameter, main,
-             keep_empty, udp_data_length, exclusions, max_packets, two_pass,
-             flowshark_path):
+def _prepare(infile, filter, extension, ip_layer, verbose, cmd_parameter,
+             split_flag, flowshark_path, **options):
+    """The command line and capture paths for the parameters of extract
+    (verbose and split_flag are ignored)."""
     if ip_layer:
         raise NotImplementedError(
             "ip_layer=True (flowcontainer's flows of non-TCP/UDP IP protocols "
@@ -488,31 +512,35 @@ def _prepare(infile, filter, extension, ip_layer, cmd_parameter, main,
     fields = _fields(extension)  # type check before anything runs
     paths = _capture_paths(infile)
     program = find_flowshark(flowshark_path)
-    cmd = _command(program, paths, filter, fields, cmd_parameter, main,
-                   keep_empty, udp_data_length, exclusions, max_packets, two_pass)
+    cmd = _command(program, paths, filter, fields, cmd_parameter, options)
     return cmd, paths
 
+
+# extract, flows and to_pandas take the same parameters; each passes its
+# own on as dict(locals()), taken before it defines any other name.
 
 def flows(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
           verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
           keep_empty=False, udp_data_length=False, exclusions=True,
-          max_packets=None, two_pass=False, flowshark_path=None):
+          max_packets=None, two_pass=False, direction="port", stats=False,
+          splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+          flowshark_path=None):
     """Iterate over the flows of a capture as flowshark writes them.
 
     Same parameters as ``extract``. Returns a FlowIterator (use it in a
     ``for`` loop or a ``with`` block); flowshark's errors are raised when the
     records end (bad filter and unknown field: at the first ``next``).
     """
-    cmd, paths = _prepare(infile, filter, extension, ip_layer, cmd_parameter,
-                          main, keep_empty, udp_data_length, exclusions,
-                          max_packets, two_pass, flowshark_path)
+    cmd, paths = _prepare(**locals())
     return FlowIterator(cmd, paths, main)
 
 
 def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
             verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
             keep_empty=False, udp_data_length=False, exclusions=True,
-            max_packets=None, two_pass=False, flowshark_path=None):
+            max_packets=None, two_pass=False, direction="port", stats=False,
+            splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+            flowshark_path=None):
     """Extract the flows of a capture, as flowcontainer.extractor.extract.
 
     Parameters (flowcontainer's, in its order)
@@ -552,8 +580,31 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
         Keep only each flow's first n packets (``--max-packets``).
     two_pass : bool
         Two-pass dissection, as tshark -2 (``-2``).
+    direction : "port" or "first"
+        Which end is ``src``: the one with the greater port (default) or the
+        sender of the flow's first packet, as NFStream (``--direction``). The
+        signs of the sequences and the ``src2dst_``/``dst2src_`` keys follow.
+    stats : bool
+        Add NFStream's statistical features (``--stats``: ``src_mac`` ...
+        ``dst2src_fin_packets``).
+    splt : int
+        Add ``splt_direction``, ``splt_ps``, ``splt_piat_ms`` for the first
+        n packets (``--splt n``); None or 0 (NFStream's value for off): none.
+    accounting_mode : 0, 1, 2 or 3
+        Packet sizes of ``stats`` and ``splt``: the frame (0, default), the
+        IP length (1), the transport bytes (2) or the payload (3), as
+        NFStream's accounting_mode (``--accounting-mode``).
+    ndpi : bool
+        Add nDPI's application labels (``--ndpi``: ``application_name``,
+        ``application_category_name``, ``requested_server_name``...).
+    ndpi_packets : int
+        Packets per flow given to nDPI (``--ndpi-packets``; flowshark's
+        default is 20, NFStream's n_dissections).
     flowshark_path : str
         The flowshark program; default: $FLOWSHARK, then PATH.
+
+    The keys the options add are in each Flow's ``features`` dict and are
+    its attributes too (``flow.application_name``); see Flow.
 
     Returns
     -------
@@ -579,12 +630,9 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     returned, as the command line writes them. Only when every capture
     fails is that exception (the first capture's) raised.
     """
+    arguments = dict(locals())
     result = ExtractResult()
-    with flows(infile, filter, extension, ip_layer, verbose, cmd_parameter,
-               split_flag, main=main, keep_empty=keep_empty,
-               udp_data_length=udp_data_length, exclusions=exclusions,
-               max_packets=max_packets, two_pass=two_pass,
-               flowshark_path=flowshark_path) as it:
+    with flows(**arguments) as it:
         it._wrapper_frames = 1
         for flow in it:
             result[flow.key] = flow
@@ -595,18 +643,23 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
 def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
               verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
               keep_empty=False, udp_data_length=False, exclusions=True,
-              max_packets=None, two_pass=False, flowshark_path=None):
+              max_packets=None, two_pass=False, direction="port", stats=False,
+              splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+              flowshark_path=None):
     """The flows of a capture as a pandas DataFrame, one row per flow.
 
     Columns: the record's keys in order (file, protocol, stream, src, sport,
     dst, dport, ext_protocols, time_start, time_end, ip_lengths,
     ip_timestamps, payload_lengths, payload_timestamps, extension — the
-    latter a dict of lists of (value, index) tuples), then any key an option
-    adds (packets_total... with max_packets). Same parameters as ``extract``.
+    latter a dict of lists of (value, index) tuples), then the keys the
+    options add, in the record's order (``packets_total``... with
+    max_packets, ``src_mac``... with stats, ``splt_ps``... with splt,
+    ``application_name``... with ndpi). Same parameters as ``extract``.
 
     The failed captures of a list are reported as by ``extract``, and
     ``attrs["errors"]`` of the DataFrame holds its ``errors`` mapping.
     """
+    arguments = dict(locals())
     try:
         import pandas
     except ImportError as exc:
@@ -616,11 +669,7 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
             "flowshark.extract and flowshark.flows work without it.") from exc
     rows = []
     columns = list(RECORD_KEYS)
-    with flows(infile, filter, extension, ip_layer, verbose, cmd_parameter,
-               split_flag, main=main, keep_empty=keep_empty,
-               udp_data_length=udp_data_length, exclusions=exclusions,
-               max_packets=max_packets, two_pass=two_pass,
-               flowshark_path=flowshark_path) as it:
+    with flows(**arguments) as it:
         it._wrapper_frames = 1
         for flow in it:
             row = dict(flow.record)

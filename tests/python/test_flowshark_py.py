@@ -260,6 +260,116 @@ class TestRecords(FlowsharkTestCase):
         self.assertEqual(starts, sorted(starts))
 
 
+class TestFeatures(FlowsharkTestCase):
+    """ndpi=, stats=, splt=, accounting_mode=, direction=: the keys they add
+    are in Flow.features, are Flow attributes, and are DataFrame columns,
+    with the values of flowshark's own records."""
+
+    # (keyword arguments, flowshark's options, keys the options must add)
+    OPTIONS = [
+        (dict(stats=True), ["--stats"], ["src_mac", "bidirectional_packets",
+                                         "dst2src_fin_packets"]),
+        (dict(splt=5), ["--splt", "5"], ["splt_direction", "splt_ps", "splt_piat_ms"]),
+        (dict(ndpi=True), ["--ndpi"], ["application_name", "requested_server_name",
+                                       "client_fingerprint"]),
+        (dict(ndpi=True, ndpi_packets=3), ["--ndpi", "--ndpi-packets", "3"],
+         ["application_name"]),
+        (dict(stats=True, splt=3, accounting_mode=1, ndpi=True, max_packets=4),
+         ["--stats", "--splt", "3", "--accounting-mode", "1", "--ndpi",
+          "--max-packets", "4"],
+         ["packets_total", "bidirectional_mean_ps", "splt_ps", "application_name"]),
+        (dict(stats=True, accounting_mode=3), ["--stats", "--accounting-mode", "3"],
+         ["bidirectional_bytes"]),
+    ]
+
+    def test_features_equal_records(self):
+        path = sample("tls.pcap")
+        for kwargs, args, keys in self.OPTIONS:
+            with self.subTest(kwargs=kwargs):
+                records, _ = run_direct(path, args)
+                result = flowshark.extract(path, **kwargs)
+                self.assertEqual(sorted(result), sorted(records))
+                for key, flow in result.items():
+                    record = records[key]
+                    self.assertFlowMatches(flow, record)
+                    added = list(record)[len(fs_extractor.RECORD_KEYS):]
+                    for name in keys:
+                        self.assertIn(name, added)
+                    self.assertEqual(list(flow.features), added)
+                    self.assertEqual(flow.features, {k: record[k] for k in added})
+                    for name in added:
+                        self.assertEqual(getattr(flow, name), record[name], name)
+                        self.assertIn(name, dir(flow))
+        flow = next(iter(flowshark.extract(path, ndpi=True).values()))
+        self.assertEqual(flow.application_name, "TLS.GoogleServices")
+        self.assertEqual(flow.requested_server_name, "play.googleapis.com")
+
+    def test_accounting_mode_changes_sizes(self):
+        path = sample("tls.pcap")
+        frame = flowshark.extract(path, stats=True)
+        ip = flowshark.extract(path, stats=True, accounting_mode=1)
+        for key in frame:
+            # Ethernet frames: 14 bytes more than the IP length, per packet.
+            self.assertEqual(frame[key].bidirectional_bytes - ip[key].bidirectional_bytes,
+                             14 * frame[key].bidirectional_packets)
+
+    def test_direction_first(self):
+        path = sample("6in4tunnel.pcap")
+        records, _ = run_direct(path, ["--direction", "first", "--stats"])
+        result = flowshark.extract(path, direction="first", stats=True)
+        by_port = flowshark.extract(path)
+        self.assertEqual(sorted(result), sorted(records))
+        for key, flow in result.items():
+            self.assertFlowMatches(flow, records[key])
+        self.assertTrue(any(flow.src != by_port[key].src for key, flow in result.items()))
+
+    def test_without_options(self):
+        flow = next(iter(flowshark.extract(sample("tls.pcap")).values()))
+        self.assertEqual(flow.features, {})
+        with self.assertRaises(AttributeError) as cm:
+            flow.application_name
+        self.assertIn("ndpi=True", str(cm.exception))
+        self.assertFalse(hasattr(flow, "bidirectional_packets"))
+
+    def test_flows_and_to_pandas(self):
+        path = sample("tls.pcap")
+        kwargs = dict(stats=True, splt=4, ndpi=True)
+        records, _ = run_direct(path, ["--stats", "--splt", "4", "--ndpi"])
+        seen = {flow.key: flow for flow in flowshark.flows(path, **kwargs)}
+        self.assertEqual(sorted(seen), sorted(records))
+        for key, flow in seen.items():
+            self.assertEqual(flow.record, records[key])
+            self.assertEqual(flow.bidirectional_packets, records[key]["bidirectional_packets"])
+        try:
+            import pandas  # noqa: F401
+            have_pandas = True
+        except ImportError:
+            have_pandas = False
+        need(self, have_pandas, "pandas is not installed (Debian: python3-pandas)",
+             REQUIRE_PANDAS)
+        df = flowshark.to_pandas(path, **kwargs)
+        some = next(iter(records.values()))
+        self.assertEqual(list(df.columns), list(some))
+        self.assertEqual(len(df), len(records))
+        for row in df.to_dict("records"):
+            r = records[(row["file"], row["protocol"], str(row["stream"]))]
+            for key in list(r)[len(fs_extractor.RECORD_KEYS):]:
+                self.assertEqual(row[key], r[key], key)
+
+    def test_bad_values(self):
+        path = sample("tls.pcap")
+        for kwargs in (dict(splt=-1), dict(splt=True), dict(splt="5"),
+                       dict(accounting_mode=4), dict(accounting_mode=True),
+                       dict(direction="last"), dict(ndpi_packets=0)):
+            with self.subTest(kwargs=kwargs):
+                with self.assertRaises(ValueError) as cm:
+                    flowshark.flows(path, **kwargs)
+                self.assertIn(list(kwargs)[0], str(cm.exception))
+        # splt=0 is NFStream's "off".
+        flow = next(iter(flowshark.extract(path, splt=0).values()))
+        self.assertNotIn("splt_ps", flow.features)
+
+
 class TestErrors(FlowsharkTestCase):
     def test_missing_file(self):
         with self.assertRaises(FileNotFoundError) as cm:
