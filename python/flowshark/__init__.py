@@ -6,7 +6,10 @@
         print(flow.src, flow.sport, flow.dst, flow.dport, flow.payload_lengths)
 
 flows() streams Flow objects as flowshark writes them; to_pandas() returns a
-DataFrame (needs pandas). The flowshark program is found through the
+DataFrame (needs pandas). stats=True, splt=n, ndpi=True... add NFStream's
+features and nDPI's labels (Flow.features). A failed capture of a list gives
+a FlowsharkCaptureWarning and an entry in result.errors; the other captures'
+flows are kept. The flowshark program is found through the
 flowshark_path= argument, the FLOWSHARK environment variable, or PATH.
 """
 
