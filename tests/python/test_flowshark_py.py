@@ -100,6 +100,16 @@ def need(test, available, reason, required):
     test.skipTest(reason)
 
 
+def need_pandas(test):
+    """Skip test without pandas; fail it in CI when FS_REQUIRE_PANDAS=1."""
+    try:
+        import pandas
+        available = pandas is not None
+    except ImportError:
+        available = False
+    need(test, available, "pandas is not installed (Debian: python3-pandas)", REQUIRE_PANDAS)
+
+
 class FlowsharkTestCase(unittest.TestCase):
     def setUp(self):
         need(self, HAVE_FLOWSHARK, "no flowshark program: set FLOWSHARK", IN_CI)
@@ -340,13 +350,7 @@ class TestFeatures(FlowsharkTestCase):
         for key, flow in seen.items():
             self.assertEqual(flow.record, records[key])
             self.assertEqual(flow.bidirectional_packets, records[key]["bidirectional_packets"])
-        try:
-            import pandas  # noqa: F401
-            have_pandas = True
-        except ImportError:
-            have_pandas = False
-        need(self, have_pandas, "pandas is not installed (Debian: python3-pandas)",
-             REQUIRE_PANDAS)
+        need_pandas(self)
         df = flowshark.to_pandas(path, **kwargs)
         some = next(iter(records.values()))
         self.assertEqual(list(df.columns), list(some))
@@ -562,13 +566,7 @@ class TestFailedCaptures(FlowsharkTestCase):
         self.assertTrue(reaped(it.process.pid))
 
     def test_to_pandas_keeps_the_good_captures(self):
-        try:
-            import pandas  # noqa: F401
-            have_pandas = True
-        except ImportError:
-            have_pandas = False
-        need(self, have_pandas, "pandas is not installed (Debian: python3-pandas)",
-             REQUIRE_PANDAS)
+        need_pandas(self)
         paths = [self.not_capture, self.good]
         records, lines, _ = self.run_cli(paths)
         with warnings.catch_warnings(record=True) as caught:
@@ -689,13 +687,7 @@ class TestStreaming(FlowsharkTestCase):
 
 class TestPandas(FlowsharkTestCase):
     def test_to_pandas(self):
-        try:
-            import pandas  # noqa: F401
-            have_pandas = True
-        except ImportError:
-            have_pandas = False
-        need(self, have_pandas, "pandas is not installed (Debian: python3-pandas)",
-             REQUIRE_PANDAS)
+        need_pandas(self)
         path = sample("dnscrypt-v2-doh.pcap")
         records, _ = run_direct(path, ["-e", SNI])
         df = flowshark.to_pandas(path, extension=SNI)
