@@ -6,21 +6,25 @@
         print(flow.src, flow.sport, flow.dst, flow.dport, flow.payload_lengths)
 
 flows() streams Flow objects as flowshark writes them; to_pandas() returns a
-DataFrame (needs pandas). The flowshark program is found through the
+DataFrame (needs pandas). stats=True, splt=n, ndpi=True... add NFStream's
+features and nDPI's labels (Flow.features). A failed capture of a list gives
+a FlowsharkCaptureWarning and an entry in result.errors; the other captures'
+flows are kept. The flowshark program is found through the
 flowshark_path= argument, the FLOWSHARK environment variable, or PATH.
 """
 
 from .flows import Flow
 from .extractor import (
-    DEFAULT_FILTER, FlowIterator, FlowsharkError, FlowsharkNotFoundError,
-    FlowsharkUsageError, FlowsharkWarning, extract, find_flowshark, flows,
-    to_pandas,
+    DEFAULT_FILTER, ExtractResult, FlowIterator, FlowsharkCaptureWarning,
+    FlowsharkError, FlowsharkNotFoundError, FlowsharkUsageError,
+    FlowsharkWarning, extract, find_flowshark, flows, to_pandas,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "extract", "flows", "to_pandas", "find_flowshark", "Flow", "FlowIterator",
-    "FlowsharkError", "FlowsharkUsageError", "FlowsharkNotFoundError",
-    "FlowsharkWarning", "DEFAULT_FILTER",
+    "ExtractResult", "FlowsharkError", "FlowsharkUsageError",
+    "FlowsharkNotFoundError", "FlowsharkWarning", "FlowsharkCaptureWarning",
+    "DEFAULT_FILTER",
 ]

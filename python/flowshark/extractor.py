@@ -8,6 +8,7 @@ extract``) replaces ``from flowcontainer.extractor import extract``.
 import errno
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -17,8 +18,9 @@ from .flows import Flow, RECORD_KEYS
 
 __all__ = [
     "extract", "flows", "to_pandas", "find_flowshark", "FlowIterator",
-    "FlowsharkError", "FlowsharkUsageError", "FlowsharkNotFoundError",
-    "FlowsharkWarning", "DEFAULT_FILTER",
+    "ExtractResult", "FlowsharkError", "FlowsharkUsageError",
+    "FlowsharkNotFoundError", "FlowsharkWarning", "FlowsharkCaptureWarning",
+    "DEFAULT_FILTER",
 ]
 
 #: flowcontainer's default ``filter``. flowshark keeps only IP TCP/UDP flows
@@ -63,6 +65,37 @@ class FlowsharkNotFoundError(FlowsharkError):
 class FlowsharkWarning(UserWarning):
     """flowshark succeeded with a warning (status 2: a capture cut short or
     damaged; the records of its complete packets are all there)."""
+
+
+class FlowsharkCaptureWarning(FlowsharkWarning):
+    """One of several captures failed (it is missing, not a capture, or its
+    worker process died) and gives no flows; the other captures' flows are
+    returned.
+
+    ``path`` is the capture as given to flowshark (the ``file`` of its flows
+    had it worked), ``message`` flowshark's message about it (the line it
+    wrote on standard error), ``error`` the exception that reading this
+    capture alone would raise (FileNotFoundError, FlowsharkError...).
+    """
+
+    def __init__(self, path, message, error):
+        FlowsharkWarning.__init__(
+            self, "%s (no flows from this capture; the other captures' flows are kept)"
+            % message)
+        self.path = path
+        self.message = message
+        self.error = error
+
+
+class ExtractResult(dict):
+    """What ``extract`` returns: a dict of Flow objects keyed by
+    ``(infile, protocol, stream_id)``, as flowcontainer's, plus ``errors``:
+    for each capture of a list that failed, its path -> the exception that
+    reading it alone would raise (empty when every capture was read)."""
+
+    def __init__(self, *args, **kwargs):
+        dict.__init__(self, *args, **kwargs)
+        self.errors = {}
 
 
 # ---------------------------------------------------------------------------
@@ -127,31 +160,54 @@ def _fields(extension):
     return fields
 
 
-def _command(program, paths, filter, extension, cmd_parameter, main,
-             keep_empty, udp_data_length, exclusions, max_packets, two_pass):
+def _count(name, value):
+    """value, a whole number > 0 (not a bool); ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("%s must be a positive int, not %r" % (name, value))
+    return value
+
+
+def _choice(name, value, choices):
+    if isinstance(value, bool) or value not in choices:
+        raise ValueError("%s must be one of %s, not %r"
+                         % (name, ", ".join(repr(c) for c in choices), value))
+    return value
+
+
+def _command(program, paths, filter, fields, cmd_parameter, options):
+    """flowshark's command line. options: the keyword-only parameters of
+    extract (main, keep_empty... ndpi_packets), each checked here."""
     cmd = [program]
     for path in paths:
         cmd += ["-r", path]
     if filter:
         cmd += ["-Y", filter]
-    for field in _fields(extension):
+    for field in fields:
         cmd += ["-e", field]
-    if main not in ("payload", "ip"):
-        raise ValueError('main must be "payload" or "ip", not %r' % (main,))
-    if main != "payload":
-        cmd += ["--main", main]
-    if keep_empty:
+    if _choice("main", options["main"], ("payload", "ip")) != "payload":
+        cmd += ["--main", options["main"]]
+    if options["keep_empty"]:
         cmd.append("--keep-empty")
-    if udp_data_length:
+    if options["udp_data_length"]:
         cmd.append("--udp-data-length")
-    if not exclusions:
+    if not options["exclusions"]:
         cmd.append("--no-exclusions")
-    if max_packets is not None:
-        if isinstance(max_packets, bool) or not isinstance(max_packets, int) or max_packets < 1:
-            raise ValueError("max_packets must be a positive int, not %r" % (max_packets,))
-        cmd += ["--max-packets", str(max_packets)]
-    if two_pass:
+    if options["max_packets"] is not None:
+        cmd += ["--max-packets", str(_count("max_packets", options["max_packets"]))]
+    if options["two_pass"]:
         cmd.append("-2")
+    if _choice("direction", options["direction"], ("port", "first")) != "port":
+        cmd += ["--direction", options["direction"]]
+    if options["stats"]:
+        cmd.append("--stats")
+    if options["splt"] not in (None, 0):  # 0: off, as NFStream's splt_analysis
+        cmd += ["--splt", str(_count("splt", options["splt"]))]
+    if _choice("accounting_mode", options["accounting_mode"], (0, 1, 2, 3)) != 0:
+        cmd += ["--accounting-mode", str(options["accounting_mode"])]
+    if options["ndpi"]:
+        cmd.append("--ndpi")
+    if options["ndpi_packets"] is not None:
+        cmd += ["--ndpi-packets", str(_count("ndpi_packets", options["ndpi_packets"]))]
     if cmd_parameter:
         if isinstance(cmd_parameter, str):
             raise TypeError("cmd_parameter must be a list of arguments, not a string")
@@ -160,20 +216,28 @@ def _command(program, paths, filter, extension, cmd_parameter, main,
 
 
 def _capture_paths(infile):
-    """The capture paths as strings; each must be an existing file."""
+    """The capture paths as strings. If none of them is an existing file,
+    raises the error of the first one (without running flowshark); if only
+    some are not, flowshark reports them and reads the others."""
     if isinstance(infile, (list, tuple)):
         paths = [os.fspath(p) for p in infile]
         if not paths:
             raise ValueError("no capture file given")
     else:
         paths = [os.fspath(infile)]
+    first_error = None
     for path in paths:
         if isinstance(path, bytes):
             raise TypeError("capture paths must be str, not bytes")
         if not os.path.exists(path):
-            raise FileNotFoundError(errno.ENOENT, "capture file not found", path)
-        if os.path.isdir(path):
-            raise IsADirectoryError(errno.EISDIR, "capture path is a directory", path)
+            error = FileNotFoundError(errno.ENOENT, "capture file not found", path)
+        elif os.path.isdir(path):
+            error = IsADirectoryError(errno.EISDIR, "capture path is a directory", path)
+        else:
+            break
+        first_error = first_error or error
+    else:
+        raise first_error
     # flowshark reads standard input for "-": name a file called "-" otherwise.
     return [os.path.join(os.curdir, p) if p == "-" else p for p in paths]
 
@@ -182,14 +246,60 @@ def _capture_paths(infile):
 # Exit status -> exception
 # ---------------------------------------------------------------------------
 
-def _raise_for_status(returncode, stderr, paths=()):
-    """Raise the exception for flowshark's exit status; warn for status 2."""
+_PREFIX = "flowshark: "
+_WARNING_PREFIX = _PREFIX + "warning: "
+
+
+# A progress report (--progress): "flowshark: PATH: 12% of 3.4 MB, 1024 packets".
+_PROGRESS = re.compile(r"(\d+% of [0-9.]+ MB, )?\d+ packets")
+
+
+def _capture_error(path, why, message, returncode, stderr):
+    """The exception for a capture flowshark could not read: its type from
+    why (flowshark's line about it), its text message."""
+    if "No such file" in why:
+        return FileNotFoundError(errno.ENOENT, message, path)
+    if "Permission denied" in why:
+        return PermissionError(errno.EACCES, message, path)
+    if "Is a directory" in why:
+        return IsADirectoryError(errno.EISDIR, message, path)
+    return FlowsharkError(message, returncode, stderr)
+
+
+def _capture_failures(returncode, stderr, paths):
+    """{path: (message, exception)} for the captures that flowshark reported
+    as failed, with exit status 3 (could not be opened) or 9 (worker died).
+
+    flowshark reports such a capture with a line "flowshark: PATH: why",
+    PATH as given with -r (its warnings start "flowshark: warning: ").
+    """
+    failures = {}
+    if returncode not in (EXIT_CAPTURE, EXIT_WORKER):
+        return failures
+    # Longest first: of "a.pcap" and "a.pcap: x", a line names the longer.
+    candidates = sorted(set(paths), key=len, reverse=True)
+    for line in stderr.splitlines():
+        if not line.startswith(_PREFIX) or line.startswith(_WARNING_PREFIX):
+            continue
+        rest = line[len(_PREFIX):]
+        for path in candidates:
+            if not rest.startswith(path + ": "):
+                continue
+            if path not in failures and not _PROGRESS.fullmatch(rest[len(path) + 2:]):
+                failures[path] = (line, _capture_error(path, line, line, returncode, line))
+            break
+    return failures
+
+
+def _raise_for_status(returncode, stderr, paths=(), stacklevel=3):
+    """Raise the exception for flowshark's exit status; warn for status 2
+    (``stacklevel`` counts from the caller of this function)."""
     message = stderr.strip()
     if returncode == EXIT_OK:
         return
     if returncode == EXIT_TRUNCATED:
         warnings.warn(message or "flowshark: a capture was cut short or damaged",
-                      FlowsharkWarning, stacklevel=3)
+                      FlowsharkWarning, stacklevel=stacklevel)
         return
     if returncode < 0:
         raise FlowsharkError("flowshark was killed by signal %d%s"
@@ -199,16 +309,24 @@ def _raise_for_status(returncode, stderr, paths=()):
         raise FlowsharkUsageError(message or "flowshark: bad argument (exit status %d)"
                                   % returncode, returncode, stderr)
     if returncode == EXIT_CAPTURE:
+        failures = _capture_failures(returncode, stderr, paths)
         for path in paths:
-            for line in message.splitlines():
-                if path in line and "No such file" in line:
-                    raise FileNotFoundError(errno.ENOENT, message, path)
-                if path in line and "Permission denied" in line:
-                    raise PermissionError(errno.EACCES, message, path)
+            if path in failures:
+                raise _capture_error(path, failures[path][0], message, returncode, stderr)
         if "No such file" in message:
             raise FileNotFoundError(errno.ENOENT, message)
     raise FlowsharkError(message or "flowshark failed with exit status %d" % returncode,
                          returncode, stderr)
+
+
+def _partial_failures(returncode, stderr, paths):
+    """When some but not all of several captures failed: {path: (message,
+    exception)} for the failed ones. Otherwise (every capture read, or every
+    one failed, or a failure not tied to a capture) an empty dict."""
+    failures = _capture_failures(returncode, stderr, paths)
+    if failures and any(path not in failures for path in paths):
+        return failures
+    return {}
 
 
 # ---------------------------------------------------------------------------
@@ -238,12 +356,23 @@ class FlowIterator(object):
     status is checked (exception or FlowsharkWarning). ``close()`` (also
     called by ``with``, by garbage collection and when iteration ends) stops
     flowshark if it is still running and reaps it.
+
+    Of several captures, one that fails gives a FlowsharkCaptureWarning and
+    no flows, and the iteration goes on with the others; once the records
+    are exhausted, ``errors`` maps each failed capture's path to the
+    exception reading it alone would raise. If every capture fails, that
+    exception is raised instead.
     """
 
     def __init__(self, cmd, paths, main="payload"):
         self.command = cmd
         self.main = main
+        self.errors = {}
         self._paths = paths
+        # Frames between the code that iterates and the call that warns
+        # should be left out of a warning's location: 1 in extract and
+        # to_pandas, so that their warnings point at the caller's line.
+        self._wrapper_frames = 0
         self._done = False
         self.process = None
         try:
@@ -266,6 +395,11 @@ class FlowIterator(object):
     def stderr(self):
         """flowshark's messages so far (complete once iteration has ended)."""
         return b"".join(self._stderr_chunks).decode("utf-8", "replace")
+
+    def _stderr_paths(self):
+        """flowshark's messages decoded as file names are, so that the paths
+        in them compare equal to the paths given."""
+        return os.fsdecode(b"".join(self._stderr_chunks))
 
     def __iter__(self):
         return self
@@ -300,7 +434,25 @@ class FlowIterator(object):
         returncode = self.process.wait()
         self._stderr_thread.join()
         self.process.stderr.close()
-        _raise_for_status(returncode, self.stderr, self._paths)
+        # Warnings point at the code that iterates: the caller of __next__
+        # (3 frames up from here) or, through extract, its caller.
+        stacklevel = 3 + self._wrapper_frames
+        failures = _partial_failures(returncode, self._stderr_paths(), self._paths)
+        if not failures:
+            _raise_for_status(returncode, self.stderr, self._paths, stacklevel + 1)
+            return
+        # Some captures failed, the others were read: as the command line,
+        # report each failed one and go on.
+        self.errors = {path: error for path, (_, error) in failures.items()}
+        for path in self._paths:
+            if path in failures:
+                message, error = failures.pop(path)
+                warnings.warn(FlowsharkCaptureWarning(path, message, error),
+                              stacklevel=stacklevel)
+        notes = [line for line in self.stderr.splitlines()
+                 if line.startswith(_WARNING_PREFIX)]
+        if notes:
+            warnings.warn("\n".join(notes), FlowsharkWarning, stacklevel=stacklevel)
 
     def close(self):
         """Stop flowshark if it still runs (records not read are lost) and
@@ -347,9 +499,10 @@ class FlowIterator(object):
 # Public API
 # ---------------------------------------------------------------------------
 
-def _prepare(infile, filter, extension, ip_layer, cmd_parameter, main,
-             keep_empty, udp_data_length, exclusions, max_packets, two_pass,
-             flowshark_path):
+def _prepare(infile, filter, extension, ip_layer, verbose, cmd_parameter,
+             split_flag, flowshark_path, **options):
+    """The command line and capture paths for the parameters of extract
+    (verbose and split_flag are ignored)."""
     if ip_layer:
         raise NotImplementedError(
             "ip_layer=True (flowcontainer's flows of non-TCP/UDP IP protocols "
@@ -359,31 +512,35 @@ def _prepare(infile, filter, extension, ip_layer, cmd_parameter, main,
     fields = _fields(extension)  # type check before anything runs
     paths = _capture_paths(infile)
     program = find_flowshark(flowshark_path)
-    cmd = _command(program, paths, filter, fields, cmd_parameter, main,
-                   keep_empty, udp_data_length, exclusions, max_packets, two_pass)
+    cmd = _command(program, paths, filter, fields, cmd_parameter, options)
     return cmd, paths
 
+
+# extract, flows and to_pandas take the same parameters; each passes its
+# own on as dict(locals()), taken before it defines any other name.
 
 def flows(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
           verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
           keep_empty=False, udp_data_length=False, exclusions=True,
-          max_packets=None, two_pass=False, flowshark_path=None):
+          max_packets=None, two_pass=False, direction="port", stats=False,
+          splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+          flowshark_path=None):
     """Iterate over the flows of a capture as flowshark writes them.
 
     Same parameters as ``extract``. Returns a FlowIterator (use it in a
     ``for`` loop or a ``with`` block); flowshark's errors are raised when the
     records end (bad filter and unknown field: at the first ``next``).
     """
-    cmd, paths = _prepare(infile, filter, extension, ip_layer, cmd_parameter,
-                          main, keep_empty, udp_data_length, exclusions,
-                          max_packets, two_pass, flowshark_path)
+    cmd, paths = _prepare(**locals())
     return FlowIterator(cmd, paths, main)
 
 
 def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
             verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
             keep_empty=False, udp_data_length=False, exclusions=True,
-            max_packets=None, two_pass=False, flowshark_path=None):
+            max_packets=None, two_pass=False, direction="port", stats=False,
+            splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+            flowshark_path=None):
     """Extract the flows of a capture, as flowcontainer.extractor.extract.
 
     Parameters (flowcontainer's, in its order)
@@ -423,14 +580,39 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
         Keep only each flow's first n packets (``--max-packets``).
     two_pass : bool
         Two-pass dissection, as tshark -2 (``-2``).
+    direction : "port" or "first"
+        Which end is ``src``: the one with the greater port (default) or the
+        sender of the flow's first packet, as NFStream (``--direction``). The
+        signs of the sequences and the ``src2dst_``/``dst2src_`` keys follow.
+    stats : bool
+        Add NFStream's statistical features (``--stats``: ``src_mac`` ...
+        ``dst2src_fin_packets``).
+    splt : int
+        Add ``splt_direction``, ``splt_ps``, ``splt_piat_ms`` for the first
+        n packets (``--splt n``); None or 0 (NFStream's value for off): none.
+    accounting_mode : 0, 1, 2 or 3
+        Packet sizes of ``stats`` and ``splt``: the frame (0, default), the
+        IP length (1), the transport bytes (2) or the payload (3), as
+        NFStream's accounting_mode (``--accounting-mode``).
+    ndpi : bool
+        Add nDPI's application labels (``--ndpi``: ``application_name``,
+        ``application_category_name``, ``requested_server_name``...).
+    ndpi_packets : int
+        Packets per flow given to nDPI (``--ndpi-packets``; flowshark's
+        default is 20, NFStream's n_dissections).
     flowshark_path : str
         The flowshark program; default: $FLOWSHARK, then PATH.
 
+    The keys the options add are in each Flow's ``features`` dict and are
+    its attributes too (``flow.application_name``); see Flow.
+
     Returns
     -------
-    dict mapping ``(infile, protocol, stream_id)`` to Flow, with ``protocol``
-    "tcp" or "udp" and ``stream_id`` the stream number as a string (as
-    flowcontainer's keys).
+    An ExtractResult: a dict mapping ``(infile, protocol, stream_id)`` to
+    Flow, with ``protocol`` "tcp" or "udp" and ``stream_id`` the stream number
+    as a string (as flowcontainer's keys). Its ``errors`` attribute maps each
+    failed capture of a list to its exception (see below); it is empty when
+    every capture was read.
 
     Raises
     ------
@@ -440,30 +622,44 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     program. FlowsharkError (a RuntimeError): anything else flowshark reports.
     A capture cut short gives a FlowsharkWarning and the flows of its complete
     packets.
+
+    Of a list of captures, one that is missing, is not a capture or whose
+    worker process died gives a FlowsharkCaptureWarning (naming it, with
+    flowshark's message) and no flows, and ``errors[path]`` holds the
+    exception reading it alone would raise; the other captures' flows are
+    returned, as the command line writes them. Only when every capture
+    fails is that exception (the first capture's) raised.
     """
-    result = {}
-    with flows(infile, filter, extension, ip_layer, verbose, cmd_parameter,
-               split_flag, main=main, keep_empty=keep_empty,
-               udp_data_length=udp_data_length, exclusions=exclusions,
-               max_packets=max_packets, two_pass=two_pass,
-               flowshark_path=flowshark_path) as it:
+    arguments = dict(locals())
+    result = ExtractResult()
+    with flows(**arguments) as it:
+        it._wrapper_frames = 1
         for flow in it:
             result[flow.key] = flow
+    result.errors = it.errors
     return result
 
 
 def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
               verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
               keep_empty=False, udp_data_length=False, exclusions=True,
-              max_packets=None, two_pass=False, flowshark_path=None):
+              max_packets=None, two_pass=False, direction="port", stats=False,
+              splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+              flowshark_path=None):
     """The flows of a capture as a pandas DataFrame, one row per flow.
 
     Columns: the record's keys in order (file, protocol, stream, src, sport,
     dst, dport, ext_protocols, time_start, time_end, ip_lengths,
     ip_timestamps, payload_lengths, payload_timestamps, extension — the
-    latter a dict of lists of (value, index) tuples), then any key an option
-    adds (packets_total... with max_packets). Same parameters as ``extract``.
+    latter a dict of lists of (value, index) tuples), then the keys the
+    options add, in the record's order (``packets_total``... with
+    max_packets, ``src_mac``... with stats, ``splt_ps``... with splt,
+    ``application_name``... with ndpi). Same parameters as ``extract``.
+
+    The failed captures of a list are reported as by ``extract``, and
+    ``attrs["errors"]`` of the DataFrame holds its ``errors`` mapping.
     """
+    arguments = dict(locals())
     try:
         import pandas
     except ImportError as exc:
@@ -473,11 +669,8 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
             "flowshark.extract and flowshark.flows work without it.") from exc
     rows = []
     columns = list(RECORD_KEYS)
-    with flows(infile, filter, extension, ip_layer, verbose, cmd_parameter,
-               split_flag, main=main, keep_empty=keep_empty,
-               udp_data_length=udp_data_length, exclusions=exclusions,
-               max_packets=max_packets, two_pass=two_pass,
-               flowshark_path=flowshark_path) as it:
+    with flows(**arguments) as it:
+        it._wrapper_frames = 1
         for flow in it:
             row = dict(flow.record)
             row["extension"] = flow.extension
@@ -485,4 +678,6 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
                 if key not in columns:
                     columns.append(key)
             rows.append(row)
-    return pandas.DataFrame(rows, columns=columns)
+    frame = pandas.DataFrame(rows, columns=columns)
+    frame.attrs["errors"] = it.errors
+    return frame

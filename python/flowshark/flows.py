@@ -8,6 +8,7 @@ RECORD_KEYS = (
     "ext_protocols", "time_start", "time_end", "ip_lengths", "ip_timestamps",
     "payload_lengths", "payload_timestamps", "extension",
 )
+_RECORD_KEY_SET = frozenset(RECORD_KEYS)
 
 
 class Flow(object):
@@ -17,7 +18,8 @@ class Flow(object):
 
     src, sport, dst, dport
         the flow's endpoints (addresses as strings, ports as ints). ``src``
-        is the end whose port was the larger one in the flow's first packet.
+        is the end whose port was the larger one in the flow's first packet
+        (with ``direction="first"``: the sender of the flow's first packet).
     source, destination
         ``(src, sport)`` and ``(dst, dport)``.
     protocol
@@ -56,13 +58,25 @@ class Flow(object):
     record
         the JSON record itself (a dict), including any key an option adds
         (``packets_total``... with ``max_packets``).
+    features
+        the keys options add to the record, after its own 15, in the
+        record's order: a dict (empty without such options). ``stats=True``
+        adds NFStream's ``src_mac`` ... ``dst2src_fin_packets``, ``splt=n``
+        ``splt_direction``, ``splt_ps``, ``splt_piat_ms``, ``ndpi=True``
+        ``application_name`` ... ``content_type``, ``max_packets=n``
+        ``packets_total`` ... ``payload_bytes_total`` (README.md, "NFStream
+        features, nDPI labels and CSV"; flowshark(1), ADDED KEYS).
+
+    Each key of ``features`` is also an attribute, as in NFStream:
+    ``flow.application_name`` is ``flow.features["application_name"]``.
+    Reading one the options did not add raises AttributeError.
     """
 
     __slots__ = (
         "file", "protocol", "stream", "src", "sport", "dst", "dport",
         "ext_protocols", "time_start", "time_end", "ip_lengths",
         "ip_timestamps", "payload_lengths", "payload_timestamps", "extension",
-        "main", "record",
+        "main", "record", "features",
     )
 
     def __init__(self, record, main="payload"):
@@ -88,6 +102,25 @@ class Flow(object):
             field: [(pair[0], pair[1]) for pair in pairs]
             for field, pairs in record["extension"].items()
         }
+        self.features = {key: value for key, value in record.items()
+                         if key not in _RECORD_KEY_SET}
+
+    def __getattr__(self, name):
+        # Only called when no attribute has that name: the added keys.
+        if not name.startswith("_"):
+            try:
+                features = object.__getattribute__(self, "features")
+            except AttributeError:  # not initialised (copying, unpickling)
+                features = {}
+            if name in features:
+                return features[name]
+        raise AttributeError(
+            "%r object has no attribute %r (keys such as application_name or "
+            "bidirectional_packets are attributes only when the option that adds "
+            "them, ndpi=True or stats=True..., was given)" % (type(self).__name__, name))
+
+    def __dir__(self):
+        return sorted(set(object.__dir__(self)) | set(self.features))
 
     # flowcontainer's derived attributes
 

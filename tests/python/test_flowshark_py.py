@@ -7,6 +7,14 @@ FLOWSHARK=<the built flowshark>; by hand:
 
     FLOWSHARK=build/extractor/flowshark PYTHONPATH=python \
         python3 -m unittest tests/python/test_flowshark_py.py
+
+A missing flowshark program (or pandas, for to_pandas) skips the tests that
+need it, except in CI (CI=true), where a broken environment must not pass
+unnoticed: there a missing program fails every test, and a missing pandas
+fails test_to_pandas when FS_REQUIRE_PANDAS=1 too. tests/CMakeLists.txt sets
+FS_REQUIRE_PANDAS=1 on the run under Debian's /usr/bin/python3 only, the one
+interpreter CI installs pandas for (python3-pandas); the run under the
+interpreter CMake found (a pyenv build, say) may lack pandas and still pass.
 """
 
 import gc
@@ -29,6 +37,11 @@ import flowshark  # noqa: E402
 from flowshark import extractor as fs_extractor  # noqa: E402
 
 FLOWSHARK = os.environ.get("FLOWSHARK") or shutil.which("flowshark")
+HAVE_FLOWSHARK = bool(FLOWSHARK) and os.access(FLOWSHARK, os.X_OK)
+
+# In CI a missing dependency is a failure, not a skip (see the docstring).
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REQUIRE_PANDAS = IN_CI and os.environ.get("FS_REQUIRE_PANDAS") == "1"
 
 SNI = "tls.handshake.extensions_server_name"
 CIPHERS = "tls.handshake.ciphersuite"
@@ -78,10 +91,28 @@ def reaped(pid):
     return False
 
 
-@unittest.skipUnless(FLOWSHARK and os.access(FLOWSHARK, os.X_OK),
-                     "no flowshark program: set FLOWSHARK")
+def need(test, available, reason, required):
+    """Skip test unless available; fail it instead when required (in CI)."""
+    if available:
+        return
+    if required:
+        test.fail(reason + " (a failure, not a skip: CI=true)")
+    test.skipTest(reason)
+
+
+def need_pandas(test):
+    """Skip test without pandas; fail it in CI when FS_REQUIRE_PANDAS=1."""
+    try:
+        import pandas
+        available = pandas is not None
+    except ImportError:
+        available = False
+    need(test, available, "pandas is not installed (Debian: python3-pandas)", REQUIRE_PANDAS)
+
+
 class FlowsharkTestCase(unittest.TestCase):
     def setUp(self):
+        need(self, HAVE_FLOWSHARK, "no flowshark program: set FLOWSHARK", IN_CI)
         self._env = os.environ.copy()
         os.environ["FLOWSHARK"] = FLOWSHARK
 
@@ -239,6 +270,110 @@ class TestRecords(FlowsharkTestCase):
         self.assertEqual(starts, sorted(starts))
 
 
+class TestFeatures(FlowsharkTestCase):
+    """ndpi=, stats=, splt=, accounting_mode=, direction=: the keys they add
+    are in Flow.features, are Flow attributes, and are DataFrame columns,
+    with the values of flowshark's own records."""
+
+    # (keyword arguments, flowshark's options, keys the options must add)
+    OPTIONS = [
+        (dict(stats=True), ["--stats"], ["src_mac", "bidirectional_packets",
+                                         "dst2src_fin_packets"]),
+        (dict(splt=5), ["--splt", "5"], ["splt_direction", "splt_ps", "splt_piat_ms"]),
+        (dict(ndpi=True), ["--ndpi"], ["application_name", "requested_server_name",
+                                       "client_fingerprint"]),
+        (dict(ndpi=True, ndpi_packets=3), ["--ndpi", "--ndpi-packets", "3"],
+         ["application_name"]),
+        (dict(stats=True, splt=3, accounting_mode=1, ndpi=True, max_packets=4),
+         ["--stats", "--splt", "3", "--accounting-mode", "1", "--ndpi",
+          "--max-packets", "4"],
+         ["packets_total", "bidirectional_mean_ps", "splt_ps", "application_name"]),
+        (dict(stats=True, accounting_mode=3), ["--stats", "--accounting-mode", "3"],
+         ["bidirectional_bytes"]),
+    ]
+
+    def test_features_equal_records(self):
+        path = sample("tls.pcap")
+        for kwargs, args, keys in self.OPTIONS:
+            with self.subTest(kwargs=kwargs):
+                records, _ = run_direct(path, args)
+                result = flowshark.extract(path, **kwargs)
+                self.assertEqual(sorted(result), sorted(records))
+                for key, flow in result.items():
+                    record = records[key]
+                    self.assertFlowMatches(flow, record)
+                    added = list(record)[len(fs_extractor.RECORD_KEYS):]
+                    for name in keys:
+                        self.assertIn(name, added)
+                    self.assertEqual(list(flow.features), added)
+                    self.assertEqual(flow.features, {k: record[k] for k in added})
+                    for name in added:
+                        self.assertEqual(getattr(flow, name), record[name], name)
+                        self.assertIn(name, dir(flow))
+        flow = next(iter(flowshark.extract(path, ndpi=True).values()))
+        self.assertEqual(flow.application_name, "TLS.GoogleServices")
+        self.assertEqual(flow.requested_server_name, "play.googleapis.com")
+
+    def test_accounting_mode_changes_sizes(self):
+        path = sample("tls.pcap")
+        frame = flowshark.extract(path, stats=True)
+        ip = flowshark.extract(path, stats=True, accounting_mode=1)
+        for key in frame:
+            # Ethernet frames: 14 bytes more than the IP length, per packet.
+            self.assertEqual(frame[key].bidirectional_bytes - ip[key].bidirectional_bytes,
+                             14 * frame[key].bidirectional_packets)
+
+    def test_direction_first(self):
+        path = sample("6in4tunnel.pcap")
+        records, _ = run_direct(path, ["--direction", "first", "--stats"])
+        result = flowshark.extract(path, direction="first", stats=True)
+        by_port = flowshark.extract(path)
+        self.assertEqual(sorted(result), sorted(records))
+        for key, flow in result.items():
+            self.assertFlowMatches(flow, records[key])
+        self.assertTrue(any(flow.src != by_port[key].src for key, flow in result.items()))
+
+    def test_without_options(self):
+        flow = next(iter(flowshark.extract(sample("tls.pcap")).values()))
+        self.assertEqual(flow.features, {})
+        with self.assertRaises(AttributeError) as cm:
+            flow.application_name
+        self.assertIn("ndpi=True", str(cm.exception))
+        self.assertFalse(hasattr(flow, "bidirectional_packets"))
+
+    def test_flows_and_to_pandas(self):
+        path = sample("tls.pcap")
+        kwargs = dict(stats=True, splt=4, ndpi=True)
+        records, _ = run_direct(path, ["--stats", "--splt", "4", "--ndpi"])
+        seen = {flow.key: flow for flow in flowshark.flows(path, **kwargs)}
+        self.assertEqual(sorted(seen), sorted(records))
+        for key, flow in seen.items():
+            self.assertEqual(flow.record, records[key])
+            self.assertEqual(flow.bidirectional_packets, records[key]["bidirectional_packets"])
+        need_pandas(self)
+        df = flowshark.to_pandas(path, **kwargs)
+        some = next(iter(records.values()))
+        self.assertEqual(list(df.columns), list(some))
+        self.assertEqual(len(df), len(records))
+        for row in df.to_dict("records"):
+            r = records[(row["file"], row["protocol"], str(row["stream"]))]
+            for key in list(r)[len(fs_extractor.RECORD_KEYS):]:
+                self.assertEqual(row[key], r[key], key)
+
+    def test_bad_values(self):
+        path = sample("tls.pcap")
+        for kwargs in (dict(splt=-1), dict(splt=True), dict(splt="5"),
+                       dict(accounting_mode=4), dict(accounting_mode=True),
+                       dict(direction="last"), dict(ndpi_packets=0)):
+            with self.subTest(kwargs=kwargs):
+                with self.assertRaises(ValueError) as cm:
+                    flowshark.flows(path, **kwargs)
+                self.assertIn(list(kwargs)[0], str(cm.exception))
+        # splt=0 is NFStream's "off".
+        flow = next(iter(flowshark.extract(path, splt=0).values()))
+        self.assertNotIn("splt_ps", flow.features)
+
+
 class TestErrors(FlowsharkTestCase):
     def test_missing_file(self):
         with self.assertRaises(FileNotFoundError) as cm:
@@ -339,6 +474,160 @@ class TestErrors(FlowsharkTestCase):
             shutil.rmtree(bindir)
 
 
+class TestFailedCaptures(FlowsharkTestCase):
+    """Of several captures, a failed one is reported and the others' flows
+    are kept, as the command line does (it reports each failed capture on
+    standard error, goes on, and exits with status 3)."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.mkdtemp()
+        self.missing = os.path.join(self.tmp, "missing.pcap")
+        self.not_capture = os.path.join(self.tmp, "not-a-capture.pcap")
+        with open(self.not_capture, "w") as f:
+            f.write("this is not a capture\n" * 10)
+        self.good = sample("tls.pcap")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+        super().tearDown()
+
+    def run_cli(self, paths):
+        """flowshark -r each path: (records by key, stderr lines, exit status)."""
+        cmd = [FLOWSHARK]
+        for path in paths:
+            cmd += ["-r", path]
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True)
+        records = {}
+        for line in proc.stdout.splitlines():
+            r = json.loads(line)
+            records[(r["file"], r["protocol"], str(r["stream"]))] = r
+        return records, proc.stderr.splitlines(), proc.returncode
+
+    def capture_warnings(self, caught):
+        return [w.message for w in caught
+                if issubclass(w.category, flowshark.FlowsharkCaptureWarning)]
+
+    def test_extract_keeps_the_good_captures(self):
+        for bad, error_type in ((self.missing, FileNotFoundError),
+                                (self.not_capture, flowshark.FlowsharkError)):
+            for paths in ([bad, self.good], [self.good, bad]):
+                with self.subTest(paths=paths):
+                    records, lines, status = self.run_cli(paths)
+                    self.assertEqual(status, 3)
+                    self.assertEqual(len(lines), 1)
+                    self.assertTrue(lines[0].startswith("flowshark: " + bad + ": "), lines)
+                    self.assertEqual({k[0] for k in records}, {self.good})
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        result = flowshark.extract(paths)
+                    self.assertIsInstance(result, dict)
+                    self.assertEqual(sorted(result), sorted(records))
+                    for key, flow in result.items():
+                        self.assertFlowMatches(flow, records[key])
+                    found = self.capture_warnings(caught)
+                    self.assertEqual(len(found), 1, [str(w.message) for w in caught])
+                    warning = found[0]
+                    self.assertIsInstance(warning, flowshark.FlowsharkWarning)
+                    self.assertIsInstance(warning, UserWarning)
+                    self.assertEqual(warning.path, bad)
+                    self.assertEqual(warning.message, lines[0])
+                    self.assertIn(lines[0], str(warning))
+                    self.assertEqual(list(result.errors), [bad])
+                    error = result.errors[bad]
+                    self.assertIs(warning.error, error)
+                    self.assertIsInstance(error, error_type)
+                    self.assertIn(lines[0], str(error))
+                    if error_type is FileNotFoundError:
+                        self.assertEqual(error.filename, bad)
+                    else:
+                        self.assertEqual(error.returncode, 3)
+        self.assertEqual(flowshark.extract([self.good]).errors, {})
+
+    def test_flows_keeps_the_good_captures(self):
+        paths = [self.missing, self.good, self.not_capture, sample("ssh.pcap")]
+        records, lines, status = self.run_cli(paths)
+        self.assertEqual(status, 3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            it = flowshark.flows(paths)
+            seen = {flow.key: flow for flow in it}
+        self.assertEqual(sorted(seen), sorted(records))
+        self.assertEqual({k[0] for k in seen}, {self.good, sample("ssh.pcap")})
+        for key, flow in seen.items():
+            self.assertFlowMatches(flow, records[key])
+        found = self.capture_warnings(caught)
+        self.assertEqual([w.path for w in found], [self.missing, self.not_capture])
+        self.assertEqual(sorted(w.message for w in found), sorted(lines))
+        self.assertEqual(sorted(it.errors), sorted([self.missing, self.not_capture]))
+        self.assertIsInstance(it.errors[self.missing], FileNotFoundError)
+        self.assertIsInstance(it.errors[self.not_capture], flowshark.FlowsharkError)
+        self.assertTrue(reaped(it.process.pid))
+
+    def test_to_pandas_keeps_the_good_captures(self):
+        need_pandas(self)
+        paths = [self.not_capture, self.good]
+        records, lines, _ = self.run_cli(paths)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            df = flowshark.to_pandas(paths)
+        self.assertEqual(sorted((row["file"], row["protocol"], str(row["stream"]))
+                                for row in df.to_dict("records")), sorted(records))
+        self.assertEqual([w.message for w in self.capture_warnings(caught)], lines)
+        self.assertEqual(list(df.attrs["errors"]), [self.not_capture])
+
+    def test_truncated_and_failed(self):
+        truncated = sample("signal-truncated.pcap")
+        records, _, status = self.run_cli([truncated, self.missing])
+        self.assertEqual(status, 3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = flowshark.extract([truncated, self.missing])
+        self.assertEqual(sorted(result), sorted(records))
+        self.assertTrue(records)
+        self.assertEqual([w.path for w in self.capture_warnings(caught)], [self.missing])
+        self.assertTrue(any(w.category is flowshark.FlowsharkWarning
+                            and "cut short" in str(w.message) for w in caught))
+
+    def test_every_capture_failing_raises(self):
+        other = os.path.join(self.tmp, "other-missing.pcap")
+        for paths, error_type in (([self.missing, self.not_capture], FileNotFoundError),
+                                  ([self.not_capture, self.missing], flowshark.FlowsharkError),
+                                  ([self.missing, other], FileNotFoundError),
+                                  ([self.not_capture, self.not_capture],
+                                   flowshark.FlowsharkError)):
+            with self.subTest(paths=paths):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    with self.assertRaises(error_type) as cm:
+                        flowshark.extract(paths)
+                    with self.assertRaises(error_type):
+                        list(flowshark.flows(paths))
+                self.assertEqual(self.capture_warnings(caught), [])
+                if error_type is FileNotFoundError:
+                    self.assertEqual(cm.exception.filename, paths[0])
+                else:
+                    self.assertEqual(cm.exception.returncode, 3)
+
+    def test_worker_died_and_progress_lines(self):
+        # Status 9 (a capture's worker process died) is a failed capture too;
+        # progress reports ("--progress") name a capture without failing it.
+        stderr = ("flowshark: a.pcap: 50% of 1.0 MB, 1024 packets\n"
+                  "flowshark: b.pcap: the worker process reading it was killed by signal 9 "
+                  "(Killed); no records were written for it\n")
+        failures = fs_extractor._partial_failures(9, stderr, ["a.pcap", "b.pcap"])
+        self.assertEqual(list(failures), ["b.pcap"])
+        message, error = failures["b.pcap"]
+        self.assertEqual(message, stderr.splitlines()[1])
+        self.assertIsInstance(error, flowshark.FlowsharkError)
+        self.assertEqual(error.returncode, 9)
+        # Every capture failed, or a failure no capture is named in: raise.
+        self.assertEqual(fs_extractor._partial_failures(9, stderr, ["b.pcap"]), {})
+        self.assertEqual(fs_extractor._partial_failures(3, "flowshark: odd\n", ["a", "b"]), {})
+        self.assertEqual(fs_extractor._partial_failures(4, stderr, ["a.pcap", "b.pcap"]), {})
+
+
 class TestStreaming(FlowsharkTestCase):
     def setUp(self):
         super().setUp()
@@ -398,10 +687,7 @@ class TestStreaming(FlowsharkTestCase):
 
 class TestPandas(FlowsharkTestCase):
     def test_to_pandas(self):
-        try:
-            import pandas  # noqa: F401
-        except ImportError:
-            self.skipTest("pandas is not installed (Debian: python3-pandas)")
+        need_pandas(self)
         path = sample("dnscrypt-v2-doh.pcap")
         records, _ = run_direct(path, ["-e", SNI])
         df = flowshark.to_pandas(path, extension=SNI)
@@ -445,6 +731,68 @@ class TestExample(FlowsharkTestCase):
         with open(script) as f:
             code = [line for line in f if "flowshark" in line and not line.startswith((" ", "\""))]
         self.assertEqual(code, ["from flowshark.extractor import extract\n"])
+
+
+class TestEnvironment(unittest.TestCase):
+    """The suite itself: skips outside CI, failures in CI; .gitignore."""
+
+    def run_self(self, test, env):
+        """Runs one test of this file in a child interpreter: (status, output)."""
+        env = dict(env, PYTHONDONTWRITEBYTECODE="1")
+        for name in ("CI", "FS_REQUIRE_PANDAS"):
+            env.setdefault(name, "")
+        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "-v", test], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True)
+        return proc.returncode, proc.stdout
+
+    def test_missing_program_fails_in_ci(self):
+        empty = tempfile.mkdtemp()
+        try:
+            env = dict(os.environ, FLOWSHARK=os.path.join(empty, "flowshark"), PATH=empty)
+            status, out = self.run_self("TestRecords.test_main_ip", dict(env, CI="true"))
+            self.assertNotEqual(status, 0, out)
+            self.assertIn("no flowshark program", out)
+            self.assertIn("FAILED (failures=1)", out)
+            status, out = self.run_self("TestRecords.test_main_ip", dict(env, CI=""))
+            self.assertEqual(status, 0, out)
+            self.assertIn("OK (skipped=1)", out)
+        finally:
+            shutil.rmtree(empty)
+
+    def test_missing_pandas_fails_when_required(self):
+        blocker = tempfile.mkdtemp()
+        try:
+            with open(os.path.join(blocker, "pandas.py"), "w") as f:
+                f.write('raise ImportError("pandas hidden by the test")\n')
+            # The pandas check comes first, so any executable does as flowshark.
+            env = dict(os.environ, FLOWSHARK=shutil.which("true") or "/bin/true",
+                       PYTHONPATH=os.pathsep.join([blocker, os.path.join(ROOT, "python")]))
+            for ci, require, fails in (("true", "1", True), ("true", "", False),
+                                       ("", "1", False)):
+                with self.subTest(CI=ci, FS_REQUIRE_PANDAS=require):
+                    status, out = self.run_self(
+                        "TestPandas.test_to_pandas", dict(env, CI=ci, FS_REQUIRE_PANDAS=require))
+                    self.assertIn("pandas is not installed", out)
+                    if fails:
+                        self.assertNotEqual(status, 0, out)
+                        self.assertIn("FAILED (failures=1)", out)
+                    else:
+                        self.assertEqual(status, 0, out)
+                        self.assertIn("OK (skipped=1)", out)
+        finally:
+            shutil.rmtree(blocker)
+
+    def test_pip_leftovers_are_ignored(self):
+        """pip install ./python leaves python/build/ and *.egg-info behind."""
+        git = shutil.which("git")
+        if not git or not os.path.exists(os.path.join(ROOT, ".git")):
+            self.skipTest("not a git work tree")
+        paths = ["python/build/lib/flowshark/__init__.py",
+                 "python/flowshark.egg-info/PKG-INFO", "python/dist/flowshark-0.1.0.tar.gz"]
+        proc = subprocess.run([git, "check-ignore", "--no-index"] + paths, cwd=ROOT,
+                              stdout=subprocess.PIPE, universal_newlines=True)
+        self.assertEqual(proc.stdout.splitlines(), paths)
 
 
 if __name__ == "__main__":
