@@ -106,8 +106,8 @@ static guint global_stream(struct stream_map *m, const struct fs_packet *p)
 /* Adds the frames of one chunk's results to flows. Returns the chunk's
  * status from the end frame, *errmsg its message; FS_ERR_WORKER with a
  * message when the end frame is missing or a frame is damaged. */
-static enum fs_status apply_results(FILE *in, struct stream_map *map, fs_flow_table *flows,
-        guint chunk, char **errmsg)
+static enum fs_status apply_results(
+        FILE *in, struct stream_map *map, fs_flow_table *flows, guint chunk, char **errmsg)
 {
     fs_frame_reader *reader = fs_frame_reader_new(in);
     enum fs_status status = FS_ERR_WORKER;
@@ -236,8 +236,8 @@ enum fs_status fs_bounded_read(const struct fs_run_ctx *ctx, const char *path,
     for (;; map.chunk++) {
         char *write_err = NULL;
         enum fs_status write_status = FS_OK;
-        guint copied = copy_chunk(cap, chunk_path, ctx->opts->reset_every, &read_status,
-                &read_err, &write_status, &write_err);
+        guint copied = copy_chunk(cap, chunk_path, ctx->opts->reset_every, &read_status, &read_err,
+                &write_status, &write_err);
         if (write_status != FS_OK) {
             status = write_status;
             *errmsg = write_err;

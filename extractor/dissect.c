@@ -305,7 +305,8 @@ static const guint8 *item_bytes(field_info *fi, gint n)
 
 static void format_mac(const guint8 *b, char out[FS_MAC_TEXT_SIZE])
 {
-    g_snprintf(out, FS_MAC_TEXT_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+    g_snprintf(out, FS_MAC_TEXT_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
+            b[5]);
 }
 
 /* MACs of the first Ethernet header, the VLAN id of the last 802.1Q tag

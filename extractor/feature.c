@@ -91,8 +91,8 @@ void fs_feature_set_finish(const fs_feature_set *set, gpointer *slots)
     }
 }
 
-void fs_feature_set_emit(const fs_feature_set *set, gpointer const *slots,
-        const struct fs_flow *flow, fs_sink *sink)
+void fs_feature_set_emit(
+        const fs_feature_set *set, gpointer const *slots, const struct fs_flow *flow, fs_sink *sink)
 {
     for (guint i = 0; slots && i < set->size; i++)
         set->ops[i]->emit(set->state[i], slots[i], flow, sink);

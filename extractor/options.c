@@ -261,11 +261,13 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 opts->default_exclusions = FALSE;
                 break;
             case OPT_MAX_PACKETS:
-                if (!parse_count(optarg, "--max-packets", FS_MAX_PACKETS_MAX, &opts->max_packets, errmsg))
+                if (!parse_count(optarg, "--max-packets", FS_MAX_PACKETS_MAX, &opts->max_packets,
+                            errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_RESET_EVERY:
-                if (!parse_count(optarg, "--reset-every", FS_RESET_EVERY_MAX, &opts->reset_every, errmsg))
+                if (!parse_count(optarg, "--reset-every", FS_RESET_EVERY_MAX, &opts->reset_every,
+                            errmsg))
                     return FS_ERR_USAGE;
                 break;
             case 'j':
@@ -308,7 +310,8 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 opts->ndpi = TRUE;
                 break;
             case OPT_NDPI_PACKETS:
-                if (!parse_count(optarg, "--ndpi-packets", FS_NDPI_PACKETS_MAX, &opts->ndpi_packets, errmsg))
+                if (!parse_count(optarg, "--ndpi-packets", FS_NDPI_PACKETS_MAX, &opts->ndpi_packets,
+                            errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_PROGRESS:

@@ -57,10 +57,10 @@ struct fs_options {
     gboolean in_process;            /* --no-fork: no worker process per capture */
     guint jobs;                     /* -j: workers at once; 0 = one per processor */
     enum fs_progress_mode progress; /* --progress, -q */
-    guint reset_every;            /* --reset-every N: bounded memory, new session every N records */
-    char *format;                 /* -T: an output format's name (sink.h), "jsonl" by default */
-    gboolean stats;               /* --stats: NFStream's core and statistical features */
-    guint splt;                   /* --splt N: NFStream's first-N-packets sequences; 0 = none */
+    guint reset_every; /* --reset-every N: bounded memory, new session every N records */
+    char *format;      /* -T: an output format's name (sink.h), "jsonl" by default */
+    gboolean stats;    /* --stats: NFStream's core and statistical features */
+    guint splt;        /* --splt N: NFStream's first-N-packets sequences; 0 = none */
     enum fs_accounting accounting; /* --accounting-mode 0..3 */
     enum fs_direction direction;   /* --direction port|first */
     gboolean ndpi;                 /* --ndpi: nDPI application labels */

@@ -45,14 +45,14 @@ struct fs_packet {
     const char *protocol_column; /* _ws.col.Protocol */
     GString *const *values;      /* value_count field texts, "" when absent; NULL when none */
     guint value_count;
-    guint32 frame_len;  /* frame.len: the frame's length on the wire */
-    guint8 ip_version;  /* 4 or 6: the IP header carrying the transport header */
+    guint32 frame_len; /* frame.len: the frame's length on the wire */
+    guint8 ip_version; /* 4 or 6: the IP header carrying the transport header */
     /* Filled only with FS_EXTRA_LINK (0 or "" otherwise): */
-    guint16 tcp_flags;                /* tcp.flags (0 for UDP): FIN 0x01 ... CWR 0x80 */
-    guint32 tcp_hdr_len;              /* tcp.hdr_len (0 for UDP) */
-    guint32 vlan_id;                  /* the last vlan.id of the packet, 0 without VLAN tag */
-    char src_mac[FS_MAC_TEXT_SIZE];   /* the first (outermost) eth.src, "" without Ethernet */
-    char dst_mac[FS_MAC_TEXT_SIZE];   /* the first eth.dst */
+    guint16 tcp_flags;              /* tcp.flags (0 for UDP): FIN 0x01 ... CWR 0x80 */
+    guint32 tcp_hdr_len;            /* tcp.hdr_len (0 for UDP) */
+    guint32 vlan_id;                /* the last vlan.id of the packet, 0 without VLAN tag */
+    char src_mac[FS_MAC_TEXT_SIZE]; /* the first (outermost) eth.src, "" without Ethernet */
+    char dst_mac[FS_MAC_TEXT_SIZE]; /* the first eth.dst */
     /* Filled only with FS_EXTRA_IP_BYTES (NULL otherwise): the IP packet
      * from the carrying IP header to the end of its payload, as captured
      * (at most 65535 bytes). For a packet whose transport header is in a

@@ -84,7 +84,7 @@ void fs_frame_write_end(FILE *out, enum fs_status status, const char *message)
 
 struct fs_frame_reader {
     FILE *in;
-    GPtrArray *texts; /* GString *, reused from frame to frame */
+    GPtrArray *texts;  /* GString *, reused from frame to frame */
     GPtrArray *values; /* GString *: borrowed from texts, for packet->values */
 };
 
@@ -151,7 +151,8 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     if (fread(&h, sizeof(h), 1, r->in) != 1)
         return FS_FRAME_DAMAGED;
     if (h.texts < BASE_TEXTS || h.texts > MAX_TEXTS || h.transport > FS_TRANSPORT_UDP ||
-            (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) || h.nsecs < 0 || h.nsecs >= 1000000000)
+            (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) || h.nsecs < 0 ||
+            h.nsecs >= 1000000000)
         return FS_FRAME_DAMAGED;
     for (guint i = 0; i < h.texts; i++) {
         if (!read_text(r, i, NULL))

@@ -38,9 +38,9 @@ void fs_frame_reader_free(fs_frame_reader *reader);
 
 /* What fs_frame_read() found. */
 enum fs_frame_result {
-    FS_FRAME_OK = 0,   /* a frame: *kind says which */
-    FS_FRAME_EOF,      /* the end of the stream, between frames */
-    FS_FRAME_DAMAGED,  /* a cut or malformed frame (a worker died mid-write) */
+    FS_FRAME_OK = 0,  /* a frame: *kind says which */
+    FS_FRAME_EOF,     /* the end of the stream, between frames */
+    FS_FRAME_DAMAGED, /* a cut or malformed frame (a worker died mid-write) */
 };
 
 /* Reads the next frame. For a packet or layer frame, fills *packet (its

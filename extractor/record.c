@@ -6,7 +6,6 @@
 #include "record.h"
 #include "format.h"
 
-
 /* scratch: a buffer reused for every timestamp of a record. */
 static void emit_timestamp_value(fs_sink *s, const struct fs_timestamp *ts, GString *scratch)
 {
@@ -99,7 +98,8 @@ static void emit_extensions(
     fs_sink_end_object(s);
 }
 
-gboolean fs_record_write(const struct fs_flow *flow, const struct fs_record_context *ctx, fs_sink *s)
+gboolean fs_record_write(
+        const struct fs_flow *flow, const struct fs_record_context *ctx, fs_sink *s)
 {
     if (flow->payload_packets_total == 0 && !ctx->keep_empty)
         return FALSE;

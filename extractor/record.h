@@ -21,7 +21,8 @@ struct fs_record_context {
 /* Writes flow as one record, unless none of its packets carries payload
  * and keep_empty is off. Returns TRUE when a record was written (write
  * errors stay in the sink's writer). */
-gboolean fs_record_write(const struct fs_flow *flow, const struct fs_record_context *ctx, fs_sink *sink);
+gboolean fs_record_write(
+        const struct fs_flow *flow, const struct fs_record_context *ctx, fs_sink *sink);
 
 /* Appends (g_strdup'ed) the names of the keys every record of ctx has, in
  * order: the CSV header. Derived from fs_record_write() itself, run on a

@@ -50,8 +50,8 @@ static enum fs_status build_registry(const struct fs_options *opts, fs_field_reg
 }
 
 /* The output's header: the record keys (a dry run of the record code). */
-static void begin_output(const struct fs_run_ctx *ctx, const fs_feature_set *features,
-        fs_writer *writer)
+static void begin_output(
+        const struct fs_run_ctx *ctx, const fs_feature_set *features, fs_writer *writer)
 {
     const struct fs_record_context record = {
         .field_names = ctx->field_names,

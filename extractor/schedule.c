@@ -32,9 +32,9 @@ guint fs_schedule_parallel(const struct fs_options *opts)
 
 /* What the captures of a run came to, for the summary of an interruption. */
 struct tally {
-    guint whole;   /* read to the end, records written */
-    guint part;    /* interrupted while being read, records of the flows seen written */
-    guint unread;  /* not started */
+    guint whole;  /* read to the end, records written */
+    guint part;   /* interrupted while being read, records of the flows seen written */
+    guint unread; /* not started */
 };
 
 static void report_interruption(const struct tally *t)
@@ -222,8 +222,8 @@ static enum fs_status run_in_process(const struct fs_run_ctx *ctx, const fs_feat
             g_free(errmsg);
             return fs_status_worst(status, one);
         }
-        one = fs_job_run(ctx, g_ptr_array_index(inputs, i), session, i == 0 ? features : NULL,
-                writer);
+        one = fs_job_run(
+                ctx, g_ptr_array_index(inputs, i), session, i == 0 ? features : NULL, writer);
         fs_dissector_free(session);
         count(tally, one);
         status = fs_status_worst(status, one);
@@ -263,8 +263,8 @@ enum fs_status fs_schedule_run(
                     tally.unread = opts->inputs->len - i;
                     break;
                 }
-                enum fs_status one = fs_job_run(ctx, g_ptr_array_index(opts->inputs, i),
-                        pristine, i == 0 ? features : NULL, writer);
+                enum fs_status one = fs_job_run(ctx, g_ptr_array_index(opts->inputs, i), pristine,
+                        i == 0 ? features : NULL, writer);
                 count(&tally, one);
                 status = fs_status_worst(status, one);
                 if (one == FS_ERR_OUTPUT || one == FS_ERR_INIT)

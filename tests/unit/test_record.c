@@ -262,7 +262,10 @@ static void record_tls_flow(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, TLS_FLOW_LINE);
 }
@@ -273,7 +276,9 @@ static void record_udp_ipv6_nanoseconds(void **state)
     build_dns_flow(s, 0);
     /* Extension keys in the order the fields were requested (SNI first),
      * not in the order they occurred. */
-    struct fs_record_context ctx = { .file = "-", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = {
+        .file = "-", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE
+    };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, DNS_FLOW_LINE);
 }
@@ -284,7 +289,10 @@ static void record_one_line_per_flow(void **state)
     build_tls_flow(s, 0);
     build_empty_flow(s, 1);
     build_tls_flow(s, 2);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     /* The flow without payload in the middle is left out. */
     assert_int_equal(write_and_read(s, &ctx, 3), 2);
     assert_string_equal(s->contents, TLS_FLOW_LINE TLS_FLOW_LINE);
@@ -294,7 +302,10 @@ static void record_main_ip(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_IP, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_IP,
+        .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     /* From the SYN to the last ACK instead of the payload's range. */
     assert_non_null(
@@ -306,7 +317,10 @@ static void record_without_payload_dropped(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { .file = "telnet.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "telnet.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 0);
     assert_string_equal(s->contents, "");
 }
@@ -315,7 +329,10 @@ static void record_without_payload_kept(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { .file = "telnet.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = TRUE };
+    struct fs_record_context ctx = { .file = "telnet.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = TRUE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents,
             "{\"file\":\"telnet.pcap\",\"protocol\":\"tcp\",\"stream\":0,"
@@ -329,7 +346,9 @@ static void record_without_payload_kept_main_ip(void **state)
 {
     struct record_state *s = *state;
     build_empty_flow(s, 0);
-    struct fs_record_context ctx = { .file = "telnet.pcap", .field_names = s->names, .main_seq = FS_MAIN_IP, .keep_empty = TRUE };
+    struct fs_record_context ctx = {
+        .file = "telnet.pcap", .field_names = s->names, .main_seq = FS_MAIN_IP, .keep_empty = TRUE
+    };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_non_null(strstr(s->contents, ",\"time_start\":5.250000,\"time_end\":5.251000,"));
 }
@@ -344,7 +363,10 @@ static void record_escapes_values(void **state)
     struct fs_packet p = make_packet(
             s, FS_TRANSPORT_UDP, 1, "10.1.1.1", 5000, "10.1.1.2", 4000, 36, 16, 1, 0, 6, "UDP\x7f");
     start(s, 0, &p);
-    struct fs_record_context ctx = { .file = "caf\xe9.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "caf\xe9.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     /* 01 -> \u0001, '"' -> \", '\' -> \\, ff -> U+FFFD (ef bf bd), 7f raw. */
     assert_string_equal(s->contents,
@@ -400,7 +422,10 @@ static void writer_commit_leaves_only_target(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     write_record(s->flows[0], &ctx, s->writer);
     /* Until the close, only the temporary file exists, beside the target. */
@@ -415,7 +440,10 @@ static void writer_abort_removes_temp(void **state)
 {
     struct record_state *s = *state;
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     assert_true(write_record(s->flows[0], &ctx, s->writer));
     assert_int_equal(fs_writer_close(s->writer, FALSE, &s->errmsg), FS_OK);
@@ -429,7 +457,10 @@ static void writer_commit_replaces_target(void **state)
     struct record_state *s = *state;
     assert_true(g_file_set_contents(s->path, "old\n", -1, NULL));
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(write_and_read(s, &ctx, 1), 1);
     assert_string_equal(s->contents, TLS_FLOW_LINE);
     assert_string_equal(list_dir(s), "out.jsonl");
@@ -440,7 +471,10 @@ static void writer_abort_keeps_old_target(void **state)
     struct record_state *s = *state;
     assert_true(g_file_set_contents(s->path, "old\n", -1, NULL));
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     write_record(s->flows[0], &ctx, s->writer);
     assert_int_equal(fs_writer_close(s->writer, FALSE, &s->errmsg), FS_OK);
@@ -456,7 +490,10 @@ static void writer_file_mode_follows_umask(void **state)
     /* Like tshark -w or a shell redirection: 0666 less the umask, not the
      * 0600 of a private temporary file. */
     build_tls_flow(s, 0);
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     mode_t saved_umask = umask(022);
     enum fs_status opened = fs_writer_open(s->path, &s->writer, &s->errmsg);
     umask(saved_umask);
@@ -516,7 +553,10 @@ static void writer_error_is_sticky(void **state)
     struct fs_ext_value *sni = &g_array_index(s->flows[0]->ext[0], struct fs_ext_value, 0);
     g_free(sni->text);
     sni->text = g_strnfill(100000, 'x');
-    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap", .field_names = s->names, .main_seq = FS_MAIN_PAYLOAD, .keep_empty = FALSE };
+    struct fs_record_context ctx = { .file = "dnscrypt-v2-doh.pcap",
+        .field_names = s->names,
+        .main_seq = FS_MAIN_PAYLOAD,
+        .keep_empty = FALSE };
     assert_int_equal(fs_writer_open(s->path, &s->writer, &s->errmsg), FS_OK);
     assert_false(fs_writer_failed(s->writer));
 
