@@ -195,8 +195,9 @@ enum fs_frame_result fs_frame_read(fs_frame_reader *r, enum fs_frame_kind *kind,
         struct fs_packet *packet, enum fs_status *status, const char **message)
 {
     guint32 k;
-    if (fread(&k, sizeof(k), 1, r->in) != 1)
-        return feof(r->in) && !ferror(r->in) ? FS_FRAME_EOF : FS_FRAME_DAMAGED;
+    size_t n = fread(&k, 1, sizeof(k), r->in);
+    if (n != sizeof(k)) /* nothing at all is the end; part of a kind is a cut frame */
+        return n == 0 && feof(r->in) && !ferror(r->in) ? FS_FRAME_EOF : FS_FRAME_DAMAGED;
     if (k == FS_FRAME_PACKET || k == FS_FRAME_LAYER) {
         *kind = (enum fs_frame_kind)k;
         return read_packet(r, packet);

@@ -50,8 +50,8 @@ static char *render(const struct fs_sink_ops *format)
     fs_writer *w = fs_writer_over(out);
     fs_sink *s = fs_sink_new(format, w);
     GPtrArray *keys = g_ptr_array_new();
-    g_ptr_array_add(keys, "file");
-    g_ptr_array_add(keys, "stream");
+    g_ptr_array_add(keys, (gpointer) "file");
+    g_ptr_array_add(keys, (gpointer) "stream");
     fs_sink_begin_output(s, keys);
     g_ptr_array_free(keys, TRUE);
     assert_int_equal(emit_sample(s), 6);
