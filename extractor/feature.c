@@ -1,6 +1,12 @@
 /* feature.c: the table of feature modules and the feature set. */
 #include "feature.h"
 
+/* The modules, one per file. */
+extern const struct fs_feature_ops fs_feature_totals;
+extern const struct fs_feature_ops fs_feature_stats;
+extern const struct fs_feature_ops fs_feature_splt;
+extern const struct fs_feature_ops fs_feature_ndpi;
+
 /* Every module, in the order of their keys in a record: one line each. */
 static const struct fs_feature_ops *const modules[] = {
     &fs_feature_totals,

@@ -7,9 +7,9 @@
  * per module of the set.
  *
  * A new module is one file (feature_NAME.c with a `const struct
- * fs_feature_ops fs_feature_NAME`), one line in the table of feature.c,
- * and its test. Its keys reach the CSV header by themselves: the header is
- * a dry run of `emit` on a flow without packets. */
+ * fs_feature_ops fs_feature_NAME`), its line in the table of feature.c,
+ * and its test (CMake picks up feature_*.c by itself). Its keys reach the CSV header by themselves:
+ * the header is a dry run of `emit` on a flow without packets. */
 #ifndef FS_FEATURE_H
 #define FS_FEATURE_H
 
@@ -47,12 +47,6 @@ struct fs_feature_ops {
     /* Frees data; optional, called with NULL too. */
     void (*flow_free)(void *data);
 };
-
-/* The modules (one per file). */
-extern const struct fs_feature_ops fs_feature_totals;
-extern const struct fs_feature_ops fs_feature_stats;
-extern const struct fs_feature_ops fs_feature_splt;
-extern const struct fs_feature_ops fs_feature_ndpi;
 
 /* The modules the options ask for, in the order of their keys, each set
  * up. Opaque. */

@@ -210,7 +210,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->main_seq = FS_MAIN_PAYLOAD;
     opts->default_exclusions = TRUE;
     opts->ndpi_packets = 20;
-    opts->format = g_strdup(fs_sink_jsonl.name);
+    opts->format = g_strdup("jsonl");
     *errmsg = NULL;
 
     /* getopt keeps global state; 0 asks glibc for a full re-initialisation. */

@@ -8,6 +8,9 @@
 
 /* ---- the formats: one line each ---- */
 
+extern const struct fs_sink_ops fs_sink_jsonl;
+extern const struct fs_sink_ops fs_sink_csv;
+
 static const struct fs_sink_ops *const formats[] = {
     &fs_sink_jsonl,
     &fs_sink_csv,

@@ -4,7 +4,8 @@
  * the fs_sink_* functions and never know the format. Instances: JSON Lines
  * (sink_jsonl.c), CSV (sink_csv.c), and the key collector used to derive
  * the CSV header from the same emit code (sink.c). A new format is one
- * file and one line in the table of sink.c. */
+ * file (sink_NAME.c, picked up by CMake) and its line in the table of
+ * sink.c. */
 #ifndef FS_SINK_H
 #define FS_SINK_H
 
@@ -98,10 +99,6 @@ void fs_sink_key_string(fs_sink *sink, const char *key, const char *value);
 /* Formats value as fs_sink_double() writes it (buf of at least
  * G_ASCII_DTOSTR_BUF_SIZE bytes). Returns buf. */
 char *fs_sink_format_double(char *buf, double value);
-
-/* The formats (for tests; use fs_sink_format_find()). */
-extern const struct fs_sink_ops fs_sink_jsonl;
-extern const struct fs_sink_ops fs_sink_csv;
 
 /* Appends text to out as one CSV field: quoted (with inner quotes doubled)
  * when it holds a comma, a quote, CR or LF; as it is otherwise. */

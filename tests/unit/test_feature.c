@@ -110,7 +110,7 @@ static char *features_row(const fs_feature_set *set, gpointer *slots)
     size_t size = 0;
     FILE *out = open_memstream(&buffer, &size);
     fs_writer *w = fs_writer_over(out);
-    fs_sink *sink = fs_sink_new(&fs_sink_csv, w);
+    fs_sink *sink = fs_sink_new(fs_sink_format_find("csv"), w);
     fs_sink_begin_record(sink);
     fs_feature_set_emit(set, slots, NULL, sink);
     fs_sink_end_record(sink);
