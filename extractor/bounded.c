@@ -179,7 +179,7 @@ static enum fs_status dissect_chunk(const char *path, const char *chunk_path,
         *errmsg = g_strdup_printf("cannot create a temporary file: %s", g_strerror(errno));
         return FS_ERR_OUTPUT;
     }
-    struct chunk_worker w = { chunk_path, results, pristine };
+    struct chunk_worker w = { .chunk_path = chunk_path, .out = results, .session = pristine };
     pid_t pid = fs_worker_spawn(chunk_worker_main, &w, errmsg);
     if (pid < 0) {
         fclose(results);

@@ -205,7 +205,7 @@ static void scan_layers(proto_node *node, gpointer data)
             scan->carrier = scan->last_ip;
             scan->quoted = scan->icmp_seen;
             if (scan->all && scan->carrier) {
-                struct layer_pair pair = { node, scan->carrier };
+                struct layer_pair pair = { .transport = node, .carrier = scan->carrier };
                 g_array_append_val(scan->all, pair);
             }
         } else if (id == ids->proto_ip || id == ids->proto_ipv6) {
@@ -388,7 +388,7 @@ static void read_ip_bytes(
  * flow (no TCP/UDP header, only a quoted one, or no stream number). */
 static gboolean extract_flow_header(fs_dissector *d, struct fs_packet *pkt)
 {
-    struct layer_scan scan = { &d->ids, NULL, NULL, NULL, FALSE, FALSE, NULL };
+    struct layer_scan scan = { .ids = &d->ids };
     if (!d->edt->tree)
         return FALSE;
     proto_tree_children_foreach(d->edt->tree, scan_layers, &scan);
@@ -411,7 +411,7 @@ static void report_layers(fs_dissector *d)
     if (!d->edt->tree)
         return;
     GArray *all = g_array_new(FALSE, FALSE, sizeof(struct layer_pair));
-    struct layer_scan scan = { &d->ids, NULL, NULL, NULL, FALSE, FALSE, all };
+    struct layer_scan scan = { .ids = &d->ids, .all = all };
     proto_tree_children_foreach(d->edt->tree, scan_layers, &scan);
     for (guint i = 0; i < all->len; i++) {
         const struct layer_pair *pair = &g_array_index(all, struct layer_pair, i);

@@ -101,7 +101,13 @@ static enum fs_status run_one_at_a_time(const struct fs_run_ctx *ctx, fs_dissect
             g_free(errmsg);
             return fs_status_worst(status, FS_ERR_OUTPUT);
         }
-        struct job_args args = { ctx, g_ptr_array_index(inputs, i), pristine, features, writer };
+        struct job_args args = {
+            .ctx = ctx,
+            .path = g_ptr_array_index(inputs, i),
+            .pristine = pristine,
+            .features = features,
+            .writer = writer,
+        };
         pid_t pid = spawn_job(&args);
         enum fs_status one = pid < 0 ? FS_ERR_WORKER : fs_worker_wait(pid, args.path);
         count(tally, one);
@@ -132,7 +138,13 @@ static struct running_job *start_parallel_job(const struct fs_run_ctx *ctx, cons
         return NULL;
     }
     fs_writer *job_writer = fs_writer_over(job->records);
-    job->args = (struct job_args){ ctx, path, pristine, features, job_writer };
+    job->args = (struct job_args){
+        .ctx = ctx,
+        .path = path,
+        .pristine = pristine,
+        .features = features,
+        .writer = job_writer,
+    };
     job->pid = spawn_job(&job->args);
     char *ignored = NULL;
     fs_writer_close(job_writer, FALSE, &ignored); /* the worker has its own copy */

@@ -111,7 +111,7 @@ static void consider(GArray *found, const char *wanted, const char *name, guint 
 {
     guint distance = fs_format_edit_distance(wanted, name, limit);
     if (distance <= limit) {
-        struct candidate c = { name, distance };
+        struct candidate c = { .name = name, .distance = distance };
         g_array_append_val(found, c);
     }
 }
@@ -195,6 +195,6 @@ void fs_field_registry_collect(const fs_field_registry *reg, epan_dissect_t *edt
     }
     if (!edt->tree)
         return;
-    struct collect_state state = { reg, edt, values, seen };
+    struct collect_state state = { .reg = reg, .edt = edt, .values = values, .seen = seen };
     proto_tree_children_foreach(edt->tree, collect_node, &state);
 }
