@@ -432,11 +432,17 @@ static void prime(fs_dissector *d)
     epan_dissect_prime_with_hfid_array(d->edt, d->prime_ids);
 }
 
+/* The frame's length on the wire as frame.len shows it: a crafted capture
+ * may claim a length beyond what a tvb can hold (2^31 - 1), and tshark
+ * shows such a frame as 2147483647 bytes. */
+static guint32 reported_length(const frame_data *fd)
+{
+    return fd->pkt_len > G_MAXINT ? (guint32)G_MAXINT : fd->pkt_len;
+}
+
 static tvbuff_t *frame_tvb(fs_dissector *d, const frame_data *fd)
 {
-    /* A crafted capture may claim a length beyond what a tvb can hold. */
-    gint reported = fd->pkt_len > G_MAXINT ? G_MAXINT : (gint)fd->pkt_len;
-    return tvb_new_real_data(fs_capture_data(d->prov.cap), fd->cap_len, reported);
+    return tvb_new_real_data(fs_capture_data(d->prov.cap), fd->cap_len, (gint)reported_length(fd));
 }
 
 static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec)
@@ -449,7 +455,7 @@ static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec)
     pkt.ts_nsecs = fd->abs_ts.nsecs;
     fs_packet_normalise_time(&pkt.ts_secs, &pkt.ts_nsecs);
     pkt.ts_decimals = fs_format_decimals_for_tsprec(rec->tsprec);
-    pkt.frame_len = fd->pkt_len;
+    pkt.frame_len = reported_length(fd);
     pkt.protocol_column = d->cinfo.columns[0].col_data ? d->cinfo.columns[0].col_data : "";
     fs_field_registry_collect(d->fields, d->edt, d->values);
     pkt.values = d->values;

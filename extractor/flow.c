@@ -16,11 +16,14 @@ struct packed_time {
 
 static struct packed_time pack_time(const struct fs_packet *packet)
 {
+    /* The same normalisation as fs_packet_time_ms(), so that the record's
+     * times and the statistics' milliseconds come from one instant. */
+    gint64 secs = packet->ts_secs;
+    gint32 nsecs = packet->ts_nsecs;
+    fs_packet_normalise_time(&secs, &nsecs);
     struct packed_time t;
-    t.secs = packet->ts_secs;
-    guint32 nsecs =
-            packet->ts_nsecs >= 0 && packet->ts_nsecs < 1000000000 ? (guint32)packet->ts_nsecs : 0;
-    t.frac = nsecs | (packet->ts_decimals > 6 ? NANO_PRECISION : 0);
+    t.secs = secs;
+    t.frac = (guint32)nsecs | (packet->ts_decimals > 6 ? NANO_PRECISION : 0);
     return t;
 }
 

@@ -45,7 +45,7 @@ struct fs_packet {
     const char *protocol_column; /* _ws.col.Protocol */
     GString *const *values;      /* value_count field texts, "" when absent; NULL when none */
     guint value_count;
-    guint32 frame_len; /* frame.len: the frame's length on the wire */
+    guint32 frame_len; /* frame.len: the length on the wire, at most 2^31 - 1 as tshark */
     guint8 ip_version; /* 4 or 6: the IP header carrying the transport header */
     /* Filled only with FS_EXTRA_LINK (0 or "" otherwise): */
     guint16 tcp_flags;              /* tcp.flags (0 for UDP): FIN 0x01 ... CWR 0x80 */
@@ -64,11 +64,15 @@ struct fs_packet {
 
 typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);
 
-/* A packet time in milliseconds, as NFStream counts it (truncated). */
+/* A packet time in milliseconds, as NFStream counts it: the normalised
+ * time's seconds times 1000 plus its fraction's whole milliseconds (the
+ * floor of the time in milliseconds). */
 gint64 fs_packet_time_ms(const struct fs_packet *packet);
 
-/* Normalises a time so that *nsecs is in [0, 1e9): a capture record may
- * carry a negative or oversized fraction (crafted or damaged files). */
+/* Normalises a time so that *nsecs is in [0, 1e9) without changing the
+ * instant it denotes (*secs + *nsecs/1e9): a capture record may carry a
+ * negative or oversized fraction (crafted or damaged files; wiretap reads a
+ * pcap record's ts_usec times 1000 into a signed 32-bit count). */
 void fs_packet_normalise_time(gint64 *secs, gint32 *nsecs);
 
 #endif

@@ -42,8 +42,20 @@ void fs_format_timestamp(gint64 secs, gint32 nsecs, int decimals, GString *out)
         decimals = 6;
     if (decimals > 9)
         decimals = 9;
-    if (nsecs < 0 || nsecs >= 1000000000)
-        nsecs = 0;
+    /* A fraction out of [0, 1e9) is carried into the seconds (the instant
+     * is kept); at the ends of gint64 the seconds saturate instead. */
+    gint32 carry = nsecs / 1000000000;
+    nsecs %= 1000000000;
+    if (nsecs < 0) {
+        nsecs += 1000000000;
+        carry--;
+    }
+    if (carry > 0 && secs > G_MAXINT64 - carry)
+        secs = G_MAXINT64;
+    else if (carry < 0 && secs < G_MININT64 - carry)
+        secs = G_MININT64;
+    else
+        secs += carry;
 
     gboolean negative = FALSE;
     guint64 whole;

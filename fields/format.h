@@ -13,8 +13,11 @@ void fs_format_escape_tshark(const char *text, GString *out);
 /* Appends the epoch time secs + nsecs/1e9 with `decimals` digits after the
  * point (6 or 9; other values are raised to 6 or lowered to 9). Digits are
  * truncated, never rounded, and no binary floating point is involved.
- * nsecs must be in [0, 1e9); a negative secs with a positive nsecs is the
- * time secs + nsecs/1e9 (e.g. -1 and 500000000 print as -0.500000). */
+ * The time is normalised first: an nsecs out of [0, 1e9) (a crafted
+ * capture's record) is carried into the seconds, so 1 and 1500000000 print
+ * as 2.500000 and 5 and -1000 as 4.999999. A negative secs with a positive
+ * nsecs is the time secs + nsecs/1e9 (e.g. -1 and 500000000 print as
+ * -0.500000). */
 void fs_format_timestamp(gint64 secs, gint32 nsecs, int decimals, GString *out);
 
 /* The number of decimals the record uses for a wiretap timestamp precision

@@ -71,6 +71,41 @@ static void test_time_in_truncated_milliseconds(void **state)
     assert_int_equal(fs_packet_time_ms(&p), 1497468236435);
 }
 
+static void test_time_of_impossible_fraction(void **state)
+{
+    (void)state;
+    /* Fractions out of [0, 1 s) (crafted pcap records) count as the
+     * normalised time: the floor of the instant in milliseconds. */
+    struct fs_packet over = packet(TRUE, 1600000000, 1500000000, 60, 46, 20, 6, 0);
+    struct fs_packet under = packet(TRUE, 1600000002, -1000, 60, 46, 20, 6, 0);
+    struct fs_packet wrapped = packet(TRUE, 1600000003, -1794967296, 60, 46, 20, 6, 0);
+    struct fs_packet before_epoch = packet(TRUE, 0, -1, 60, 46, 20, 6, 0);
+    assert_int_equal(fs_packet_time_ms(&over), 1600000001500);
+    assert_int_equal(fs_packet_time_ms(&under), 1600000001999);
+    assert_int_equal(fs_packet_time_ms(&wrapped), 1600000001205);
+    assert_int_equal(fs_packet_time_ms(&before_epoch), -1);
+}
+
+static void test_normalise_time(void **state)
+{
+    (void)state;
+    gint64 secs = 5;
+    gint32 nsecs = G_MININT32; /* -2.147483648 s */
+    fs_packet_normalise_time(&secs, &nsecs);
+    assert_int_equal(secs, 2);
+    assert_int_equal(nsecs, 852516352);
+    secs = 7;
+    nsecs = 999999999;
+    fs_packet_normalise_time(&secs, &nsecs);
+    assert_int_equal(secs, 7);
+    assert_int_equal(nsecs, 999999999);
+    secs = G_MAXINT64;
+    nsecs = G_MAXINT32; /* 2.147483647 s: the seconds saturate */
+    fs_packet_normalise_time(&secs, &nsecs);
+    assert_true(secs == G_MAXINT64);
+    assert_int_equal(nsecs, 147483647);
+}
+
 static void test_packet_size_per_accounting_mode(void **state)
 {
     (void)state;
@@ -209,6 +244,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_running_mean_and_sample_stddev),
         cmocka_unit_test(test_stddev_of_one_value_is_zero),
         cmocka_unit_test(test_time_in_truncated_milliseconds),
+        cmocka_unit_test(test_time_of_impossible_fraction),
+        cmocka_unit_test(test_normalise_time),
         cmocka_unit_test(test_packet_size_per_accounting_mode),
         cmocka_unit_test(test_flow_statistics_and_splt),
         cmocka_unit_test(test_keys_match_values),

@@ -215,6 +215,32 @@ static void timestamp_extremes(void **state)
                                   "-9223372036854775807.500000");
 }
 
+static void timestamp_normalises_fraction(void **state)
+{
+    GString *out = *state;
+    /* A crafted pcap record's fraction out of [0, 1 s) is carried into the
+     * seconds: 1 s + 1.5 s, 5 s - 1 us, 3 s - 1.794967296 s (a wrapped
+     * 32-bit nanosecond count) and 0 s - 1 ns. */
+    fs_format_timestamp(1, 1500000000, 6, out);
+    g_string_append_c(out, ' ');
+    fs_format_timestamp(5, -1000, 6, out);
+    g_string_append_c(out, ' ');
+    fs_format_timestamp(3, -1794967296, 9, out);
+    g_string_append_c(out, ' ');
+    fs_format_timestamp(0, -1, 9, out);
+    assert_string_equal(out->str, "2.500000 4.999999 1.205032704 -0.000000001");
+}
+
+static void timestamp_normalises_at_the_extremes(void **state)
+{
+    GString *out = *state;
+    /* The seconds saturate rather than overflow. */
+    fs_format_timestamp(G_MAXINT64, 1999999999, 9, out);
+    g_string_append_c(out, ' ');
+    fs_format_timestamp(G_MININT64, -1, 9, out);
+    assert_string_equal(out->str, "9223372036854775807.999999999 -9223372036854775807.000000001");
+}
+
 static void timestamp_appends(void **state)
 {
     GString *out = *state;
@@ -317,6 +343,8 @@ int main(void)
         STRING_TEST(timestamp_negative_whole),
         STRING_TEST(timestamp_negative_truncates_toward_zero),
         STRING_TEST(timestamp_extremes),
+        STRING_TEST(timestamp_normalises_fraction),
+        STRING_TEST(timestamp_normalises_at_the_extremes),
         STRING_TEST(timestamp_appends),
     };
     const struct CMUnitTest number_tests[] = {
