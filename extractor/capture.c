@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "packet.h"
 
 struct progress {
     char *label; /* NULL: no reporting */
@@ -234,6 +235,14 @@ gboolean fs_capture_chunk_add(fs_capture_chunk *chunk, fs_capture *cap, char **e
     int err = 0;
     char *err_info = NULL;
     *errmsg = NULL;
+    /* wiretap passes a damaged record's time fraction through unchecked
+     * (negative, or a second or more); the chunk's pcapng writer would
+     * garble it, so it is normalised as dissect.c normalises packet times. */
+    gint64 secs = (gint64)cap->rec.ts.secs;
+    gint32 nsecs = cap->rec.ts.nsecs;
+    fs_packet_normalise_time(&secs, &nsecs);
+    cap->rec.ts.secs = (time_t)secs;
+    cap->rec.ts.nsecs = nsecs;
     if (wtap_dump(chunk->dumper, &cap->rec, ws_buffer_start_ptr(&cap->buf), &err, &err_info))
         return TRUE;
     *errmsg = describe_error(err, err_info);

@@ -209,6 +209,14 @@ def check_capture(flowshark, tshark, path):
             if row[key] != r[key]:
                 problems.append("%s %d: CSV %s %s, JSON Lines %s"
                                 % (r["protocol"], r["stream"], key, row[key], r[key]))
+
+    # The bounded mode copies records into chunk files (pcapng) for its
+    # workers: the same normalised times and capped lengths must come back.
+    status, out_bounded, err = flowrecord.run_flowshark(flowshark, args + ["--reset-every", "2"])
+    problems += flowrecord.run_problems(status, err, {flowrecord.EXIT_OK})
+    bounded = jsonl_records(out_bounded)
+    if bounded != records:
+        problems.append("--reset-every 2 gives other records than the exact mode")
     return ["%s: %s" % (name, q) for q in problems]
 
 
