@@ -98,6 +98,20 @@ static gboolean is_protocol(const fs_ndpi_flow *f, u_int16_t id)
     return f->protocol.master_protocol == id || f->protocol.app_protocol == id;
 }
 
+/* Protocols whose flow state is nDPI's TLS/QUIC member. protos is a union:
+ * for any other protocol those bytes are another member's (a Kerberos realm,
+ * a Telnet password) and must not be read as fingerprints. */
+static gboolean is_tls_like(const fs_ndpi_flow *f)
+{
+    static const u_int16_t ids[] = { NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_QUIC, NDPI_PROTOCOL_DTLS,
+        NDPI_PROTOCOL_MAIL_IMAPS, NDPI_PROTOCOL_MAIL_POPS, NDPI_PROTOCOL_MAIL_SMTPS };
+    for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+        if (is_protocol(f, ids[i]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void set_label(fs_ndpi_flow *f, enum label which, const char *text)
 {
     g_free(f->labels[which]);
@@ -121,8 +135,7 @@ static void collect(fs_ndpi *ndpi, fs_ndpi_flow *f)
     } else if (is_protocol(f, NDPI_PROTOCOL_SSH)) {
         set_label(f, L_CLIENT_FP, s->protos.ssh.hassh_client);
         set_label(f, L_SERVER_FP, s->protos.ssh.hassh_server);
-    } else if (is_protocol(f, NDPI_PROTOCOL_TLS) || is_protocol(f, NDPI_PROTOCOL_QUIC) ||
-               s->protos.tls_quic.ja3_client[0] != '\0') {
+    } else if (is_tls_like(f)) {
         set_label(f, L_USER_AGENT, s->http.user_agent);
         set_label(f, L_CLIENT_FP, s->protos.tls_quic.ja3_client);
         set_label(f, L_SERVER_FP, s->protos.tls_quic.ja3_server);
