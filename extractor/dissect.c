@@ -16,6 +16,8 @@
 #include <epan/dfilter/dfilter.h>
 
 #include "dissect.h"
+#include "capture.h"
+#include "registry.h"
 #include "format.h"
 #include "interrupt.h"
 

@@ -1,17 +1,21 @@
 /* dissect.h: dissecting a capture with epan, packet by packet, in one pass
  * or two (as tshark -2), and handing each packet that passes the display
  * filter and belongs to a TCP or UDP flow to a callback, as a struct
- * fs_packet (packet.h). One of the three places that include epan headers
- * (with epan_session.c and fields/). */
+ * fs_packet (packet.h). dissect.c is one of the few files that include
+ * epan headers (with epan_session.c, capture.c and fields/); this header
+ * includes none. */
 #ifndef FS_DISSECT_H
 #define FS_DISSECT_H
 
 #include <glib.h>
 
-#include "capture.h"
 #include "packet.h"
-#include "registry.h"
 #include "status.h"
+
+/* From capture.h and fields/registry.h, declared here so that this header
+ * brings no wiretap or epan header to its users (the scheduler). */
+typedef struct fs_capture fs_capture;
+typedef struct fs_field_registry fs_field_registry;
 
 /* What to dissect with. Plain struct. */
 struct fs_dissect_config {

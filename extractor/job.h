@@ -7,12 +7,16 @@
 
 #include <glib.h>
 
-#include "dissect.h"
 #include "feature.h"
 #include "options.h"
 #include "sink.h"
 #include "status.h"
 #include "writer.h"
+
+/* From dissect.h, declared here so that the scheduler includes no epan
+ * header. */
+typedef struct fs_dissector fs_dissector;
+struct fs_dissect_config;
 
 /* What every capture of a run shares: made once by fs_run() and never
  * changed (no file-scope state). Plain struct, all borrowed. */

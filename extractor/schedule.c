@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "schedule.h"
+#include "dissect.h"
 #include "interrupt.h"
 #include "worker.h"
 
