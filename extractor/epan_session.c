@@ -97,34 +97,95 @@ static void match_handle(gpointer data, gpointer user_data)
         search->found = handle;
 }
 
-/* Parses "N", "N-M" or "N:count" into [first, last]. */
-static gboolean parse_selector_range(const char *text, guint32 *first, guint32 *last)
+/* The most selectors one -d range may cover: a whole 16-bit port table.
+ * Each is a separate entry in the table, so a range over a 32-bit table
+ * could otherwise take minutes to apply. */
+#define FS_DECODE_AS_RANGE_MAX 65536
+
+/* The largest selector a table of integer type `type` holds. */
+static guint64 selector_max(ftenum_t type)
 {
-    char *end = NULL;
-    errno = 0;
-    guint64 a = g_ascii_strtoull(text, &end, 0);
-    if (end == text || errno || a > G_MAXUINT32)
-        return FALSE;
-    *first = *last = (guint32)a;
-    if (*end == '\0')
-        return TRUE;
-    char sep = *end;
-    if (sep != '-' && sep != ':')
-        return FALSE;
-    const char *rest = end + 1;
-    guint64 b = g_ascii_strtoull(rest, &end, 0);
-    if (end == rest || *end != '\0' || errno || b > G_MAXUINT32)
-        return FALSE;
-    if (sep == '-') {
-        if (b < a)
-            return FALSE;
-        *last = (guint32)b;
-    } else {
-        if (b == 0 || a + b - 1 > G_MAXUINT32)
-            return FALSE;
-        *last = (guint32)(a + b - 1);
+    switch (type) {
+        case FT_UINT8:
+            return G_MAXUINT8;
+        case FT_UINT16:
+            return G_MAXUINT16;
+        case FT_UINT24:
+            return 0xFFFFFF;
+        default:
+            return G_MAXUINT32;
     }
+}
+
+/* A decimal number (digits only, as tshark's ws_strtou32); *end points
+ * after it. FALSE when text does not start with a digit; a number too big
+ * for 64 bits comes out as G_MAXUINT64 (too big for any table). */
+static gboolean parse_decimal(const char *text, guint64 *value, const char **end)
+{
+    char *stop = NULL;
+    if (!g_ascii_isdigit(text[0]))
+        return FALSE;
+    errno = 0;
+    *value = g_ascii_strtoull(text, &stop, 10);
+    *end = stop;
+    return errno == 0 || errno == ERANGE;
+}
+
+/* Parses "N", "N-M" or "N:count" into [first, last] for table `table_name`
+ * whose selectors go from 0 to max. On failure returns FALSE with *why
+ * (caller g_free()s) naming the value and the allowed range. */
+static gboolean parse_selector_range(const char *text, const char *table_name, guint64 max,
+        guint32 *first, guint32 *last, char **why)
+{
+    guint64 a = 0, b = 0;
+    const char *end = NULL;
+    char sep = '\0';
+    if (!parse_decimal(text, &a, &end))
+        goto not_a_number;
+    b = a;
+    if (*end == '-' || *end == ':') {
+        sep = *end;
+        if (!parse_decimal(end + 1, &b, &end))
+            goto not_a_number;
+    }
+    if (*end != '\0')
+        goto not_a_number;
+    if (a > max) {
+        *why = g_strdup_printf("\"%s\" is outside the range of table \"%s\", "
+                               "0-%" G_GUINT64_FORMAT,
+                text, table_name, max);
+        return FALSE;
+    }
+    if (sep == ':') {
+        if (b == 0) {
+            *why = g_strdup_printf("\"%s\" is a range of no selectors", text);
+            return FALSE;
+        }
+        /* a is at most max (32 bits) here: a + b - 1 cannot wrap. */
+        b = b > max ? max + 1 : a + b - 1;
+    }
+    if (b > max) {
+        *why = g_strdup_printf("\"%s\" ends outside the range of table \"%s\", "
+                               "0-%" G_GUINT64_FORMAT,
+                text, table_name, max);
+        return FALSE;
+    }
+    if (b < a) {
+        *why = g_strdup_printf("\"%s\" starts after it ends", text);
+        return FALSE;
+    }
+    if (b - a >= FS_DECODE_AS_RANGE_MAX) {
+        *why = g_strdup_printf("\"%s\" covers %" G_GUINT64_FORMAT " selectors, more than the "
+                               "%d one range may cover",
+                text, b - a + 1, FS_DECODE_AS_RANGE_MAX);
+        return FALSE;
+    }
+    *first = (guint32)a;
+    *last = (guint32)b;
     return TRUE;
+not_a_number:
+    *why = g_strdup_printf("\"%s\" is not a number or range (N, N-M, N:count)", text);
+    return FALSE;
 }
 
 enum fs_status fs_epan_session_decode_as(const char *spec, char **errmsg)
@@ -164,11 +225,12 @@ enum fs_status fs_epan_session_decode_as(const char *spec, char **errmsg)
         case FT_UINT16:
         case FT_UINT24:
         case FT_UINT32: {
-            guint32 first, last;
-            if (!parse_selector_range(selector, &first, &last)) {
-                *errmsg = g_strdup_printf("-d \"%s\": \"%s\" is not a number or range (N, N-M, "
-                                          "N:count)",
-                        spec, selector);
+            guint32 first = 0, last = 0;
+            char *why = NULL;
+            if (!parse_selector_range(selector, table_name,
+                        selector_max(dissector_table_get_type(table)), &first, &last, &why)) {
+                *errmsg = g_strdup_printf("-d \"%s\": %s", spec, why);
+                g_free(why);
                 goto out;
             }
             for (guint64 value = first; value <= last; value++)

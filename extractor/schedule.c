@@ -4,8 +4,10 @@
  * each forked worker inherits, so every capture starts from the same state
  * and nothing one leaves behind reaches the next. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "schedule.h"
@@ -159,11 +161,20 @@ static struct running_job *start_parallel_job(const struct fs_run_ctx *ctx, cons
     return job;
 }
 
+/* Ends a worker whose records can no longer be written, without a word:
+ * asked to stop, it would report the flows it has seen as written. */
+static void discard_job(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
 /* Up to `jobs` workers at once; records in capture order. On an
  * interruption the running workers are stopped as this process was; each
  * writes the flows it has seen, and every worker's records are appended
- * in order. On an output error the others are stopped and nothing more is
- * written. */
+ * in order. On an output error the others are discarded and nothing more
+ * is written. */
 static enum fs_status run_in_parallel(const struct fs_run_ctx *ctx, fs_dissector *pristine,
         const fs_feature_set *features, fs_writer *writer, guint jobs, struct tally *tally)
 {
@@ -190,8 +201,12 @@ static enum fs_status run_in_parallel(const struct fs_run_ctx *ctx, fs_dissector
         struct running_job *job = g_queue_pop_head(&running);
         if (!job)
             break;
-        enum fs_status one = fs_worker_wait(job->pid, job->args.path);
-        if (one != FS_ERR_WORKER && one != FS_ERR_OUTPUT && !output_failed) {
+        enum fs_status one = FS_ERR_OUTPUT;
+        if (output_failed)
+            discard_job(job->pid);
+        else
+            one = fs_worker_wait(job->pid, job->args.path);
+        if (one != FS_ERR_WORKER && one != FS_ERR_OUTPUT) {
             char *errmsg = NULL;
             if (fs_writer_append(writer, job->records, &errmsg) != FS_OK) {
                 if (errmsg)
@@ -204,11 +219,8 @@ static enum fs_status run_in_parallel(const struct fs_run_ctx *ctx, fs_dissector
         g_free(job);
         count(tally, one);
         status = fs_status_worst(status, one);
-        if (one == FS_ERR_OUTPUT && !output_failed) {
+        if (one == FS_ERR_OUTPUT)
             output_failed = TRUE;
-            for (GList *l = running.head; l; l = l->next)
-                fs_worker_stop(((struct running_job *)l->data)->pid);
-        }
     }
     if (fs_interrupt_requested())
         tally->unread = inputs->len - next;

@@ -5,6 +5,7 @@ compressed captures, --help and --version. Python standard library only.
 Usage: test_cli.py --flowshark BIN --samples DIR [unittest options]
 """
 import argparse
+import fcntl
 import gzip
 import json
 import os
@@ -13,12 +14,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import struct
 import tempfile
+import termios
+import threading
 import time
 import unittest
 
 FLOWSHARK = None
 SAMPLES = None
+OPTIONS_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "extractor",
+                         "options.c")
 
 # Exit statuses (extractor/status.h, doc/flowshark.1).
 (EXIT_OK, EXIT_USAGE, EXIT_TRUNCATED, EXIT_OPEN, EXIT_FILTER, EXIT_FIELD, EXIT_OUTPUT,
@@ -240,6 +246,175 @@ class Inputs(unittest.TestCase):
         self.assertRegex(out, r"^flowshark \S+ \(libwireshark 4\.\d+\.\d+\)\n$")
 
 
+# ---- the option table: --help against the parser ----
+
+def help_entries(text):
+    """The options --help lists: {spelling: entry} where an entry is a dict
+    with "names" (short and long spellings), "metavar" (None for a flag)
+    and "text" (the description, continuation lines included, and the lines
+    under it)."""
+    entries, current = {}, None
+    for line in text.splitlines():
+        m = re.match(r"^  (?:(-[A-Za-z0-9])(?:, |\s|$))?(--[a-z][a-z-]*)?(?: (\S+))?(?:\s{2,}(.*))?$",
+                     line)
+        if m and (m.group(1) or m.group(2)):
+            names = [n for n in (m.group(1), m.group(2)) if n]
+            current = {"names": names, "metavar": m.group(3), "text": m.group(4) or "",
+                       "lines": []}
+            for name in names:
+                entries[name] = current
+        elif current and line.startswith(" " * 29):
+            current["text"] += " " + line.strip()
+            current["lines"].append(line[29:])
+        else:
+            current = None
+    return entries
+
+
+def source_options():
+    """The parser's options, read from the getopt table in options.c:
+    {spelling: takes_value} for every long and short spelling, and the
+    numeric maxima {spelling: FS_*_MAX value}."""
+    with open(OPTIONS_C) as f:
+        source = f.read()
+    short_string = re.search(r'short_options\[\] = "([^"]*)"', source).group(1)
+    options = {}
+    for long_name, arg, val in re.findall(
+            r'\{ "([a-z-]+)", (no_argument|required_argument), NULL, (\'.\'|\w+) \}', source):
+        takes = arg == "required_argument"
+        options["--" + long_name] = takes
+        if val.startswith("'"):
+            options["-" + val[1]] = takes
+    # Short options without a long form are in the short option string only.
+    for m in re.finditer(r"([A-Za-z0-9])(:?)", short_string.lstrip(":")):
+        options.setdefault("-" + m.group(1), m.group(2) == ":")
+        assert options["-" + m.group(1)] == (m.group(2) == ":"), m.group(0)
+    defines = {name: value for name, value in
+               re.findall(r"#define (FS_\w+_MAX)\s+(\w+)", source)}
+    named = {"G_MAXINT32": 2**31 - 1}
+    maxima = {}
+    for option, macro in re.findall(r'parse_count\(\s*optarg,\s*"([-\w]+)",\s*(FS_\w+_MAX)',
+                                    source):
+        value = defines[macro]
+        maxima[option] = named[value] if value in named else int(value)
+    return options, maxima
+
+
+# Valid values for the options whose value is free text (only parsed here;
+# these runs stop at --help).
+TEXT_VALUES = {"<file>": "capture.pcap", "<f>": "tcp", "<field>": "tls.handshake.type",
+               "<name>:<value>": "tcp.desegment_tcp_streams:TRUE",
+               "<layer>==<selector>,<protocol>": "tcp.port==8443,tls"}
+
+
+def value_kind(entry):
+    """("text", [valid]), ("choice", [valid words]) or ("number", (1, max))
+    for an option that takes a value, from its --help entry."""
+    metavar = entry["metavar"]
+    if metavar in TEXT_VALUES:
+        return "text", [TEXT_VALUES[metavar]]
+    if "|" in metavar:
+        return "choice", metavar.split("|")
+    if metavar == "<n>":
+        m = re.search(r"\((\d+)-(\d+)\b", entry["text"])
+        if not m:
+            raise AssertionError(f"--help gives no range for {entry['names']}")
+        return "number", (int(m.group(1)), int(m.group(2)))
+    if metavar == "<format>":  # one format per line under the option
+        return "choice", [re.match(r"(\w+)", line).group(1) for line in entry["lines"]]
+    if metavar == "<m>":  # "0 frame (default), 1 IP, ..."
+        return "choice", re.findall(r"\b(\d) [A-Za-z]", entry["text"])
+    raise AssertionError(f"no valid value known for {entry['names']} {metavar}")
+
+
+class OptionTable(unittest.TestCase):
+    """Every option of --help against the getopt table of options.c and the
+    parser itself; every bad value of every option that takes one."""
+
+    @classmethod
+    def setUpClass(cls):
+        status, out, _ = run("--help")
+        assert status == EXIT_OK
+        cls.help = help_entries(out)
+        cls.source, cls.maxima = source_options()
+
+    def test_help_lists_exactly_the_parsers_options(self):
+        self.assertEqual(sorted(self.help), sorted(self.source))
+        for name, entry in self.help.items():
+            self.assertEqual(entry["metavar"] is not None, self.source[name], name)
+
+    def test_help_ranges_are_the_parsers(self):
+        for name, maximum in self.maxima.items():
+            kind, (low, high) = value_kind(self.help[name])
+            self.assertEqual((kind, low, high), ("number", 1, maximum), name)
+
+    def accepted(self, *args):
+        # --help after the option: the parser must accept it, nothing runs.
+        status, out, err = run(*args, "--help")
+        self.assertEqual((status, err), (EXIT_OK, ""), args)
+        self.assertTrue(out.startswith("Usage: flowshark"), args)
+
+    def test_every_listed_option_is_accepted(self):
+        for name, entry in self.help.items():
+            with self.subTest(option=name):
+                if entry["metavar"] is None:
+                    self.accepted(name)
+                    continue
+                kind, valid = value_kind(entry)
+                # Numbers: the range's ends; words: every one.
+                values = [str(valid[0]), str(valid[1])] if kind == "number" else valid
+                if name == entry["names"][0]:
+                    for value in values:
+                        self.accepted(name, value)
+                else:
+                    self.accepted(f"{name}={values[-1]}")
+
+    def rejected(self, entry, spelling, value):
+        args = [spelling + value] if spelling.endswith("=") else [spelling, value]
+        status, out, err = run("-r", sample("tls.pcap"), *args)
+        lines = err.splitlines()
+        what = f"{args} gave {status}: {err!r}"
+        self.assertEqual(status, EXIT_USAGE, what)
+        self.assertEqual(out, "", what)
+        self.assertEqual(len(lines), 1, what)
+        self.assertTrue(lines[0].startswith("flowshark: "), what)
+        self.assertTrue(any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lines[0])
+                            for n in entry["names"]), what)
+        self.assertIn(f'"{value}"', lines[0], what)
+
+    def test_every_bad_value_is_rejected(self):
+        for name, entry in self.help.items():
+            if entry["metavar"] is None or name != entry["names"][-1]:
+                continue
+            kind, valid = value_kind(entry)
+            if kind == "text":
+                continue
+            if kind == "number":
+                high = valid[1]
+                bad = ["", "ten", "0", "-1", str(high + 1), "4000000000",
+                       "99999999999999999999", "5x"]
+            else:
+                bad = ["", "nosuch", valid[0] + "x"]
+                if name == "--output-format":
+                    bad.append("json")  # the old name of jsonl
+                if valid[0].isdigit():
+                    bad.append(str(int(valid[-1]) + 1))
+            # Each spelling in turn, and --long=value.
+            spellings = entry["names"] + [entry["names"][-1] + "="]
+            for i, value in enumerate(bad):
+                with self.subTest(option=name, value=value):
+                    self.rejected(entry, spellings[i % len(spellings)], value)
+
+    def test_missing_value_is_named(self):
+        for name, entry in self.help.items():
+            if entry["metavar"] is None:
+                continue
+            with self.subTest(option=name):
+                status, out, err = run("-r", sample("tls.pcap"), name)
+                self.assertEqual((status, out), (EXIT_USAGE, ""), name)
+                self.assertEqual(err, f"flowshark: option {name} needs a value\n")
+
+
 def separate_runs(names, *args):
     """Records of each capture run on its own, in order."""
     want = []
@@ -306,6 +481,108 @@ class SeveralCaptures(unittest.TestCase):
         self.assertFalse(os.path.isfile("/dev/full"))
 
 
+class DecodeAsRanges(unittest.TestCase):
+    """-d selectors must fit the table's field; a range must not run
+    backwards or cover more than 65536 selectors (each is a table entry)."""
+
+    def decode_as(self, spec):
+        # The timeout stands for "it loops": the old binary took minutes.
+        proc = subprocess.run([FLOWSHARK, "-r", sample("tls.pcap"), "-d", spec],
+                              capture_output=True, timeout=30)
+        return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+    def test_out_of_range_selectors_rejected(self):
+        for spec, value, allowed in (
+                ("udp.port==1-4000000000,quic", "1-4000000000", "0-65535"),
+                ("udp.port==70000,quic", "70000", "0-65535"),
+                ("udp.port==65530:7,quic", "65530:7", "0-65535"),
+                ("udp.port==99999999999999999999,quic", "99999999999999999999", "0-65535"),
+                ("ip.proto==256,udp", "256", "0-255"),
+                ("sctp.ppi==4294967296,m3ua", "4294967296", "0-4294967295")):
+            with self.subTest(spec=spec):
+                status, out, err = self.decode_as(spec)
+                self.assertEqual((status, out), (EXIT_USAGE, ""), err)
+                self.assertEqual(len(err.splitlines()), 1, err)
+                self.assertIn(f'"{value}"', err)
+                self.assertIn(allowed, err)
+
+    def test_bad_ranges_rejected(self):
+        for spec, needle in (("udp.port==4010-4000,quic", '"4010-4000" starts after it ends'),
+                             ("udp.port==5:0,quic", '"5:0"'),
+                             ("sctp.ppi==1-4000000000,m3ua", "65536"),
+                             ("udp.port==-1,quic", "not a number"),
+                             ("udp.port==5-,quic", "not a number")):
+            with self.subTest(spec=spec):
+                status, out, err = self.decode_as(spec)
+                self.assertEqual((status, out), (EXIT_USAGE, ""), err)
+                self.assertIn(needle, err)
+
+    def test_valid_ranges_apply(self):
+        status, plain, err = self.decode_as("udp.port==4000-4010,quic")
+        self.assertEqual(status, EXIT_OK, err)
+        # A 32-bit table takes a selector above 65535.
+        status, out, err = self.decode_as("sctp.ppi==4000000000,m3ua")
+        self.assertEqual((status, out), (EXIT_OK, plain), err)
+        # tls.pcap's flows are on TCP port 443: a range over it turns TLS
+        # into HTTP; ranges that end just before or start just after it do
+        # nothing.
+        tls = [r["ext_protocols"] for r in records(plain)]
+        self.assertTrue(all("TLSv1.2" in p for p in tls), tls)
+        for spec in ("tcp.port==440-442,http", "tcp.port==444:10,http", "tcp.port==0-442,http"):
+            with self.subTest(spec=spec):
+                status, out, err = self.decode_as(spec)
+                self.assertEqual((status, out), (EXIT_OK, plain), err)
+        for spec in ("tcp.port==440-450,http", "tcp.port==443:1,http", "tcp.port==443-443,http",
+                     "tcp.port==0-65535,http"):
+            with self.subTest(spec=spec):
+                status, out, err = self.decode_as(spec)
+                self.assertEqual(status, EXIT_OK, err)
+                got = [r["ext_protocols"] for r in records(out)]
+                self.assertEqual(len(got), len(tls))
+                self.assertFalse(any("TLSv1.2" in p for p in got), got)
+
+
+class MessagesOnce(unittest.TestCase):
+    """A write error is reported once, whoever met it; a closed pipe is not
+    reported at all."""
+
+    def test_closed_pipe_quiet_every_time(self):
+        # flowshark ... --stats | head -1, twenty times: it was intermittent.
+        for attempt in range(20):
+            with self.subTest(attempt=attempt):
+                proc = subprocess.Popen([FLOWSHARK, "-r", sample("1592993485_noise.pcap"),
+                                         "--stats"], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+                head = subprocess.Popen(["head", "-1"], stdin=proc.stdout,
+                                        stdout=subprocess.PIPE)
+                proc.stdout.close()  # head's copy is the only reader
+                first, _ = head.communicate(timeout=60)
+                err = proc.stderr.read().decode(errors="replace")
+                proc.stderr.close()
+                self.assertEqual(proc.wait(timeout=60), EXIT_OUTPUT)
+                self.assertEqual(err, "")
+                json.loads(first)
+
+    def test_full_device_reported_once(self):
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full here")
+        one, two = sample("tls.pcap"), sample("ssh.pcap")
+        want = "flowshark: cannot write /dev/full: No space left on device\n"
+        for args in (["-r", one], ["-r", one, "--reset-every", "5"],
+                     ["-r", one, "-r", two, "-r", one], ["-j", "1", "-r", one, "-r", two],
+                     ["-j", "3", "-r", one, "-r", two, "-r", one],
+                     ["--no-fork", "-r", one, "-r", two]):
+            with self.subTest(args=args):
+                status, out, err = run(*args, "-w", "/dev/full")
+                self.assertEqual((status, out, err), (EXIT_OUTPUT, "", want))
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([FLOWSHARK, "-r", one, "-r", two], stdout=full,
+                                  stderr=subprocess.PIPE)
+        self.assertEqual(proc.returncode, EXIT_OUTPUT)
+        self.assertEqual(proc.stderr.decode(),
+                         "flowshark: cannot write standard output: No space left on device\n")
+
+
 class BrokenOutput(unittest.TestCase):
     def test_closed_pipe_ends_quietly(self):
         # As in "flowshark ... | head -1": the reader goes away after one
@@ -341,40 +618,6 @@ class BrokenOutput(unittest.TestCase):
             self.assertEqual(proc.returncode, EXIT_OUTPUT)
             self.assertIn("File too large", proc.stderr.decode())
             self.assertEqual(os.listdir(tmp), [])
-
-
-class Progress(unittest.TestCase):
-    def test_progress_lines_on_request_only(self):
-        # Standard input fed in four parts over about two seconds: with
-        # --progress, a report (every 1024 records, at most once a second)
-        # must appear; records are the same with -q, and without a terminal
-        # nothing is reported unless asked.
-        with open(sample("1592993485_noise.pcap"), "rb") as f:
-            data = f.read()
-        proc = subprocess.Popen([FLOWSHARK, "-r", "-", "--progress"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        part = len(data) // 4 + 1
-        for start in range(0, len(data), part):
-            proc.stdin.write(data[start:start + part])
-            proc.stdin.flush()
-            time.sleep(0.6)
-        proc.stdin.close()
-        out = proc.stdout.read().decode()
-        err = proc.stderr.read().decode()
-        self.assertEqual(proc.wait(timeout=60), EXIT_OK, err)
-        proc.stdout.close()
-        proc.stderr.close()
-        lines = err.splitlines()
-        self.assertGreater(len(lines), 0)
-        for line in lines:
-            match = re.fullmatch(r"flowshark: -: (?:\d+% of [\d.]+ MB, )?(\d+) packets", line)
-            self.assertIsNotNone(match, line)
-            self.assertEqual(int(match.group(1)) % 1024, 0)
-        status, quiet_out, quiet_err = run("-r", "-", "-q", stdin=data)
-        self.assertEqual((status, quiet_err), (EXIT_OK, ""))
-        self.assertEqual(records(quiet_out), records(out))
-        _, _, default_err = run("-r", "-", stdin=data)
-        self.assertEqual(default_err, "")
 
 
 class ResetEvery(unittest.TestCase):
@@ -436,18 +679,71 @@ class MaxPackets(unittest.TestCase):
             self.assertIn("--max-packets", err)
 
 
-def wait_blocked_reading(pid, size, timeout=30.0):
-    """Waits until process `pid` has read `size` bytes and sleeps (blocked on
-    the pipe, every packet given so far dissected)."""
-    settled = 0
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and settled < 5:
-        with open(f"/proc/{pid}/io") as f:
-            io = dict(line.split(": ") for line in f.read().splitlines())
+def unread_bytes(fd):
+    """Bytes written to the pipe or FIFO `fd` (either end) not yet read."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def syscall_argument(pid):
+    """The first argument of the system call process `pid` sleeps in, or
+    None when it runs."""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            call = f.read().split()
+    except OSError:
+        return None
+    if len(call) < 2 or call[0] in ("running", "-1"):
+        return None
+    return int(call[1], 16)
+
+
+def blocked_reading(pid, target):
+    """True when process `pid` sleeps in a system call on one of its file
+    descriptors open on `target` ("pipe:[inode]" or a FIFO's path), i.e.
+    waits for more of it. The descriptor is the call's first argument."""
+    fd = syscall_argument(pid)
+    try:
+        return fd is not None and os.readlink(f"/proc/{pid}/fd/{fd}") == target
+    except OSError:
+        return False
+
+
+def children(pid):
+    """The child processes of `pid`, any thread's."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def state(pid):
+    try:
         with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        settled = settled + 1 if int(io["rchar"]) >= size and state == "S" else 0
-        time.sleep(0.05)
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def wait_for(condition, what, timeout=60.0):
+    """Polls `condition` until it holds (the timeout only stops a hang)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.01)
+
+
+def pcap_packet_ends(data):
+    """Offsets where each packet of a little-endian pcap capture ends."""
+    ends, offset = [], 24
+    while offset + 16 <= len(data):
+        offset += 16 + struct.unpack("<I", data[offset + 8:offset + 12])[0]
+        ends.append(offset)
+    return ends
 
 
 def worker_pid(pid, timeout=30.0):
@@ -470,10 +766,224 @@ def slow_pipe_run(args, data, sig, reader="parent"):
                             stderr=subprocess.PIPE)
     proc.stdin.write(data)
     proc.stdin.flush()
-    wait_blocked_reading(proc.pid if reader == "parent" else worker_pid(proc.pid), len(data))
+    pid = proc.pid if reader == "parent" else worker_pid(proc.pid)
+    pipe = os.readlink(f"/proc/{proc.pid}/fd/0")
+    wait_for(lambda: unread_bytes(proc.stdin.fileno()) == 0 and blocked_reading(pid, pipe),
+             "the reader has read everything and waits for more")
     os.kill(proc.pid, sig)
     out, err = proc.communicate(timeout=60)
     return proc.returncode, out.decode(), err.decode("utf-8", "replace")
+
+
+class FifoInterrupts(unittest.TestCase):
+    """Several captures, one of them a FIFO fed part of a capture and kept
+    open; the other captures are read in full; then a signal to flowshark
+    itself. Every capture read wholly or in part has its records written,
+    and the messages say so exactly."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.fifo = os.path.join(self.tmp.name, "live.pcap")
+        os.mkfifo(self.fifo)
+        with open(sample("1592993485_noise.pcap"), "rb") as f:
+            data = f.read()
+        self.part = data[:len(data) // 2]  # ends inside a packet
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def open_fifo(self, proc):
+        """The FIFO's writing end, once flowshark (or its worker) opened
+        the reading end."""
+        fd = None
+
+        def opened():
+            nonlocal fd
+            if proc.poll() is not None:
+                raise AssertionError(f"flowshark ended early: {proc.returncode}")
+            try:
+                fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                return False
+            return True
+
+        wait_for(opened, "the FIFO is opened for reading")
+        os.set_blocking(fd, True)
+        return fd
+
+    def interrupted_run(self, args, sig):
+        """Runs flowshark; feeds the FIFO; waits until its reader waits for
+        more and every other worker has exited; sends `sig` to flowshark.
+        Returns (status, stdout, stderr)."""
+        proc = subprocess.Popen([FLOWSHARK, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        fd = self.open_fifo(proc)
+        try:
+            # stdout/stderr are read by threads: nothing blocks on them.
+            out, err = [], []
+            readers = [threading.Thread(target=lambda s=s, b=b: b.append(s.read()))
+                       for s, b in ((proc.stdout, out), (proc.stderr, err))]
+            for t in readers:
+                t.start()
+            os.write(fd, self.part)  # a FIFO holds 64 KiB: this waits for the reader
+            reader_pid = None
+
+            def reader_waits():
+                nonlocal reader_pid
+                if unread_bytes(fd):
+                    return False
+                for pid in [proc.pid] + children(proc.pid):
+                    if blocked_reading(pid, self.fifo):
+                        reader_pid = pid
+                        return True
+                return False
+
+            wait_for(reader_waits, "the FIFO's reader has read it all and waits for more")
+            # flowshark waits for the reader's worker (so it has started
+            # every worker it will start) and its other workers have exited.
+            wait_for(lambda: reader_pid == proc.pid or (
+                     syscall_argument(proc.pid) == reader_pid
+                     and all(state(c) in ("Z", "gone")
+                             for c in children(proc.pid) if c != reader_pid)),
+                     "flowshark waits for the FIFO's worker alone")
+            os.kill(proc.pid, sig)
+            status = proc.wait(timeout=60)
+            for t in readers:
+                t.join()
+        finally:
+            os.close(fd)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        return status, out[0].decode(), err[0].decode("utf-8", "replace")
+
+    def fifo_records(self):
+        """The records of the part fed: a capture that simply ends there."""
+        status, out, _ = run("-r", "-", stdin=self.part)
+        self.assertEqual(status, EXIT_TRUNCATED)
+        got = records(out)
+        for record in got:
+            record["file"] = self.fifo
+        self.assertGreater(len(got), 0)
+        return got
+
+    def check(self, sig, jobs, order, to_file):
+        """`order`: the captures, "FIFO" for the FIFO; those before it are
+        read in full when -j 1, every one with -j 3; those after it with
+        -j 1 are not read."""
+        paths = [self.fifo if name == "FIFO" else sample(name) for name in order]
+        fifo_at = order.index("FIFO")
+        whole = [n for i, n in enumerate(order) if n != "FIFO" and (jobs > 1 or i < fifo_at)]
+        unread = len(order) - 1 - len(whole)
+        out_path = os.path.join(self.tmp.name, "out.jsonl")
+        args = ["-j", str(jobs), *[a for p in paths for a in ("-r", p)]]
+        if to_file:
+            args += ["-w", out_path]
+        status, out, err = self.interrupted_run(args, sig)
+        if to_file:
+            self.assertEqual(out, "")
+            with open(out_path) as f:
+                out = f.read()
+        self.assertEqual(status, EXIT_INTERRUPTED, err)
+        # The records of each capture read, in capture order.
+        want_by_path = {sample(n): separate_runs([n]) for n in whole}
+        want_by_path[self.fifo] = self.fifo_records()
+        want = [r for p in paths for r in want_by_path.get(p, [])]
+        self.assertEqual(records(out), want)
+        name = signal.Signals(sig).name
+        s = lambda n, one, many: one if n == 1 else many
+        self.assertEqual(err.splitlines(), [
+            f"flowshark: interrupted by {name} while reading {self.fifo}: the records of the "
+            f"{len(want_by_path[self.fifo])} flows seen so far are written",
+            f"flowshark: interrupted by {name}: the records of {len(whole)} "
+            f"{s(len(whole), 'capture', 'captures')} read in full and 1 read in part are "
+            f"written; {unread} {s(unread, 'capture was', 'captures were')} not read"])
+        self.assertNotIn(f"signal {int(sig)}", err)
+
+    def test_parallel_sigterm_to_file(self):
+        self.check(signal.SIGTERM, 3, ["FIFO", "tls.pcap", "ssh.pcap"], True)
+
+    def test_parallel_sigint_to_stdout(self):
+        self.check(signal.SIGINT, 3, ["tls.pcap", "FIFO", "ssh.pcap"], False)
+
+    def test_one_at_a_time_sigterm_to_file(self):
+        self.check(signal.SIGTERM, 1, ["tls.pcap", "FIFO", "ssh.pcap"], True)
+
+
+class EmptyCaptures(unittest.TestCase):
+    def test_reset_every_says_no_packets(self):
+        # A pcap file header alone and an empty file: --reset-every warns as
+        # the exact mode does.
+        with open(sample("tls.pcap"), "rb") as f:
+            header = f.read(24)
+        for content, fmt in ((b"", "ERF"), (header, "pcap")):
+            with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
+                f.write(content)
+                f.flush()
+                plain = run("-r", f.name)
+                self.assertIn(f"{f.name}: no packets (read as ", plain[2])
+                self.assertIn(fmt, plain[2])
+                for extra in (["--reset-every", "5"], ["--reset-every", "5", "--no-fork"]):
+                    with self.subTest(fmt=fmt, extra=extra):
+                        self.assertEqual(run("-r", f.name, *extra), plain)
+        plain = run("-r", "-", stdin=header)
+        self.assertIn("-: no packets (read as ", plain[2])
+        self.assertEqual(run("-r", "-", "--reset-every", "5", stdin=header), plain)
+
+
+class Progress(unittest.TestCase):
+    def test_progress_lines_on_request_only(self):
+        # A report comes every 1024 packets, at most once a second
+        # (FS_PROGRESS_INTERVAL). Standard input is fed up to half-way
+        # between two multiples of 1024 packets; the next part is given
+        # only once flowshark waits for it and a second has passed since
+        # it opened the capture or last reported, so each multiple of 1024
+        # crossed gives exactly one line, whatever the machine's speed.
+        with open(sample("1592993485_noise.pcap"), "rb") as f:
+            data = f.read()
+        ends = pcap_packet_ends(data)
+        cuts = [ends[511], ends[1535], ends[2559]]  # 512, 1536, 2560 packets
+        data = data[:cuts[-1]]
+        proc = subprocess.Popen([FLOWSHARK, "-r", "-", "--progress"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        lines, out = [], []
+        threads = [threading.Thread(target=lambda: lines.extend(proc.stderr)),
+                   threading.Thread(target=lambda: out.append(proc.stdout.read()))]
+        for t in threads:
+            t.start()
+        pipe = os.readlink(f"/proc/{proc.pid}/fd/0")
+        start = 0
+        try:
+            for i, cut in enumerate(cuts):
+                proc.stdin.write(data[start:cut])
+                proc.stdin.flush()
+                start = cut
+                if i + 1 == len(cuts):
+                    break
+                wait_for(lambda: len(lines) == i and unread_bytes(proc.stdin.fileno()) == 0
+                         and blocked_reading(proc.pid, pipe), f"part {i} is read")
+                gate = time.monotonic() + 1.05
+                wait_for(lambda: time.monotonic() >= gate, "the report interval has passed")
+            proc.stdin.close()
+            status = proc.wait(timeout=60)
+            for t in threads:
+                t.join()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        self.assertEqual(status, EXIT_OK, lines)
+        self.assertEqual([line.decode() for line in lines],
+                         ["flowshark: -: 1024 packets\n", "flowshark: -: 2048 packets\n"])
+        status, quiet_out, quiet_err = run("-r", "-", "-q", stdin=data)
+        self.assertEqual((status, quiet_err), (EXIT_OK, ""))
+        self.assertEqual(records(quiet_out), records(out[0].decode()))
+        _, _, default_err = run("-r", "-", stdin=data)
+        self.assertEqual(default_err, "")
 
 
 class Signals(unittest.TestCase):
@@ -485,7 +995,8 @@ class Signals(unittest.TestCase):
             with self.subTest(sig=sig):
                 status, out, err = slow_pipe_run(["-r", "-"], half, sig)
                 self.assertEqual(status, EXIT_INTERRUPTED, err)
-                self.assertIn(f"interrupted by signal {int(sig)}", err)
+                self.assertIn(f"interrupted by {signal.Signals(sig).name} while reading -", err)
+                self.assertNotIn(f"signal {int(sig)}", err)
                 got = records(out)
                 self.assertGreater(len(got), 0)
                 # The same packets as a capture that simply ends there (the
