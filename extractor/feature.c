@@ -22,6 +22,17 @@ struct fs_feature_set {
     guint extras;
 };
 
+const struct fs_feature_option *fs_feature_option_at(guint i)
+{
+    for (guint m = 0; m < G_N_ELEMENTS(modules); m++) {
+        for (const struct fs_feature_option *o = modules[m]->options; o && o->name; o++) {
+            if (i-- == 0)
+                return o;
+        }
+    }
+    return NULL;
+}
+
 enum fs_status fs_feature_set_new(
         const struct fs_options *opts, fs_feature_set **out, char **errmsg)
 {

@@ -7,9 +7,9 @@
  * per module of the set.
  *
  * A new module is one file (feature_NAME.c with a `const struct
- * fs_feature_ops fs_feature_NAME`), its line in the table of feature.c,
- * and its test (CMake picks up feature_*.c by itself). Its keys reach the CSV header by themselves:
- * the header is a dry run of `emit` on a flow without packets. */
+ * fs_feature_ops fs_feature_NAME`, its options included), its line in the
+ * table of feature.c, and its test (CMake picks up feature_*.c by itself). Its keys reach the CSV
+ * header by themselves: the header is a dry run of `emit` on a flow without packets. */
 #ifndef FS_FEATURE_H
 #define FS_FEATURE_H
 
@@ -22,8 +22,22 @@
 
 struct fs_flow;
 
+/* A command-line option a module declares (--NAME): a flag, or a whole
+ * number in [min, max]. The parser (options.c), --help and the option
+ * tests take them from the modules' tables; the module reads the value
+ * with fs_options_module_value(). Plain struct. */
+struct fs_feature_option {
+    const char *name;    /* long option without "--"; NULL ends a table */
+    const char *metavar; /* NULL for a flag; the value's name in --help ("n") */
+    guint min, max;      /* the number's range */
+    guint fallback;      /* the number when the option is not given */
+    const char *help;    /* its --help text, one line of at most 48 characters */
+};
+
 struct fs_feature_ops {
     const char *name;
+    /* Its options, ended by an entry whose name is NULL; NULL for none. */
+    const struct fs_feature_option *options;
     /* Whether the options ask for the module. */
     gboolean (*enabled)(const struct fs_options *opts);
     /* The enum fs_packet_extra bits its packets need. */
@@ -47,6 +61,10 @@ struct fs_feature_ops {
     /* Frees data; optional, called with NULL too. */
     void (*flow_free)(void *data);
 };
+
+/* Option i of all modules' options, in the order of the module table;
+ * NULL past the last. */
+const struct fs_feature_option *fs_feature_option_at(guint i);
 
 /* The modules the options ask for, in the order of their keys, each set
  * up. Opaque. */

@@ -216,14 +216,26 @@ static void labels_emit(void *state, const void *data, const struct fs_flow *flo
         fs_sink_key_string(sink, label_keys[i], label_text(f, (enum label)i));
 }
 
+static const struct fs_feature_option labels_options[] = {
+    { .name = "ndpi", .help = "nDPI application labels (application_name ...)" },
+    /* NFStream's n_dissections range. */
+    { .name = "ndpi-packets",
+            .metavar = "n",
+            .min = 1,
+            .max = 255,
+            .fallback = 20,
+            .help = "packets per flow given to nDPI" },
+    { .name = NULL },
+};
+
 static gboolean labels_enabled(const struct fs_options *opts)
 {
-    return opts->ndpi;
+    return fs_options_module_value(opts, "ndpi") != 0;
 }
 
 static enum fs_status labels_setup(const struct fs_options *opts, void **state, char **errmsg)
 {
-    *state = labels_module_new(opts->ndpi_packets);
+    *state = labels_module_new(fs_options_module_value(opts, "ndpi-packets"));
     if (*state)
         return FS_OK;
     *errmsg = g_strdup("nDPI could not be initialised");
@@ -232,6 +244,7 @@ static enum fs_status labels_setup(const struct fs_options *opts, void **state, 
 
 const struct fs_feature_ops fs_feature_ndpi = {
     .name = "ndpi",
+    .options = labels_options,
     .enabled = labels_enabled,
     .extras = FS_EXTRA_IP_BYTES,
     .setup = labels_setup,

@@ -16,16 +16,26 @@ struct splt {
     gint64 *direction, *ps, *piat_ms; /* n entries each */
 };
 
+static const struct fs_feature_option splt_options[] = {
+    /* At most 1024: three 8-byte values per entry and flow. */
+    { .name = "splt",
+            .metavar = "n",
+            .min = 1,
+            .max = 1024,
+            .help = "direction, size, piat of the first n packets" },
+    { .name = NULL },
+};
+
 static gboolean splt_enabled(const struct fs_options *opts)
 {
-    return opts->splt > 0;
+    return fs_options_module_value(opts, "splt") > 0;
 }
 
 static enum fs_status splt_setup(const struct fs_options *opts, void **state, char **errmsg)
 {
     (void)errmsg;
     struct splt_config *config = g_new0(struct splt_config, 1);
-    config->n = opts->splt;
+    config->n = fs_options_module_value(opts, "splt");
     config->accounting = opts->accounting;
     *state = config;
     return FS_OK;
@@ -91,6 +101,7 @@ static void splt_emit(void *state, const void *data, const struct fs_flow *flow,
 
 const struct fs_feature_ops fs_feature_splt = {
     .name = "splt",
+    .options = splt_options,
     .enabled = splt_enabled,
     .extras = FS_EXTRA_LINK,
     .setup = splt_setup,

@@ -93,9 +93,14 @@ guint32 fs_feature_packet_size(const struct fs_packet *packet, enum fs_accountin
 
 /* ---- the module ---- */
 
+static const struct fs_feature_option stats_options[] = {
+    { .name = "stats", .help = "NFStream's core and statistical features" },
+    { .name = NULL },
+};
+
 static gboolean stats_enabled(const struct fs_options *opts)
 {
-    return opts->stats;
+    return fs_options_module_value(opts, "stats") != 0;
 }
 
 /* The state is the accounting mode. */
@@ -203,6 +208,7 @@ static void stats_emit(void *state, const void *data, const struct fs_flow *flow
 
 const struct fs_feature_ops fs_feature_stats = {
     .name = "stats",
+    .options = stats_options,
     .enabled = stats_enabled,
     .extras = FS_EXTRA_LINK,
     .setup = stats_setup,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "feature.h"
 #include "sink.h"
 
 enum {
@@ -15,12 +16,9 @@ enum {
     OPT_NO_FORK,
     OPT_RESET_EVERY,
     OPT_PROGRESS,
-    OPT_STATS,
-    OPT_SPLT,
     OPT_ACCOUNTING_MODE,
     OPT_DIRECTION,
-    OPT_NDPI,
-    OPT_NDPI_PACKETS,
+    OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
 static const struct option long_options[] = {
@@ -42,12 +40,8 @@ static const struct option long_options[] = {
     { "quiet", no_argument, NULL, 'q' },
     { "reset-every", required_argument, NULL, OPT_RESET_EVERY },
     { "output-format", required_argument, NULL, 'T' },
-    { "stats", no_argument, NULL, OPT_STATS },
-    { "splt", required_argument, NULL, OPT_SPLT },
     { "accounting-mode", required_argument, NULL, OPT_ACCOUNTING_MODE },
     { "direction", required_argument, NULL, OPT_DIRECTION },
-    { "ndpi", no_argument, NULL, OPT_NDPI },
-    { "ndpi-packets", required_argument, NULL, OPT_NDPI_PACKETS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -79,25 +73,103 @@ static gboolean parse_choice(const char *text, const char *option, const char *c
 }
 
 /* The range of each numeric option (documented in --help and flowshark(1)). */
-#define FS_MAX_PACKETS_MAX  G_MAXINT32 /* sequence indices are 32-bit */
-#define FS_RESET_EVERY_MAX  G_MAXINT32
-#define FS_JOBS_MAX         1024 /* worker processes at once */
-#define FS_SPLT_MAX         1024 /* three 8-byte values per entry and flow */
-#define FS_NDPI_PACKETS_MAX 255  /* NFStream's n_dissections range */
+#define FS_MAX_PACKETS_MAX G_MAXINT32 /* sequence indices are 32-bit */
+#define FS_RESET_EVERY_MAX G_MAXINT32
+#define FS_JOBS_MAX        1024 /* worker processes at once */
+/* The feature modules' options carry their ranges (feature_*.c). */
+
+/* A whole number from min to max. */
+static gboolean parse_number(
+        const char *text, const char *option, guint min, guint max, guint *out, char **errmsg)
+{
+    char *end = NULL;
+    guint64 n = g_ascii_isdigit(text[0]) ? g_ascii_strtoull(text, &end, 10) : 0;
+    if (!end || *end || n < min || n > max) {
+        *errmsg = g_strdup_printf(
+                "%s takes a whole number from %u to %u, not \"%s\"", option, min, max, text);
+        return FALSE;
+    }
+    *out = (guint)n;
+    return TRUE;
+}
 
 /* A whole number from 1 to max. */
 static gboolean parse_count(
         const char *text, const char *option, guint max, guint *out, char **errmsg)
 {
-    char *end = NULL;
-    guint64 n = g_ascii_isdigit(text[0]) ? g_ascii_strtoull(text, &end, 10) : 0;
-    if (!end || *end || n == 0 || n > max) {
-        *errmsg = g_strdup_printf(
-                "%s takes a whole number from 1 to %u, not \"%s\"", option, max, text);
-        return FALSE;
+    return parse_number(text, option, 1, max, out, errmsg);
+}
+
+static guint module_option_count(void)
+{
+    guint n = 0;
+    while (fs_feature_option_at(n))
+        n++;
+    return n;
+}
+
+/* The getopt table: the options above, then the modules'. Caller g_free()s. */
+static struct option *all_long_options(void)
+{
+    guint core = G_N_ELEMENTS(long_options) - 1; /* without the terminator */
+    guint modules = module_option_count();
+    struct option *all = g_new0(struct option, core + modules + 1);
+    memcpy(all, long_options, core * sizeof(*all));
+    for (guint i = 0; i < modules; i++) {
+        const struct fs_feature_option *o = fs_feature_option_at(i);
+        all[core + i] = (struct option){
+            .name = o->name,
+            .has_arg = o->metavar ? required_argument : no_argument,
+            .val = OPT_MODULE + (int)i,
+        };
     }
-    *out = (guint)n;
-    return TRUE;
+    return all;
+}
+
+/* Parses the value of module option i into opts. */
+static gboolean parse_module_option(
+        struct fs_options *opts, guint i, const char *text, char **errmsg)
+{
+    const struct fs_feature_option *o = fs_feature_option_at(i);
+    opts->module_given[i] = TRUE;
+    if (!o->metavar) {
+        opts->module_values[i] = 1;
+        return TRUE;
+    }
+    char *option = g_strconcat("--", o->name, NULL);
+    gboolean ok = parse_number(text, option, o->min, o->max, &opts->module_values[i], errmsg);
+    g_free(option);
+    return ok;
+}
+
+guint fs_options_module_value(const struct fs_options *opts, const char *name)
+{
+    for (guint i = 0; fs_feature_option_at(i); i++) {
+        const struct fs_feature_option *o = fs_feature_option_at(i);
+        if (strcmp(o->name, name) != 0)
+            continue;
+        if (opts->module_given && opts->module_given[i])
+            return opts->module_values[i];
+        return o->metavar ? o->fallback : 0;
+    }
+    return 0;
+}
+
+/* The --help lines of the modules' options. */
+static void module_help(FILE *out)
+{
+    for (guint i = 0; fs_feature_option_at(i); i++) {
+        const struct fs_feature_option *o = fs_feature_option_at(i);
+        char *left = o->metavar ? g_strdup_printf("--%s <%s>", o->name, o->metavar)
+                                : g_strdup_printf("--%s", o->name);
+        char *range = o->metavar ? (o->fallback ? g_strdup_printf(" (%u-%u, default %u)", o->min,
+                                                          o->max, o->fallback)
+                                                : g_strdup_printf(" (%u-%u)", o->min, o->max))
+                                 : g_strdup("");
+        fprintf(out, "  %-26s %s%s\n", left, o->help, range);
+        g_free(left);
+        g_free(range);
+    }
 }
 
 static gboolean contains_string(const GPtrArray *array, const char *text)
@@ -153,15 +225,11 @@ void fs_options_print_help(FILE *out)
           "                             record format's rule) or the sender of the first\n"
           "                             packet (as NFStream)\n"
           "\n"
-          "Added keys (after the record's own; see flowshark(1)):\n"
-          "  --stats                    NFStream's core and statistical flow features\n"
-          "                             (src_mac ... dst2src_fin_packets)\n"
-          "  --splt <n>                 splt_direction, splt_ps, splt_piat_ms of the\n"
-          "                             first n packets (1-1024)\n"
-          "  --accounting-mode <m>      packet sizes of --stats/--splt: 0 frame (default),\n"
+          "Added keys (after the record's own; see flowshark(1)):\n",
+            out);
+    module_help(out);
+    fputs("  --accounting-mode <m>      packet sizes of --stats/--splt: 0 frame (default),\n"
           "                             1 IP, 2 transport, 3 payload\n"
-          "  --ndpi                     nDPI application labels (application_name ...)\n"
-          "  --ndpi-packets <n>         packets per flow given to nDPI (1-255, default 20)\n"
           "\n"
           "Output format:\n"
           "  -T, --output-format <format>\n",
@@ -200,25 +268,21 @@ void fs_options_print_help(FILE *out)
             out);
 }
 
-enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, char **errmsg)
+/* The getopt loop and the checks after it, into opts (already set up). */
+static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
+        const struct option *options, guint modules, char **errmsg)
 {
-    memset(opts, 0, sizeof(*opts));
-    opts->inputs = g_ptr_array_new_with_free_func(g_free);
-    opts->fields = g_ptr_array_new_with_free_func(g_free);
-    opts->prefs = g_ptr_array_new_with_free_func(g_free);
-    opts->decode_as = g_ptr_array_new_with_free_func(g_free);
-    opts->main_seq = FS_MAIN_PAYLOAD;
-    opts->default_exclusions = TRUE;
-    opts->ndpi_packets = 20;
-    opts->format = g_strdup("jsonl");
-    *errmsg = NULL;
-
     /* getopt keeps global state; 0 asks glibc for a full re-initialisation. */
     optind = 0;
     opterr = 0;
     int c;
     static const char short_options[] = ":r:Y:e:o:d:w:j:T:q2hv";
-    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
+        if (c >= OPT_MODULE && c < OPT_MODULE + (int)modules) {
+            if (!parse_module_option(opts, (guint)(c - OPT_MODULE), optarg, errmsg))
+                return FS_ERR_USAGE;
+            continue;
+        }
         switch (c) {
             case 'r':
                 g_ptr_array_add(opts->inputs, g_strdup(optarg));
@@ -282,13 +346,6 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 }
                 replace_string(&opts->format, optarg);
                 break;
-            case OPT_STATS:
-                opts->stats = TRUE;
-                break;
-            case OPT_SPLT:
-                if (!parse_count(optarg, "--splt", FS_SPLT_MAX, &opts->splt, errmsg))
-                    return FS_ERR_USAGE;
-                break;
             case OPT_ACCOUNTING_MODE:
                 if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3') {
                     *errmsg = g_strdup_printf(
@@ -306,14 +363,6 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
                 opts->direction = (enum fs_direction)value;
                 break;
             }
-            case OPT_NDPI:
-                opts->ndpi = TRUE;
-                break;
-            case OPT_NDPI_PACKETS:
-                if (!parse_count(optarg, "--ndpi-packets", FS_NDPI_PACKETS_MAX, &opts->ndpi_packets,
-                            errmsg))
-                    return FS_ERR_USAGE;
-                break;
             case OPT_PROGRESS:
                 opts->progress = FS_PROGRESS_ALWAYS;
                 break;
@@ -365,6 +414,26 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     return FS_OK;
 }
 
+enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, char **errmsg)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->inputs = g_ptr_array_new_with_free_func(g_free);
+    opts->fields = g_ptr_array_new_with_free_func(g_free);
+    opts->prefs = g_ptr_array_new_with_free_func(g_free);
+    opts->decode_as = g_ptr_array_new_with_free_func(g_free);
+    opts->main_seq = FS_MAIN_PAYLOAD;
+    opts->default_exclusions = TRUE;
+    opts->format = g_strdup("jsonl");
+    guint modules = module_option_count();
+    opts->module_values = g_new0(guint, modules + 1);
+    opts->module_given = g_new0(gboolean, modules + 1);
+    *errmsg = NULL;
+    struct option *options = all_long_options();
+    enum fs_status status = parse_argv(argc, argv, opts, options, modules, errmsg);
+    g_free(options);
+    return status;
+}
+
 void fs_options_free(struct fs_options *opts)
 {
     if (opts->inputs)
@@ -378,5 +447,7 @@ void fs_options_free(struct fs_options *opts)
     g_free(opts->display_filter);
     g_free(opts->output_path);
     g_free(opts->format);
+    g_free(opts->module_values);
+    g_free(opts->module_given);
     memset(opts, 0, sizeof(*opts));
 }

@@ -59,14 +59,14 @@ struct fs_options {
     enum fs_progress_mode progress; /* --progress, -q */
     guint reset_every; /* --reset-every N: bounded memory, new session every N records */
     char *format;      /* -T: an output format's name (sink.h), "jsonl" by default */
-    gboolean stats;    /* --stats: NFStream's core and statistical features */
-    guint splt;        /* --splt N: NFStream's first-N-packets sequences; 0 = none */
     enum fs_accounting accounting; /* --accounting-mode 0..3 */
     enum fs_direction direction;   /* --direction port|first */
-    gboolean ndpi;                 /* --ndpi: nDPI application labels */
-    guint ndpi_packets;            /* --ndpi-packets N: packets per flow given to nDPI (20) */
-    gboolean show_help;            /* -h, --help */
-    gboolean show_version;         /* -v, --version */
+    /* The feature modules' own options (feature.h), by their index in
+     * fs_feature_option_at(): read them with fs_options_module_value(). */
+    guint *module_values;
+    gboolean *module_given;
+    gboolean show_help;    /* -h, --help */
+    gboolean show_version; /* -v, --version */
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns
@@ -77,6 +77,11 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
 
 /* Frees what *opts owns (not opts itself). Safe on a zeroed or freed struct. */
 void fs_options_free(struct fs_options *opts);
+
+/* The value of a feature module's option --name: for a flag 1 when given
+ * and 0 otherwise; for a number the value given, or the option's fallback.
+ * 0 for a name no module declares. Safe on a zeroed struct. */
+guint fs_options_module_value(const struct fs_options *opts, const char *name);
 
 /* Writes the --help text to out. */
 void fs_options_print_help(FILE *out);

@@ -8,6 +8,7 @@ import argparse
 import fcntl
 import gzip
 import json
+import glob
 import os
 import re
 import shutil
@@ -297,6 +298,20 @@ def source_options():
                                     source):
         value = defines[macro]
         maxima[option] = named[value] if value in named else int(value)
+    # The feature modules declare their own options (struct fs_feature_option
+    # tables in extractor/feature_*.c): a flag, or a number with .min/.max.
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(OPTIONS_C), "feature_*.c"))):
+        with open(path) as f:
+            module = f.read()
+        for name, rest in re.findall(r'\{\s*\.name = "([a-z-]+)",(.*?)\}', module, re.S):
+            if ".help" not in rest:
+                continue  # the module's own name in its ops table
+            takes = ".metavar" in rest
+            options["--" + name] = takes
+            if takes:
+                low = int(re.search(r"\.min = (\d+)", rest).group(1))
+                assert low == 1, name  # the option tests assume ranges from 1
+                maxima["--" + name] = int(re.search(r"\.max = (\d+)", rest).group(1))
     return options, maxima
 
 

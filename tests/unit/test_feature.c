@@ -126,15 +126,20 @@ static void test_packet_size_per_accounting_mode(void **state)
 /* A feature set for --stats --splt splt --accounting-mode accounting. */
 static fs_feature_set *stats_set(guint splt, enum fs_accounting accounting)
 {
+    /* The options as the command line gives them (the modules declare
+     * --stats and --splt themselves). */
+    char *line = g_strdup_printf(
+            "flowshark -r x.pcap --stats --splt %u --accounting-mode %d", splt, (int)accounting);
+    char **argv = g_strsplit(line, " ", -1);
     struct fs_options opts;
-    memset(&opts, 0, sizeof(opts));
-    opts.stats = TRUE;
-    opts.splt = splt;
-    opts.accounting = accounting;
-    fs_feature_set *set = NULL;
     char *errmsg = NULL;
+    assert_int_equal(fs_options_parse((int)g_strv_length(argv), argv, &opts, &errmsg), FS_OK);
+    fs_feature_set *set = NULL;
     assert_int_equal(fs_feature_set_new(&opts, &set, &errmsg), FS_OK);
     assert_null(errmsg);
+    fs_options_free(&opts);
+    g_strfreev(argv);
+    g_free(line);
     return set;
 }
 
