@@ -340,8 +340,9 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 break;
             case 'T':
                 if (!fs_sink_format_find(optarg)) {
-                    *errmsg = g_strdup_printf(
-                            "-T takes %s, not \"%s\"", fs_sink_format_names(), optarg);
+                    char *names = fs_sink_format_names();
+                    *errmsg = g_strdup_printf("-T takes %s, not \"%s\"", names, optarg);
+                    g_free(names);
                     return FS_ERR_USAGE;
                 }
                 replace_string(&opts->format, optarg);

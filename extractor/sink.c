@@ -25,20 +25,16 @@ const struct fs_sink_ops *fs_sink_format_find(const char *name)
     return NULL;
 }
 
-const char *fs_sink_format_names(void)
+char *fs_sink_format_names(void)
 {
-    static char *names;
-    if (!names) {
-        GString *text = g_string_new(NULL);
-        for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
-            g_string_append_printf(text, "%s%s",
-                    i == 0                           ? ""
-                    : i + 1 == G_N_ELEMENTS(formats) ? " or "
-                                                     : ", ",
-                    formats[i]->name);
-        names = g_string_free(text, FALSE);
-    }
-    return names;
+    GString *text = g_string_new(NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(formats); i++)
+        g_string_append_printf(text, "%s%s",
+                i == 0                           ? ""
+                : i + 1 == G_N_ELEMENTS(formats) ? " or "
+                                                 : ", ",
+                formats[i]->name);
+    return g_string_free(text, FALSE);
 }
 
 void fs_sink_format_help(GString *out)

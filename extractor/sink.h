@@ -44,8 +44,8 @@ struct fs_sink_ops {
 /* The format called name ("jsonl", "csv"), or NULL. */
 const struct fs_sink_ops *fs_sink_format_find(const char *name);
 
-/* The formats' names, for messages: "jsonl or csv" (static storage). */
-const char *fs_sink_format_names(void);
+/* The formats' names, for messages: "jsonl or csv". Caller g_free()s. */
+char *fs_sink_format_names(void);
 
 /* Appends one "  name   description" line per format to out (--help). */
 void fs_sink_format_help(GString *out);

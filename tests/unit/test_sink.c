@@ -109,7 +109,9 @@ static void formats_by_name(void **state)
     assert_string_equal(fs_sink_format_find("csv")->name, "csv");
     assert_null(fs_sink_format_find("json"));
     assert_null(fs_sink_format_find("keys")); /* internal, not an output format */
-    assert_string_equal(fs_sink_format_names(), "jsonl or csv");
+    char *names = fs_sink_format_names();
+    assert_string_equal(names, "jsonl or csv");
+    g_free(names);
 }
 
 static void csv_quoting(void **state)
