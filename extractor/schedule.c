@@ -229,8 +229,11 @@ static enum fs_status run_in_parallel(const struct fs_run_ctx *ctx, fs_dissector
 
 /* ---- in this process ---- */
 
-static enum fs_status run_in_process(const struct fs_run_ctx *ctx, const fs_feature_set *features,
-        fs_writer *writer, struct tally *tally)
+/* Every capture in turn in this process: each with a fresh session, or,
+ * with --reset-every (pristine not NULL), each handing chunks to workers
+ * forked from the one pristine session. */
+static enum fs_status run_in_process(const struct fs_run_ctx *ctx, fs_dissector *pristine,
+        const fs_feature_set *features, fs_writer *writer, struct tally *tally)
 {
     const GPtrArray *inputs = ctx->opts->inputs;
     enum fs_status status = FS_OK;
@@ -239,9 +242,9 @@ static enum fs_status run_in_process(const struct fs_run_ctx *ctx, const fs_feat
             tally->unread = inputs->len - i;
             break;
         }
-        fs_dissector *session = NULL;
+        fs_dissector *session = pristine;
         char *errmsg = NULL;
-        enum fs_status one = fs_dissector_new(ctx->dissect, &session, &errmsg);
+        enum fs_status one = pristine ? FS_OK : fs_dissector_new(ctx->dissect, &session, &errmsg);
         if (one != FS_OK) {
             report(NULL, errmsg);
             g_free(errmsg);
@@ -249,7 +252,8 @@ static enum fs_status run_in_process(const struct fs_run_ctx *ctx, const fs_feat
         }
         one = fs_job_run(
                 ctx, g_ptr_array_index(inputs, i), session, i == 0 ? features : NULL, writer);
-        fs_dissector_free(session);
+        if (!pristine)
+            fs_dissector_free(session);
         count(tally, one);
         status = fs_status_worst(status, one);
         if (one == FS_ERR_OUTPUT || one == FS_ERR_INIT)
@@ -265,7 +269,7 @@ enum fs_status fs_schedule_run(
     struct tally tally = { 0 };
     enum fs_status status;
     if (!use_workers(opts) && !opts->reset_every) {
-        status = run_in_process(ctx, features, writer, &tally);
+        status = run_in_process(ctx, NULL, features, writer, &tally);
     } else {
         /* The pristine session is made once and only ever used by forked
          * processes. */
@@ -280,21 +284,8 @@ enum fs_status fs_schedule_run(
         }
         guint jobs = fs_schedule_parallel(opts);
         if (!use_workers(opts)) {
-            /* --reset-every in this process: chunk workers fork from the
-             * pristine session, one capture after the other. */
-            status = FS_OK;
-            for (guint i = 0; i < opts->inputs->len; i++) {
-                if (fs_interrupt_requested()) {
-                    tally.unread = opts->inputs->len - i;
-                    break;
-                }
-                enum fs_status one = fs_job_run(ctx, g_ptr_array_index(opts->inputs, i), pristine,
-                        i == 0 ? features : NULL, writer);
-                count(&tally, one);
-                status = fs_status_worst(status, one);
-                if (one == FS_ERR_OUTPUT || one == FS_ERR_INIT)
-                    break;
-            }
+            /* --reset-every in this process. */
+            status = run_in_process(ctx, pristine, features, writer, &tally);
         } else if (jobs > 1) {
             status = run_in_parallel(ctx, pristine, features, writer, jobs, &tally);
         } else {

@@ -36,26 +36,35 @@ int fs_format_decimals_for_tsprec(int tsprec)
     return tsprec > 6 ? 9 : 6;
 }
 
+void fs_format_normalise_time(gint64 *secs, gint32 *nsecs)
+{
+    /* A fraction out of [0, 1e9) is carried into the seconds (the instant
+     * is kept); at the ends of gint64 the seconds saturate instead. */
+    gint64 s = *secs;
+    gint32 ns = *nsecs;
+    gint32 carry = ns / 1000000000; /* -2 to 2 for a gint32 */
+    ns %= 1000000000;
+    if (ns < 0) {
+        ns += 1000000000;
+        carry--;
+    }
+    if (carry > 0 && s > G_MAXINT64 - carry)
+        s = G_MAXINT64;
+    else if (carry < 0 && s < G_MININT64 - carry)
+        s = G_MININT64;
+    else
+        s += carry;
+    *secs = s;
+    *nsecs = ns;
+}
+
 void fs_format_timestamp(gint64 secs, gint32 nsecs, int decimals, GString *out)
 {
     if (decimals < 6)
         decimals = 6;
     if (decimals > 9)
         decimals = 9;
-    /* A fraction out of [0, 1e9) is carried into the seconds (the instant
-     * is kept); at the ends of gint64 the seconds saturate instead. */
-    gint32 carry = nsecs / 1000000000;
-    nsecs %= 1000000000;
-    if (nsecs < 0) {
-        nsecs += 1000000000;
-        carry--;
-    }
-    if (carry > 0 && secs > G_MAXINT64 - carry)
-        secs = G_MAXINT64;
-    else if (carry < 0 && secs < G_MININT64 - carry)
-        secs = G_MININT64;
-    else
-        secs += carry;
+    fs_format_normalise_time(&secs, &nsecs);
 
     gboolean negative = FALSE;
     guint64 whole;

@@ -20,6 +20,11 @@ void fs_format_escape_tshark(const char *text, GString *out);
  * -0.500000). */
 void fs_format_timestamp(gint64 secs, gint32 nsecs, int decimals, GString *out);
 
+/* Carries a fraction out of [0, 1e9) into the seconds so that *nsecs ends
+ * in [0, 1e9) and the instant is kept; the seconds saturate at the ends of
+ * gint64. */
+void fs_format_normalise_time(gint64 *secs, gint32 *nsecs);
+
 /* The number of decimals the record uses for a wiretap timestamp precision
  * (WTAP_TSPREC_*): 9 for nanosecond captures, else 6. */
 int fs_format_decimals_for_tsprec(int tsprec);
