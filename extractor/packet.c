@@ -2,7 +2,6 @@
 #include "packet.h"
 #include "format.h"
 
-
 gint64 fs_packet_time_ms(const struct fs_packet *packet)
 {
     /* Normalised here too, so that the statistics count the time the
