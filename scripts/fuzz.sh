@@ -55,8 +55,12 @@ echo "== fuzz for ${seconds}s (log: $log) =="
 # -rss_limit_mb after about 200 inputs. Fork mode fuzzes in child processes
 # that are replaced as they end, and an out-of-memory child is ignored
 # (-ignore_ooms, its default) rather than reported as a finding.
+# timeout: a child stopped at -rss_limit_mb prints a heap profile, and the
+# sanitizers' stop-the-world for it has been seen to deadlock (a child in
+# "tracing stop" forever, with the parent waiting): end the run rather than
+# hang (status 124 or 137 then).
 status=0
-"$dir/fuzz/fuzz_capture" "$dir/corpus" -fork=1 \
+timeout --kill-after=60 $((seconds + 600)) "$dir/fuzz/fuzz_capture" "$dir/corpus" -fork=1 \
     -max_total_time="$seconds" -max_len=262144 -timeout=60 -rss_limit_mb=2560 \
     -detect_leaks="${FS_FUZZ_DETECT_LEAKS:-0}" \
     -artifact_prefix="$dir/crashes/" > "$log" 2>&1 || status=$?
