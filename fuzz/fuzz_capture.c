@@ -1,11 +1,28 @@
 /* fuzz_capture.c: libFuzzer target. Each input is taken as a whole capture
  * file (any format wiretap recognises) and goes through flowshark's own path
- * to records: fs_run() opens it, dissects it, groups the packets into flows
- * and writes the records. libwireshark is initialised once per process.
+ * to records: the job of one capture (job.h) opens it, dissects it, groups
+ * the packets into flows with the feature modules and writes the records.
  *
- * Besides the sanitizers, two checks make a finding: fs_run() must return
+ * Everything a run makes once is made once per process, in
+ * LLVMFuzzerInitialize(), as fs_run() would for
+ *   flowshark -r INPUT -e tls.handshake.extensions_server_name
+ *       -e dns.qry.name -e http.host --stats --splt 10 --ndpi --no-fork
+ * : libwireshark's set-up, the field registry, the filter text, the feature
+ * set (so that the NFStream and nDPI modules are fuzzed too) and the output
+ * format. Each input gets what each capture of a run gets: a fresh
+ * dissection session (fs_dissector: filter compiled, new epan session, so
+ * stream numbers start at 0) and fs_job_run() writing to a memory stream.
+ * The feature set is shared as a run's first capture uses it: the nDPI
+ * module's caches (hosts seen, certificates) outlive an input, so a finding
+ * that needs them shows when the inputs before it are replayed too.
+ *
+ * Besides the sanitizers, two checks make a finding: the job must return
  * one of the statuses a capture can cause (OK, truncated, not a capture),
  * and the records written must be valid UTF-8, one JSON object per line.
+ *
+ * The same file builds with standalone_main.c instead of libFuzzer (any
+ * compiler; the ctest "fuzz_replay" replays the samples and tests/regress/
+ * with it).
  *
  * Environment: FS_FUZZ_VERBOSE=1 keeps flowshark's own messages (one or
  * more per input) on standard error; by default they are discarded, while
@@ -20,25 +37,57 @@
 #include <unistd.h>
 
 #include <glib.h>
-#include <glib/gstdio.h>
 
+#include "dissect.h"
 #include "epan_session.h"
+#include "feature.h"
+#include "job.h"
 #include "options.h"
+#include "registry.h"
 #include "run.h"
+#include "sink.h"
 #include "status.h"
+#include "writer.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Set once by LLVMFuzzerInitialize(), used by every input. */
+/* Made once by LLVMFuzzerInitialize(), used by every input. */
 static struct fs_options fuzz_opts;
 static int capture_fd = -1; /* memfd holding the current input */
-static char *output_path;   /* -w target in a private temporary directory */
+static char *capture_path;  /* its /proc/self/fd path */
+static fs_field_registry *fuzz_fields;
+static GPtrArray *fuzz_field_names;
+static char *fuzz_filter;
+static fs_feature_set *fuzz_features;
+static struct fs_dissect_config fuzz_dissect;
+static struct fs_run_ctx fuzz_ctx;
 
+/* To file descriptor 2: the C stream stderr may be silenced (below). */
 static void fail(const char *what, const char *detail)
 {
-    fprintf(stderr, "fuzz_capture: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    dprintf(STDERR_FILENO, "fuzz_capture: %s%s%s\n", what, detail ? ": " : "",
+            detail ? detail : "");
     abort();
+}
+
+static void parse_options(void)
+{
+    /* The options come from the parser, so every member has its command-line
+     * default. --no-fork: a crash in a forked worker would be invisible to
+     * the sanitizers and to libFuzzer's coverage. */
+    const char *args[] = { "flowshark", "-r", capture_path, "-e",
+        "tls.handshake.extensions_server_name", "-e", "dns.qry.name", "-e", "http.host", "--stats",
+        "--splt", "10", "--ndpi", "--no-fork" };
+    char *argv_copy[G_N_ELEMENTS(args) + 1];
+    for (size_t i = 0; i < G_N_ELEMENTS(args); i++)
+        argv_copy[i] = g_strdup(args[i]);
+    argv_copy[G_N_ELEMENTS(args)] = NULL;
+    char *errmsg = NULL;
+    if (fs_options_parse((int)G_N_ELEMENTS(args), argv_copy, &fuzz_opts, &errmsg) != FS_OK)
+        fail("fs_options_parse", errmsg);
+    for (size_t i = 0; i < G_N_ELEMENTS(args); i++)
+        g_free(argv_copy[i]);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -51,37 +100,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     capture_fd = memfd_create("fuzz-capture", 0);
     if (capture_fd < 0)
         fail("memfd_create", g_strerror(errno));
-    char *capture_path = g_strdup_printf("/proc/self/fd/%d", capture_fd);
-
-    /* Not -w /dev/null: the writer writes a temporary file next to its
-     * target and renames it over the target. */
-    GError *error = NULL;
-    char *out_dir = g_dir_make_tmp("fs-fuzz-XXXXXX", &error);
-    if (!out_dir)
-        fail("cannot make a temporary directory", error->message);
-    output_path = g_build_filename(out_dir, "records.jsonl", NULL);
-    g_free(out_dir);
-
-    /* The options come from the parser, so every member has its command-line
-     * default. */
-    const char *args[] = { "flowshark", "-r", capture_path, "-e",
-        "tls.handshake.extensions_server_name", "-e", "dns.qry.name", "-e", "http.host", "-w",
-        output_path };
-    char *argv_copy[G_N_ELEMENTS(args) + 1];
-    for (size_t i = 0; i < G_N_ELEMENTS(args); i++)
-        argv_copy[i] = g_strdup(args[i]);
-    argv_copy[G_N_ELEMENTS(args)] = NULL;
-    if (fs_options_parse((int)G_N_ELEMENTS(args), argv_copy, &fuzz_opts, &errmsg) != FS_OK)
-        fail("fs_options_parse", errmsg);
-    for (size_t i = 0; i < G_N_ELEMENTS(args); i++)
-        g_free(argv_copy[i]);
-    g_free(capture_path);
-
-    /* In this process, never in a forked worker (--no-fork): a crash in a
-     * worker would be invisible to the sanitizers and to libFuzzer's
-     * coverage, and the harness would only see FS_ERR_WORKER (which it
-     * still reports as a finding). */
-    fuzz_opts.in_process = TRUE;
+    capture_path = g_strdup_printf("/proc/self/fd/%d", capture_fd);
+    parse_options();
 
     if (fs_epan_session_init((*argv)[0], &errmsg) != FS_OK)
         fail("fs_epan_session_init", errmsg);
@@ -89,6 +109,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (fs_epan_session_set_prefs(no_prefs, &errmsg) != FS_OK)
         fail("fs_epan_session_set_prefs", errmsg);
     g_ptr_array_free(no_prefs, TRUE);
+
+    /* What fs_run() makes before the first capture. */
+    fuzz_fields = fs_field_registry_new();
+    fuzz_field_names = g_ptr_array_new();
+    for (guint i = 0; i < fuzz_opts.fields->len; i++) {
+        if (!fs_field_registry_add(fuzz_fields, g_ptr_array_index(fuzz_opts.fields, i), &errmsg))
+            fail("fs_field_registry_add", errmsg);
+        g_ptr_array_add(fuzz_field_names, (gpointer)fs_field_registry_name(fuzz_fields, i));
+    }
+    fuzz_filter = fs_run_filter_text(&fuzz_opts);
+    if (fs_dissect_check_filter(fuzz_filter, &errmsg) != FS_OK)
+        fail("fs_dissect_check_filter", errmsg);
+    if (fs_feature_set_new(&fuzz_opts, &fuzz_features, &errmsg) != FS_OK)
+        fail("fs_feature_set_new", errmsg);
+    fuzz_dissect = (struct fs_dissect_config){
+        .display_filter = fuzz_filter,
+        .fields = fuzz_fields,
+        .two_pass = fuzz_opts.two_pass,
+        .extras = fs_feature_set_extras(fuzz_features),
+    };
+    fuzz_ctx = (struct fs_run_ctx){
+        .opts = &fuzz_opts,
+        .dissect = &fuzz_dissect,
+        .field_names = fuzz_field_names,
+        .format = fs_sink_format_find(fuzz_opts.format),
+        .progress = FALSE,
+    };
+    if (!fuzz_ctx.format)
+        fail("fs_sink_format_find", fuzz_opts.format);
 
     /* flowshark reports every damaged input on stderr (the C stream); the
      * sanitizers and libFuzzer write to file descriptor 2 directly. */
@@ -102,18 +151,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* The records must be valid UTF-8, each line one JSON object. */
-static void check_records(void)
+static void check_records(const char *text, size_t length)
 {
-    char *text = NULL;
-    gsize length = 0;
-    GError *error = NULL;
-    if (!g_file_get_contents(output_path, &text, &length, &error)) {
-        if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-            g_error_free(error);
-            return; /* nothing committed: the capture could not be opened */
-        }
-        fail("cannot read the records back", error->message);
-    }
     if (!g_utf8_validate(text, (gssize)length, NULL))
         fail("records are not valid UTF-8", NULL);
     const char *line = text;
@@ -126,8 +165,6 @@ static void check_records(void)
             fail("a line is not a JSON object", NULL);
         line = nl + 1;
     }
-    g_free(text);
-    g_unlink(output_path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -135,15 +172,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ftruncate(capture_fd, 0) != 0 || pwrite(capture_fd, data, size, 0) != (ssize_t)size)
         fail("cannot write the input to the memfd", g_strerror(errno));
 
-    enum fs_status status = fs_run(&fuzz_opts);
+    char *errmsg = NULL;
+    fs_dissector *dissector = NULL;
+    if (fs_dissector_new(&fuzz_dissect, &dissector, &errmsg) != FS_OK)
+        fail("fs_dissector_new", errmsg);
+    char *text = NULL;
+    size_t length = 0;
+    FILE *memory = open_memstream(&text, &length);
+    if (!memory)
+        fail("open_memstream", g_strerror(errno));
+    fs_writer *writer = fs_writer_over(memory);
+
+    enum fs_status status = fs_job_run(&fuzz_ctx, capture_path, dissector, fuzz_features, writer);
     switch (status) {
         case FS_OK:
         case FS_ERR_TRUNCATED: /* cut short or damaged: records of complete packets */
         case FS_ERR_OPEN:      /* not a capture, or its header is cut short */
             break;
         default:
-            fail("fs_run returned a status no capture should cause", fs_status_str(status));
+            fail("the job returned a status no capture should cause", fs_status_str(status));
     }
-    check_records();
+    fs_dissector_free(dissector);
+    if (fs_writer_close(writer, TRUE, &errmsg) != FS_OK)
+        fail("fs_writer_close", errmsg);
+    if (fclose(memory) != 0)
+        fail("fclose", g_strerror(errno));
+    check_records(text, length);
+    free(text);
     return 0;
 }
