@@ -60,6 +60,7 @@ struct fs_dissector {
     frame_data ref_frame, prev_dis_frame, prev_cap_frame;
     nstime_t elapsed;
     guint32 cum_bytes;
+    guint32 frames; /* records dissected by the session so far (one pass) */
     fs_packet_cb cb;
     void *user_data;
     fs_packet_cb layers_cb; /* NULL, or told of every packet's TCP/UDP layers */
@@ -507,10 +508,9 @@ static enum fs_status run_one_pass(fs_dissector *d, char **errmsg)
 {
     enum fs_status status = FS_OK;
     gint64 offset = 0;
-    guint32 number = 0;
     while (!fs_interrupt_requested() && fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
         frame_data fd;
-        frame_data_init(&fd, ++number, fs_capture_record(d->prov.cap), offset, d->cum_bytes);
+        frame_data_init(&fd, ++d->frames, fs_capture_record(d->prov.cap), offset, d->cum_bytes);
         dissect_for_output(d, &fd);
         frame_data_destroy(&fd);
     }
@@ -627,6 +627,13 @@ enum fs_status fs_dissector_run(
         status = FS_ERR_INTERRUPTED;
     }
     return status;
+}
+
+void fs_dissector_continue(fs_dissector *d)
+{
+    g_assert(!d->two_pass);
+    d->used = FALSE;
+    d->prov.cap = NULL;
 }
 
 void fs_dissector_set_layers_cb(fs_dissector *d, fs_packet_cb cb, void *user_data)

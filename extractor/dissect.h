@@ -55,6 +55,14 @@ enum fs_status fs_dissector_run(
  * lengths). The bounded-memory mode numbers streams with it. */
 void fs_dissector_set_layers_cb(fs_dissector *d, fs_packet_cb cb, void *user_data);
 
+/* Lets a one-pass session that has run serve another capture: stream
+ * numbers, conversations and reassembly state go on as in one long
+ * capture made of the captures one after the other (frame numbers
+ * continue). For the fuzz target, which would otherwise spend most of each
+ * input in epan_new(); flowshark itself gives every capture a fresh
+ * session. The session's memory grows with every capture it has read. */
+void fs_dissector_continue(fs_dissector *d);
+
 /* Frees the session; NULL does nothing. */
 void fs_dissector_free(fs_dissector *d);
 

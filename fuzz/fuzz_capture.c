@@ -9,9 +9,14 @@
  *       -e dns.qry.name -e http.host --stats --splt 10 --ndpi --no-fork
  * : libwireshark's set-up, the field registry, the filter text, the feature
  * set (so that the NFStream and nDPI modules are fuzzed too) and the output
- * format. Each input gets what each capture of a run gets: a fresh
- * dissection session (fs_dissector: filter compiled, new epan session, so
- * stream numbers start at 0) and fs_job_run() writing to a memory stream.
+ * format. Each input then runs fs_job_run() writing to a memory stream.
+ *
+ * The dissection session is reused across inputs (fs_dissector_continue():
+ * epan reads them as one long capture, frame numbers and streams going on):
+ * a fresh epan session costs 200-300 ms under ASan (epan_new() rereads
+ * manuf, services...), twenty times the job itself. A session serves
+ * FS_FUZZ_SESSION_INPUTS inputs (default 64), then a fresh one is made, so
+ * that the session's memory (it keeps every packet's state) stays bounded.
  * The feature set is shared as a run's first capture uses it: the nDPI
  * module's caches (hosts seen, certificates) outlive an input, so a finding
  * that needs them shows when the inputs before it are replayed too.
@@ -62,6 +67,9 @@ static char *fuzz_filter;
 static fs_feature_set *fuzz_features;
 static struct fs_dissect_config fuzz_dissect;
 static struct fs_run_ctx fuzz_ctx;
+static fs_dissector *session;  /* reused across inputs */
+static guint session_inputs;   /* inputs the session has read */
+static guint session_capacity; /* then a fresh session */
 
 /* To file descriptor 2: the C stream stderr may be silenced (below). */
 static void fail(const char *what, const char *detail)
@@ -173,9 +181,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("cannot write the input to the memfd", g_strerror(errno));
 
     char *errmsg = NULL;
-    fs_dissector *dissector = NULL;
-    if (fs_dissector_new(&fuzz_dissect, &dissector, &errmsg) != FS_OK)
-        fail("fs_dissector_new", errmsg);
+    if (session && session_inputs >= session_capacity) {
+        fs_dissector_free(session);
+        session = NULL;
+    }
+    if (!session) {
+        if (fs_dissector_new(&fuzz_dissect, &session, &errmsg) != FS_OK)
+            fail("fs_dissector_new", errmsg);
+        session_inputs = 0;
+        const char *capacity = getenv("FS_FUZZ_SESSION_INPUTS");
+        session_capacity = capacity ? (guint)g_ascii_strtoull(capacity, NULL, 10) : 64;
+        if (session_capacity == 0)
+            session_capacity = 1;
+    } else {
+        fs_dissector_continue(session);
+    }
+    session_inputs++;
     char *text = NULL;
     size_t length = 0;
     FILE *memory = open_memstream(&text, &length);
@@ -183,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("open_memstream", g_strerror(errno));
     fs_writer *writer = fs_writer_over(memory);
 
-    enum fs_status status = fs_job_run(&fuzz_ctx, capture_path, dissector, fuzz_features, writer);
+    enum fs_status status = fs_job_run(&fuzz_ctx, capture_path, session, fuzz_features, writer);
     switch (status) {
         case FS_OK:
         case FS_ERR_TRUNCATED: /* cut short or damaged: records of complete packets */
@@ -192,7 +213,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default:
             fail("the job returned a status no capture should cause", fs_status_str(status));
     }
-    fs_dissector_free(dissector);
     if (fs_writer_close(writer, TRUE, &errmsg) != FS_OK)
         fail("fs_writer_close", errmsg);
     if (fclose(memory) != 0)
