@@ -72,17 +72,26 @@ class Errors(unittest.TestCase):
 
     def test_no_packets_is_said(self):
         # An empty file (wiretap opens it as an empty ERF capture) and a pcap
-        # file header alone: no records, status 0, and a warning saying so.
+        # file header alone: no records, status 0, and a warning saying so;
+        # --reset-every (in a worker or not, from a file or standard input)
+        # warns as the exact mode does.
         with open(sample("tls.pcap"), "rb") as f:
             header = f.read(24)
         for content, fmt in ((b"", "ERF"), (header, "pcap")):
             with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
                 f.write(content)
                 f.flush()
-                status, out, err = run("-r", f.name)
-            self.assertEqual((status, out), (EXIT_OK, ""))
-            self.assertIn(f"{f.name}: no packets (read as ", err)
-            self.assertIn(fmt, err)
+                plain = run("-r", f.name)
+                status, out, err = plain
+                self.assertEqual((status, out), (EXIT_OK, ""))
+                self.assertIn(f"{f.name}: no packets (read as ", err)
+                self.assertIn(fmt, err)
+                for extra in (["--reset-every", "5"], ["--reset-every", "5", "--no-fork"]):
+                    with self.subTest(fmt=fmt, extra=extra):
+                        self.assertEqual(run("-r", f.name, *extra), plain)
+        plain = run("-r", "-", stdin=header)
+        self.assertIn("-: no packets (read as ", plain[2])
+        self.assertEqual(run("-r", "-", "--reset-every", "5", stdin=header), plain)
 
     def test_header_cut_short(self):
         with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
@@ -925,27 +934,6 @@ class FifoInterrupts(unittest.TestCase):
 
     def test_one_at_a_time_sigterm_to_file(self):
         self.check(signal.SIGTERM, 1, ["tls.pcap", "FIFO", "ssh.pcap"], True)
-
-
-class EmptyCaptures(unittest.TestCase):
-    def test_reset_every_says_no_packets(self):
-        # A pcap file header alone and an empty file: --reset-every warns as
-        # the exact mode does.
-        with open(sample("tls.pcap"), "rb") as f:
-            header = f.read(24)
-        for content, fmt in ((b"", "ERF"), (header, "pcap")):
-            with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
-                f.write(content)
-                f.flush()
-                plain = run("-r", f.name)
-                self.assertIn(f"{f.name}: no packets (read as ", plain[2])
-                self.assertIn(fmt, plain[2])
-                for extra in (["--reset-every", "5"], ["--reset-every", "5", "--no-fork"]):
-                    with self.subTest(fmt=fmt, extra=extra):
-                        self.assertEqual(run("-r", f.name, *extra), plain)
-        plain = run("-r", "-", stdin=header)
-        self.assertIn("-: no packets (read as ", plain[2])
-        self.assertEqual(run("-r", "-", "--reset-every", "5", stdin=header), plain)
 
 
 class Progress(unittest.TestCase):
