@@ -8,11 +8,6 @@
 #include "interrupt.h"
 #include "record.h"
 
-static void report(const char *what, const char *msg)
-{
-    fprintf(stderr, "flowshark: %s%s%s\n", what ? what : "", what ? ": " : "", msg);
-}
-
 static void on_packet(const struct fs_packet *packet, void *user_data)
 {
     fs_flow_table_add_packet(user_data, packet);
@@ -74,7 +69,7 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, const char *path, fs_dis
     if (!features) {
         enum fs_status status = fs_feature_set_new(opts, &own, &errmsg);
         if (status != FS_OK) {
-            report(path, errmsg);
+            fs_report(path, errmsg);
             g_free(errmsg);
             return status;
         }
@@ -89,7 +84,7 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, const char *path, fs_dis
     fs_flow_table *flows = fs_flow_table_new(ctx->field_names->len, &flow_options);
     enum fs_status status = read_flows(ctx, path, dissector, flows, &errmsg);
     if (status == FS_ERR_OPEN) {
-        report(NULL, errmsg);
+        fs_report(NULL, errmsg);
         g_free(errmsg);
         fs_flow_table_free(flows);
         fs_feature_set_free(own);
@@ -101,7 +96,7 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, const char *path, fs_dis
                 "written\n",
                 path, errmsg);
     else if (status != FS_OK && status != FS_ERR_INTERRUPTED && errmsg)
-        report(path, errmsg);
+        fs_report(path, errmsg);
     g_free(errmsg);
     errmsg = NULL;
 
@@ -120,7 +115,7 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, const char *path, fs_dis
     enum fs_status flushed = fs_writer_flush(writer, &errmsg);
     if (flushed != FS_OK) {
         if (errmsg)
-            report(NULL, errmsg);
+            fs_report(NULL, errmsg);
         g_free(errmsg);
         status = FS_ERR_OUTPUT;
     } else if (status == FS_ERR_INTERRUPTED) {

@@ -27,11 +27,6 @@ char *fs_run_filter_text(const struct fs_options *opts)
     return g_string_free(text, FALSE);
 }
 
-static void report(const char *what, const char *msg)
-{
-    fprintf(stderr, "flowshark: %s%s%s\n", what ? what : "", what ? ": " : "", msg);
-}
-
 /* Resolves every -e field; reports each unknown one. */
 static enum fs_status build_registry(const struct fs_options *opts, fs_field_registry **out)
 {
@@ -40,7 +35,7 @@ static enum fs_status build_registry(const struct fs_options *opts, fs_field_reg
     for (guint i = 0; i < opts->fields->len; i++) {
         char *errmsg = NULL;
         if (!fs_field_registry_add(reg, g_ptr_array_index(opts->fields, i), &errmsg)) {
-            report(NULL, errmsg);
+            fs_report(NULL, errmsg);
             status = FS_ERR_FIELD;
         }
         g_free(errmsg);
@@ -97,25 +92,25 @@ enum fs_status fs_run(const struct fs_options *opts)
     if (opts->display_filter && *opts->display_filter) {
         status = fs_dissect_check_filter(opts->display_filter, &errmsg);
         if (status != FS_OK) {
-            report(NULL, errmsg);
+            fs_report(NULL, errmsg);
             goto out;
         }
     }
     filter = fs_run_filter_text(opts);
     status = fs_dissect_check_filter(filter, &errmsg);
     if (status != FS_OK) {
-        report(NULL, errmsg);
+        fs_report(NULL, errmsg);
         goto out;
     }
     /* The feature modules are set up once, before any worker forks. */
     status = fs_feature_set_new(opts, &features, &errmsg);
     if (status != FS_OK) {
-        report(NULL, errmsg);
+        fs_report(NULL, errmsg);
         goto out;
     }
     status = fs_writer_open(opts->output_path, &writer, &errmsg);
     if (status != FS_OK) {
-        report(NULL, errmsg);
+        fs_report(NULL, errmsg);
         goto out;
     }
 
@@ -142,7 +137,7 @@ enum fs_status fs_run(const struct fs_options *opts)
     writer = NULL;
     if (closed != FS_OK) {
         if (errmsg)
-            report(NULL, errmsg);
+            fs_report(NULL, errmsg);
         status = closed;
     }
 

@@ -15,11 +15,6 @@
 #include "interrupt.h"
 #include "worker.h"
 
-static void report(const char *what, const char *msg)
-{
-    fprintf(stderr, "flowshark: %s%s%s\n", what ? what : "", what ? ": " : "", msg);
-}
-
 static gboolean use_workers(const struct fs_options *opts)
 {
     return opts->inputs->len > 1 && !opts->in_process;
@@ -79,7 +74,7 @@ static pid_t spawn_job(struct job_args *args)
     char *errmsg = NULL;
     pid_t pid = fs_worker_spawn(job_main, args, &errmsg);
     if (pid < 0) {
-        report(args->path, errmsg);
+        fs_report(args->path, errmsg);
         g_free(errmsg);
     }
     return pid;
@@ -100,7 +95,7 @@ static enum fs_status run_one_at_a_time(const struct fs_run_ctx *ctx, fs_dissect
         char *errmsg = NULL;
         if (fs_writer_flush(writer, &errmsg) != FS_OK) {
             if (errmsg)
-                report(NULL, errmsg);
+                fs_report(NULL, errmsg);
             g_free(errmsg);
             return fs_status_worst(status, FS_ERR_OUTPUT);
         }
@@ -136,7 +131,7 @@ static struct running_job *start_parallel_job(const struct fs_run_ctx *ctx, cons
     struct running_job *job = g_new0(struct running_job, 1);
     job->records = tmpfile();
     if (!job->records) {
-        report(path, "cannot create a temporary file for its records");
+        fs_report(path, "cannot create a temporary file for its records");
         g_free(job);
         return NULL;
     }
@@ -210,7 +205,7 @@ static enum fs_status run_in_parallel(const struct fs_run_ctx *ctx, fs_dissector
             char *errmsg = NULL;
             if (fs_writer_append(writer, job->records, &errmsg) != FS_OK) {
                 if (errmsg)
-                    report(NULL, errmsg);
+                    fs_report(NULL, errmsg);
                 g_free(errmsg);
                 one = FS_ERR_OUTPUT;
             }
@@ -246,7 +241,7 @@ static enum fs_status run_in_process(const struct fs_run_ctx *ctx, fs_dissector 
         char *errmsg = NULL;
         enum fs_status one = pristine ? FS_OK : fs_dissector_new(ctx->dissect, &session, &errmsg);
         if (one != FS_OK) {
-            report(NULL, errmsg);
+            fs_report(NULL, errmsg);
             g_free(errmsg);
             return fs_status_worst(status, one);
         }
@@ -277,7 +272,7 @@ enum fs_status fs_schedule_run(
         fs_dissector *pristine = NULL;
         status = fs_dissector_new(ctx->dissect, &pristine, &errmsg);
         if (status != FS_OK) {
-            report(NULL, errmsg);
+            fs_report(NULL, errmsg);
             g_free(errmsg);
             fs_dissector_free(pristine);
             return status;

@@ -1,5 +1,8 @@
-/* status.c: status names and the exit-code table. */
+/* status.c: status names, the exit-code table, and the one way messages
+ * reach standard error. */
 #include "status.h"
+
+#include <stdio.h>
 
 const char *fs_status_str(enum fs_status status)
 {
@@ -76,4 +79,9 @@ enum fs_status fs_status_worst(enum fs_status a, enum fs_status b)
     if (b == FS_ERR_INTERRUPTED)
         return b;
     return a;
+}
+
+void fs_report(const char *what, const char *msg)
+{
+    fprintf(stderr, "flowshark: %s%s%s\n", what ? what : "", what ? ": " : "", msg);
 }

@@ -32,6 +32,10 @@ enum fs_status {
 #define FS_EXIT_INTERRUPTED 8
 #define FS_EXIT_WORKER      9
 
+/* Prints one message on standard error: "flowshark: WHAT: MSG", or
+ * "flowshark: MSG" when what is NULL. */
+void fs_report(const char *what, const char *msg);
+
 /* A short English description of a status (static storage). */
 const char *fs_status_str(enum fs_status status);
 
