@@ -128,6 +128,50 @@ fs_sink *fs_sink_new(const struct fs_sink_ops *ops, fs_writer *writer)
     return s;
 }
 
+gboolean fs_sink_format_is_file(const struct fs_sink_ops *ops)
+{
+    return ops->open_file != NULL;
+}
+
+enum fs_status fs_sink_open_file(const struct fs_sink_ops *ops, const char *path,
+        const struct fs_run_info *run, fs_sink **out, char **errmsg)
+{
+    g_assert(ops->open_file);
+    *out = NULL;
+    void *impl = ops->open_file(path, run, errmsg);
+    if (!impl)
+        return FS_ERR_OUTPUT;
+    fs_sink *s = g_new0(fs_sink, 1);
+    s->ops = ops;
+    s->impl = impl;
+    *out = s;
+    return FS_OK;
+}
+
+enum fs_status fs_sink_close_file(fs_sink *s, enum fs_status run_status, char **errmsg)
+{
+    if (!s)
+        return FS_OK;
+    gboolean stored = s->ops->close_file(s->impl, run_status, errmsg);
+    g_free(s);
+    return stored ? FS_OK : FS_ERR_OUTPUT;
+}
+
+enum fs_status fs_sink_begin_capture(
+        fs_sink *s, const struct fs_capture_info *capture, char **errmsg)
+{
+    if (!s->ops->begin_capture || s->ops->begin_capture(s->impl, capture, errmsg))
+        return FS_OK;
+    return FS_ERR_OUTPUT;
+}
+
+enum fs_status fs_sink_end_capture(fs_sink *s, const struct fs_capture_info *capture, char **errmsg)
+{
+    if (!s->ops->end_capture || s->ops->end_capture(s->impl, capture, errmsg))
+        return FS_OK;
+    return FS_ERR_OUTPUT;
+}
+
 fs_sink *fs_sink_new_key_collector(void)
 {
     return fs_sink_new(&key_collector, NULL);
@@ -143,6 +187,7 @@ void fs_sink_free(fs_sink *s)
 {
     if (!s)
         return;
+    g_assert(s->ops->close);
     s->ops->close(s->impl);
     g_free(s);
 }

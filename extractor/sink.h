@@ -11,7 +11,30 @@
 
 #include <glib.h>
 
+#include "status.h"
 #include "writer.h"
+
+/* What a format that keeps a database records about the run (the runs
+ * table of sink_sqlite.c). Strings borrowed for the call. */
+struct fs_run_info {
+    const char *command_line;    /* the arguments, shell-quoted, joined by spaces */
+    const char *note;            /* --note TEXT, or NULL */
+    const char *version;         /* flowshark's */
+    const char *library_version; /* libwireshark's */
+};
+
+/* One capture, for the formats that keep a table of captures. Borrowed for
+ * the call. begin_capture sees path, label and size; end_capture sees them
+ * all. */
+struct fs_capture_info {
+    const char *path;
+    const char *label;  /* --label/--label-from-dir, or NULL */
+    long long size;     /* bytes, or -1 when unknown (standard input) */
+    guint64 packets;    /* records wiretap read */
+    guint64 flows;      /* records written */
+    const char *status; /* fs_status_capture_word(): "ok", "truncated", "interrupted", "failed" */
+    const char *error;  /* the capture's error or warning message, or NULL */
+};
 
 /* One output stream of records in one format. Opaque. */
 typedef struct fs_sink fs_sink;
@@ -22,9 +45,26 @@ typedef struct fs_sink fs_sink;
 struct fs_sink_ops {
     const char *name;        /* as given to -T */
     const char *description; /* one line, for --help */
-    /* State for one output over writer (borrowed). */
+    const char *extension;   /* of the files --output-dir writes: "jsonl" */
+    /* Formats that write bytes: state for one output over writer
+     * (borrowed), freed by close. */
     void *(*open)(fs_writer *writer);
     void (*close)(void *impl);
+    /* Formats that keep a file of their own (a database) set these instead
+     * of open and close: open_file opens or creates path (-w FILE; never
+     * standard output) and returns NULL with *errmsg (caller g_free()s)
+     * when it cannot; close_file ends the output (run_status says how the
+     * run ended), frees impl, and returns FALSE with *errmsg when what was
+     * written could not be stored. Records of such a format are written
+     * only in the process that opened it: workers hand theirs over on a
+     * tape (fs_sink_new_tape). */
+    void *(*open_file)(const char *path, const struct fs_run_info *run, char **errmsg);
+    gboolean (*close_file)(void *impl, enum fs_status run_status, char **errmsg);
+    /* Optional (NULL: nothing to do): around the records of one capture.
+     * FALSE with *errmsg when the capture's records could not be stored
+     * (they are then dropped as a whole). */
+    gboolean (*begin_capture)(void *impl, const struct fs_capture_info *capture, char **errmsg);
+    gboolean (*end_capture)(void *impl, const struct fs_capture_info *capture, char **errmsg);
     /* Once per run, before any record: keys is every top-level key of the
      * records, in order (the CSV header). */
     void (*begin_output)(void *impl, const GPtrArray *keys);
@@ -62,8 +102,38 @@ fs_sink *fs_sink_new_key_collector(void);
 /* The keys a key collector saw (borrowed, valid until fs_sink_free()). */
 const GPtrArray *fs_sink_collected_keys(const fs_sink *sink);
 
-/* Frees the sink (the writer stays open); NULL does nothing. */
+/* Frees the sink (the writer stays open); NULL does nothing. For a sink
+ * made by fs_sink_open_file() use fs_sink_close_file(). */
 void fs_sink_free(fs_sink *sink);
+
+/* TRUE for a format that keeps a file of its own (open_file). */
+gboolean fs_sink_format_is_file(const struct fs_sink_ops *ops);
+
+/* A sink of a file format (open_file) over path. FS_ERR_OUTPUT with
+ * *errmsg (caller g_free()s) when it cannot be opened. */
+enum fs_status fs_sink_open_file(const struct fs_sink_ops *ops, const char *path,
+        const struct fs_run_info *run, fs_sink **out, char **errmsg);
+
+/* Ends and frees a sink of fs_sink_open_file(). FS_ERR_OUTPUT with *errmsg
+ * when the output could not be stored. NULL is FS_OK. */
+enum fs_status fs_sink_close_file(fs_sink *sink, enum fs_status run_status, char **errmsg);
+
+/* Around the records of one capture (see begin_capture in the ops):
+ * FS_ERR_OUTPUT with *errmsg on failure; FS_OK for formats without them. */
+enum fs_status fs_sink_begin_capture(
+        fs_sink *sink, const struct fs_capture_info *capture, char **errmsg);
+enum fs_status fs_sink_end_capture(
+        fs_sink *sink, const struct fs_capture_info *capture, char **errmsg);
+
+/* A tape: a sink that records the calls made to it as frames on writer
+ * (a worker's temporary file), for fs_sink_replay() to make them again on
+ * the sink of the process that writes the output. */
+fs_sink *fs_sink_new_tape(fs_writer *writer);
+
+/* Makes the calls recorded on tape (read from its start) on sink.
+ * FS_ERR_OUTPUT with *errmsg when the tape cannot be read or is malformed
+ * (the records before the fault are replayed). */
+enum fs_status fs_sink_replay(fs_sink *sink, FILE *tape, char **errmsg);
 
 /* Once per run, before any record (see begin_output). */
 void fs_sink_begin_output(fs_sink *sink, const GPtrArray *keys);

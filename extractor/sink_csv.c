@@ -168,6 +168,7 @@ static void csv_end_object(void *impl, int depth)
 const struct fs_sink_ops fs_sink_csv = {
     .name = "csv",
     .description = "CSV (RFC 4180) with a header row; arrays as JSON text",
+    .extension = "csv",
     .open = csv_open,
     .close = csv_close,
     .begin_output = csv_begin_output,

@@ -101,6 +101,7 @@ static void jsonl_end_object(void *impl, int depth)
 const struct fs_sink_ops fs_sink_jsonl = {
     .name = "jsonl",
     .description = "JSON Lines: one object per flow and line (default)",
+    .extension = "jsonl",
     .open = jsonl_open,
     .close = jsonl_close,
     .begin_output = jsonl_begin_output,

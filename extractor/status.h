@@ -39,6 +39,12 @@ void fs_report(const char *what, const char *msg);
 /* A short English description of a status (static storage). */
 const char *fs_status_str(enum fs_status status);
 
+/* What became of one capture, in one word (summary, SQLite captures
+ * table): "ok", "truncated" (cut short or damaged; records of its complete
+ * packets written), "interrupted" (records of the flows seen written), or
+ * "failed" (no records). */
+const char *fs_status_capture_word(enum fs_status status);
+
 /* The process exit code for a status. */
 int fs_status_exit_code(enum fs_status status);
 
