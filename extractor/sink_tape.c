@@ -155,58 +155,58 @@ enum fs_status fs_sink_replay(fs_sink *sink, FILE *in, char **errmsg)
     int c;
     while (ok && (c = getc(in)) != EOF) {
         switch (c) {
-        case TAPE_BEGIN_RECORD:
-            ok = !in_record;
-            in_record = TRUE;
-            depth = 0;
-            if (ok)
-                fs_sink_begin_record(sink);
-            break;
-        case TAPE_END_RECORD:
-            ok = in_record && depth == 0;
-            in_record = FALSE;
-            if (ok)
-                fs_sink_end_record(sink);
-            break;
-        case TAPE_KEY:
-        case TAPE_NUMBER:
-        case TAPE_STRING:
-            ok = in_record && read_text(in, text);
-            if (!ok)
+            case TAPE_BEGIN_RECORD:
+                ok = !in_record;
+                in_record = TRUE;
+                depth = 0;
+                if (ok)
+                    fs_sink_begin_record(sink);
                 break;
-            if (c == TAPE_KEY)
-                fs_sink_key(sink, text->str);
-            else if (c == TAPE_NUMBER)
-                fs_sink_number_text(sink, text->str);
-            else
-                fs_sink_string(sink, text->str);
-            break;
-        case TAPE_NULL:
-            if ((ok = in_record))
-                fs_sink_null(sink);
-            break;
-        case TAPE_BEGIN_ARRAY:
-        case TAPE_BEGIN_OBJECT:
-            if ((ok = in_record)) {
-                depth++;
-                if (c == TAPE_BEGIN_ARRAY)
-                    fs_sink_begin_array(sink);
+            case TAPE_END_RECORD:
+                ok = in_record && depth == 0;
+                in_record = FALSE;
+                if (ok)
+                    fs_sink_end_record(sink);
+                break;
+            case TAPE_KEY:
+            case TAPE_NUMBER:
+            case TAPE_STRING:
+                ok = in_record && read_text(in, text);
+                if (!ok)
+                    break;
+                if (c == TAPE_KEY)
+                    fs_sink_key(sink, text->str);
+                else if (c == TAPE_NUMBER)
+                    fs_sink_number_text(sink, text->str);
                 else
-                    fs_sink_begin_object(sink);
-            }
-            break;
-        case TAPE_END_ARRAY:
-        case TAPE_END_OBJECT:
-            if ((ok = in_record && depth > 0)) {
-                depth--;
-                if (c == TAPE_END_ARRAY)
-                    fs_sink_end_array(sink);
-                else
-                    fs_sink_end_object(sink);
-            }
-            break;
-        default:
-            ok = FALSE;
+                    fs_sink_string(sink, text->str);
+                break;
+            case TAPE_NULL:
+                if ((ok = in_record))
+                    fs_sink_null(sink);
+                break;
+            case TAPE_BEGIN_ARRAY:
+            case TAPE_BEGIN_OBJECT:
+                if ((ok = in_record)) {
+                    depth++;
+                    if (c == TAPE_BEGIN_ARRAY)
+                        fs_sink_begin_array(sink);
+                    else
+                        fs_sink_begin_object(sink);
+                }
+                break;
+            case TAPE_END_ARRAY:
+            case TAPE_END_OBJECT:
+                if ((ok = in_record && depth > 0)) {
+                    depth--;
+                    if (c == TAPE_END_ARRAY)
+                        fs_sink_end_array(sink);
+                    else
+                        fs_sink_end_object(sink);
+                }
+                break;
+            default:
+                ok = FALSE;
         }
     }
     if (ok && in_record)

@@ -89,13 +89,13 @@ void fs_report(const char *what, const char *msg)
 const char *fs_status_capture_word(enum fs_status status)
 {
     switch (status) {
-    case FS_OK:
-        return "ok";
-    case FS_ERR_TRUNCATED:
-        return "truncated";
-    case FS_ERR_INTERRUPTED:
-        return "interrupted";
-    default:
-        return "failed";
+        case FS_OK:
+            return "ok";
+        case FS_ERR_TRUNCATED:
+            return "truncated";
+        case FS_ERR_INTERRUPTED:
+            return "interrupted";
+        default:
+            return "failed";
     }
 }
