@@ -18,6 +18,14 @@ enum {
     OPT_PROGRESS,
     OPT_ACCOUNTING_MODE,
     OPT_DIRECTION,
+    OPT_FILES_FROM,
+    OPT_ROOT,
+    OPT_LABEL,
+    OPT_LABEL_FROM_DIR,
+    OPT_OUTPUT_DIR,
+    OPT_RESUME,
+    OPT_NOTE,
+    OPT_SCHEMA,
     OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
@@ -42,6 +50,14 @@ static const struct option long_options[] = {
     { "output-format", required_argument, NULL, 'T' },
     { "accounting-mode", required_argument, NULL, OPT_ACCOUNTING_MODE },
     { "direction", required_argument, NULL, OPT_DIRECTION },
+    { "files-from", required_argument, NULL, OPT_FILES_FROM },
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "label", required_argument, NULL, OPT_LABEL },
+    { "label-from-dir", no_argument, NULL, OPT_LABEL_FROM_DIR },
+    { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+    { "resume", no_argument, NULL, OPT_RESUME },
+    { "note", required_argument, NULL, OPT_NOTE },
+    { "schema", no_argument, NULL, OPT_SCHEMA },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -268,6 +284,38 @@ void fs_options_print_help(FILE *out)
             out);
 }
 
+/* The checks of options that depend on each other. */
+static enum fs_status check_combinations(const struct fs_options *opts, char **errmsg)
+{
+    const struct fs_sink_ops *format = fs_sink_format_find(opts->format);
+    gboolean stdin_capture = contains_string(opts->inputs, "-");
+    if (opts->inputs->len == 0 && opts->files_from->len == 0)
+        *errmsg = g_strdup("no capture given: use -r FILE or DIRECTORY, plain arguments or "
+                           "--files-from LIST (see flowshark --help)");
+    else if (opts->two_pass && stdin_capture)
+        *errmsg = g_strdup("-2 needs a capture file it can read twice, not standard input");
+    else if (stdin_capture && contains_string(opts->files_from, "-"))
+        *errmsg = g_strdup("standard input cannot be both a capture (-r -) and a list "
+                           "(--files-from -)");
+    else if (opts->resume && !opts->output_dir)
+        *errmsg = g_strdup("--resume needs --output-dir (it skips captures whose output file "
+                           "is there)");
+    else if (opts->output_dir && opts->output_path)
+        *errmsg = g_strdup("-w and --output-dir exclude each other (one file for the run, or "
+                           "one per capture)");
+    else if (opts->output_dir && stdin_capture)
+        *errmsg = g_strdup("--output-dir needs capture files; standard input has no name to "
+                           "name its output after");
+    else if (opts->label && opts->label_from_dir)
+        *errmsg = g_strdup("--label and --label-from-dir exclude each other");
+    else if (fs_sink_format_is_file(format) && !opts->output_dir &&
+             (!opts->output_path || strcmp(opts->output_path, "-") == 0))
+        *errmsg = g_strdup_printf("-T %s writes a file: give it with -w FILE", opts->format);
+    else if (opts->note && !fs_sink_format_is_file(format))
+        *errmsg = g_strdup("--note is stored in a database's runs table: use it with -T sqlite");
+    return *errmsg ? FS_ERR_USAGE : FS_OK;
+}
+
 /* The getopt loop and the checks after it, into opts (already set up). */
 static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
         const struct option *options, guint modules, char **errmsg)
@@ -373,6 +421,30 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
             case OPT_NO_FORK:
                 opts->in_process = TRUE;
                 break;
+            case OPT_FILES_FROM:
+                g_ptr_array_add(opts->files_from, g_strdup(optarg));
+                break;
+            case OPT_ROOT:
+                replace_string(&opts->root, optarg);
+                break;
+            case OPT_LABEL:
+                replace_string(&opts->label, optarg);
+                break;
+            case OPT_LABEL_FROM_DIR:
+                opts->label_from_dir = TRUE;
+                break;
+            case OPT_OUTPUT_DIR:
+                replace_string(&opts->output_dir, optarg);
+                break;
+            case OPT_RESUME:
+                opts->resume = TRUE;
+                break;
+            case OPT_NOTE:
+                replace_string(&opts->note, optarg);
+                break;
+            case OPT_SCHEMA:
+                opts->show_schema = TRUE;
+                break;
             case 'h':
                 opts->show_help = TRUE;
                 break;
@@ -393,32 +465,41 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 return FS_ERR_USAGE;
         }
     }
-    if (optind < argc) {
-        *errmsg = g_strdup_printf(
-                "unexpected argument \"%s\" (captures are given with -r)", argv[optind]);
-        return FS_ERR_USAGE;
-    }
-    if (opts->show_help || opts->show_version)
+    /* Plain arguments are captures too (flowshark -r a.pcap b.pcap, globs). */
+    for (int i = optind; i < argc; i++)
+        g_ptr_array_add(opts->inputs, g_strdup(argv[i]));
+    if (opts->show_help || opts->show_version || opts->show_schema)
         return FS_OK;
-    if (opts->inputs->len == 0) {
-        *errmsg = g_strdup("no capture given: use -r FILE (see flowshark --help)");
-        return FS_ERR_USAGE;
-    }
-    if (opts->two_pass) {
-        for (guint i = 0; i < opts->inputs->len; i++) {
-            if (strcmp(g_ptr_array_index(opts->inputs, i), "-") == 0) {
-                *errmsg = g_strdup("-2 needs a capture file it can read twice, not standard input");
-                return FS_ERR_USAGE;
-            }
+    return check_combinations(opts, errmsg);
+}
+
+/* argv as a shell would read it back: every argument quoted when needed. */
+static char *quote_command_line(int argc, char **argv)
+{
+    GString *line = g_string_new(NULL);
+    for (int i = 0; i < argc; i++) {
+        if (i > 0)
+            g_string_append_c(line, ' ');
+        const char *arg = argv[i];
+        gboolean plain = *arg != '\0';
+        for (const char *p = arg; *p && plain; p++)
+            plain = g_ascii_isalnum(*p) || strchr("-_./:=,+@%", *p);
+        if (plain) {
+            g_string_append(line, arg);
+        } else {
+            char *quoted = g_shell_quote(arg);
+            g_string_append(line, quoted);
+            g_free(quoted);
         }
     }
-    return FS_OK;
+    return g_string_free(line, FALSE);
 }
 
 enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, char **errmsg)
 {
     memset(opts, 0, sizeof(*opts));
     opts->inputs = g_ptr_array_new_with_free_func(g_free);
+    opts->files_from = g_ptr_array_new_with_free_func(g_free);
     opts->fields = g_ptr_array_new_with_free_func(g_free);
     opts->prefs = g_ptr_array_new_with_free_func(g_free);
     opts->decode_as = g_ptr_array_new_with_free_func(g_free);
@@ -429,6 +510,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->module_values = g_new0(guint, modules + 1);
     opts->module_given = g_new0(gboolean, modules + 1);
     *errmsg = NULL;
+    opts->command_line = quote_command_line(argc, argv);
     struct option *options = all_long_options();
     enum fs_status status = parse_argv(argc, argv, opts, options, modules, errmsg);
     g_free(options);
@@ -439,6 +521,13 @@ void fs_options_free(struct fs_options *opts)
 {
     if (opts->inputs)
         g_ptr_array_free(opts->inputs, TRUE);
+    if (opts->files_from)
+        g_ptr_array_free(opts->files_from, TRUE);
+    g_free(opts->root);
+    g_free(opts->label);
+    g_free(opts->output_dir);
+    g_free(opts->note);
+    g_free(opts->command_line);
     if (opts->fields)
         g_ptr_array_free(opts->fields, TRUE);
     if (opts->prefs)

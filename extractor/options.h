@@ -42,13 +42,21 @@ enum fs_progress_mode {
  * member. Strings and arrays are owned by the struct; fs_options_free()
  * releases them. */
 struct fs_options {
-    GPtrArray *inputs;              /* char *: capture paths, "-" = standard input (-r) */
-    char *display_filter;           /* -Y, or NULL */
-    GPtrArray *fields;              /* char *: -e field names, in order, duplicates removed */
-    GPtrArray *prefs;               /* char *: -o name:value, in order */
-    GPtrArray *decode_as;           /* char *: -d layer==selector,protocol, in order */
-    char *output_path;              /* -w, or NULL for standard output */
-    gboolean two_pass;              /* -2 */
+    GPtrArray *inputs;       /* char *: captures or directories (-r, plain arguments); "-" stdin */
+    GPtrArray *files_from;   /* char *: --files-from lists, "-" = standard input */
+    char *root;              /* --root DIR: where directly named captures' tree starts, or NULL */
+    char *label;             /* --label TEXT, or NULL */
+    gboolean label_from_dir; /* --label-from-dir */
+    char *output_dir;        /* --output-dir DIR: one output file per capture, or NULL */
+    gboolean resume;         /* --resume: skip captures whose output file exists */
+    char *note;              /* --note TEXT (runs table of -T sqlite), or NULL */
+    char *command_line;      /* the arguments, shell-quoted (runs table) */
+    char *display_filter;    /* -Y, or NULL */
+    GPtrArray *fields;       /* char *: -e field names, in order, duplicates removed */
+    GPtrArray *prefs;        /* char *: -o name:value, in order */
+    GPtrArray *decode_as;    /* char *: -d layer==selector,protocol, in order */
+    char *output_path;       /* -w, or NULL for standard output */
+    gboolean two_pass;       /* -2 */
     enum fs_main_seq main_seq;      /* --main */
     gboolean keep_empty;            /* --keep-empty: keep flows without payload */
     gboolean udp_data_length;       /* --udp-data-length: UDP payload without header */
@@ -67,6 +75,7 @@ struct fs_options {
     gboolean *module_given;
     gboolean show_help;    /* -h, --help */
     gboolean show_version; /* -v, --version */
+    gboolean show_schema;  /* --schema: print the records' JSON Schema */
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns
