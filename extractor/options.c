@@ -273,6 +273,7 @@ void fs_options_print_help(FILE *out)
           "  --progress                 report progress on standard error (by default\n"
           "                             only on a terminal, captures read one at a time)\n"
           "  -q, --quiet                no progress reports\n"
+          "  --schema                   print the records' JSON Schema (2020-12) and exit\n"
           "  -h, --help                 show this help and exit\n"
           "  -v, --version              show the version and the libwireshark version\n"
           "\n"
