@@ -32,7 +32,7 @@ static enum fs_status print_schema(void)
     if (fwrite(fs_schema_json, 1, fs_schema_json_size, stdout) == fs_schema_json_size &&
             fflush(stdout) == 0)
         return FS_OK;
-    fprintf(stderr, "flowshark: cannot write the schema: %s\n", g_strerror(errno));
+    fprintf(stderr, "flowshark: cannot write standard output: %s\n", g_strerror(errno));
     return FS_ERR_OUTPUT;
 }
 
