@@ -14,7 +14,7 @@ Checks, in turn:
   the order of the schema's properties, and what the descriptions say in
   words and JSON Schema cannot express (equal sequence lengths, extension
   indexes inside ip_lengths, n entries of --splt n...);
-- --label and --label-from-dir, when `flowshark --help` lists them;
+- --label, and --label-from-dir on a small dataset of class folders;
 - the schema bites: a real record with an extra key, a wrong type, a
   missing key, an incomplete group of added keys fails validation.
 
@@ -173,7 +173,7 @@ def described_problems(record, args):
     return found
 
 
-def check_records(checker, flowshark, captures, name, args, cwd=None):
+def check_records(checker, flowshark, captures, name, args):
     """One flowshark run over every capture with args; returns (records,
     problems)."""
     argv = [flowshark]
@@ -292,45 +292,42 @@ def check_bites(checker, records):
     return problems
 
 
-def help_lists(flowshark, option):
-    status, out, _ = run([flowshark, "--help"])
-    return status == 0 and option in out.decode("utf-8").split()
-
-
 def check_labels(checker, flowshark, captures):
-    """--label TEXT and --label-from-dir, when flowshark has them."""
+    """--label TEXT on every capture; --label-from-dir on a dataset of two
+    class folders (one with a folder below it) and a capture directly in the
+    dataset's directory, which has no class, walked from its directory, and
+    on a capture named by its own path (the folder holding it)."""
     problems = []
-    if not help_lists(flowshark, "--label"):
-        print("--label: not in flowshark --help yet, not checked")
-    else:
-        for name, args in (("label", ["--label", "x"]),
-                           ("label_everything", ADDED + FIELDS + ["--label", "x y"])):
-            records, found = check_records(checker, flowshark, captures, name, args)
-            found += [f"{name}: label {r['label']!r}" for r in records
-                      if r.get("label") != option_value(args, "--label")]
-            print(f"{name}: {len(records)} records, {len(found)} problems")
-            problems += found
-    if not help_lists(flowshark, "--label-from-dir"):
-        print("--label-from-dir: not in flowshark --help yet, not checked")
-        return problems
-    # A dataset: two class folders (one with a folder below it) and a
-    # capture directly in the dataset's directory, which has no class.
+    for name, args in (("label", ["--label", "x"]),
+                       ("label_everything", ADDED + FIELDS + ["--label", "x y"])):
+        records, found = check_records(checker, flowshark, captures, name, args)
+        found += [f"{name}: label {r['label']!r}" for r in records
+                  if r.get("label") != option_value(args, "--label")]
+        print(f"{name}: {len(records)} records, {len(found)} problems")
+        problems += found
     small = sorted(captures, key=os.path.getsize)[:3]
     tmp = tempfile.mkdtemp(prefix="fs-schema-")
     try:
         places = {"youtube": os.path.join(tmp, "youtube"),
                   "netflix": os.path.join(tmp, "netflix", "deep"), None: tmp}
-        labels = {}
+        labels, paths = {}, {}
         for (label, folder), capture in zip(places.items(), small):
             os.makedirs(folder, exist_ok=True)
             shutil.copy(capture, folder)
             labels[os.path.basename(capture)] = label
+            paths[label] = os.path.join(folder, os.path.basename(capture))
         args = ["--label-from-dir", "--keep-empty", "--stats"]
-        records, found = check_records(checker, flowshark, [tmp], "label_from_dir", args)
-        found += [f"label_from_dir: {r['file']}: label {r['label']!r}" for r in records
-                  if r.get("label") != labels.get(os.path.basename(r["file"]), "?")]
-        print(f"label_from_dir: {len(records)} records, {len(found)} problems")
-        problems += found
+        for name, inputs, want in (
+                ("label_from_dir", [tmp], lambda r: labels.get(os.path.basename(r["file"]), "?")),
+                ("label_from_dir_named", [paths["youtube"]], lambda r: "youtube")):
+            records, found = check_records(checker, flowshark, inputs, name, args)
+            found += [f"{name}: {r['file']}: label {r['label']!r}" for r in records
+                      if r.get("label") != want(r)]
+            seen = {r.get("label") for r in records}
+            if name == "label_from_dir" and seen != set(places):
+                found.append(f"{name}: labels {seen}, not one record for each of {set(places)}")
+            print(f"{name}: {len(records)} records, {len(found)} problems")
+            problems += found
     finally:
         shutil.rmtree(tmp)
     return problems
