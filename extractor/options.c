@@ -294,7 +294,7 @@ void fs_options_print_help(FILE *out)
           "                             packets, MB read of all, MB/s, elapsed, ETA); by\n"
           "                             default only when standard error is a terminal\n"
           "  -q, --quiet                no progress line and no summary line at the end\n"
-          "  --schema                   print the records' JSON Schema and exit\n"
+          "  --schema                   print the records' JSON Schema (2020-12) and exit\n"
           "  -h, --help                 show this help and exit\n"
           "  -v, --version              show the version and the libwireshark version\n"
           "\n"

@@ -256,11 +256,25 @@ class Inputs(unittest.TestCase):
         self.assertEqual(status, EXIT_OK)
         for option in ("-r", "-Y", "-e", "-o", "-d", "-2", "-w", "--main", "--keep-empty",
                        "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork", "--reset-every", "--jobs", "--progress",
-                       "Exit status"):
+                       "--schema", "Exit status"):
             self.assertIn(option, out)
         status, out, _ = run("--version")
         self.assertEqual(status, EXIT_OK)
         self.assertRegex(out, r"^flowshark \S+ \(libwireshark 4\.\d+\.\d+\)\n$")
+
+    def test_schema(self):
+        # The records' JSON Schema, with no capture needed (tests/schema
+        # checks it against doc/flow-record.schema.json and the records).
+        status, out, err = run("--schema")
+        self.assertEqual((status, err), (EXIT_OK, ""))
+        self.assertEqual(json.loads(out)["$schema"], "https://json-schema.org/draft/2020-12/schema")
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full here")
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([FLOWSHARK, "--schema"], stdout=full, stderr=subprocess.PIPE)
+        self.assertEqual(proc.returncode, EXIT_OUTPUT)
+        self.assertEqual(proc.stderr.decode(),
+                         "flowshark: cannot write standard output: No space left on device\n")
 
 
 # ---- the option table: --help against the parser ----
