@@ -82,8 +82,9 @@ static enum fs_status collect_inputs(const struct fs_options *opts, struct fs_in
     }
     if ((*out)->captures->len == 0) {
         guint others = (*out)->others->len;
-        char *msg = g_strdup_printf("no captures found%s%u other file%s)", others ? " (" : " (",
-                others, others == 1 ? "" : "s");
+        char *msg = others ? g_strdup_printf("no captures found (%u other file%s)", others,
+                                     others == 1 ? "" : "s")
+                           : g_strdup("no captures found");
         fs_report(NULL, msg);
         g_free(msg);
         return FS_ERR_OPEN;
