@@ -39,6 +39,7 @@ fs_progress *fs_progress_new(const struct fs_input_list *inputs, gboolean draw)
             p->sizes_known = FALSE;
     }
     p->terminal = isatty(STDERR_FILENO);
+    fs_report_set_clear_line(draw && p->terminal);
     p->started_us = g_get_monotonic_time();
     p->next_us = p->started_us + TICK_US;
     return p;

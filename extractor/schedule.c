@@ -47,10 +47,10 @@ struct schedule {
 static void report_interruption(const struct schedule *s)
 {
     fprintf(stderr,
-            "flowshark: interrupted by %s: the records of %u capture%s read in full and %u "
+            "%sflowshark: interrupted by %s: the records of %u capture%s read in full and %u "
             "read in part are written; %u capture%s not read\n",
-            fs_interrupt_signal_name(fs_interrupt_signal()), s->whole, s->whole == 1 ? "" : "s",
-            s->part, s->unread, s->unread == 1 ? " was" : "s were");
+            fs_report_start(), fs_interrupt_signal_name(fs_interrupt_signal()), s->whole,
+            s->whole == 1 ? "" : "s", s->part, s->unread, s->unread == 1 ? " was" : "s were");
 }
 
 static const struct fs_input *input_at(const struct schedule *s, guint i)
