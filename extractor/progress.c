@@ -13,6 +13,7 @@ struct fs_progress {
     gboolean draw, terminal, shown;
     gboolean sizes_known; /* every capture's size: a total and an ETA */
     gint64 started_us, next_us;
+    pid_t owner; /* the process that draws (workers only count) */
 };
 
 #define TICK_US G_USEC_PER_SEC
@@ -40,6 +41,7 @@ fs_progress *fs_progress_new(const struct fs_input_list *inputs, gboolean draw)
     }
     p->terminal = isatty(STDERR_FILENO);
     fs_report_set_clear_line(draw && p->terminal);
+    p->owner = getpid();
     p->started_us = g_get_monotonic_time();
     p->next_us = p->started_us + TICK_US;
     return p;
@@ -145,7 +147,7 @@ gboolean fs_progress_draws(const fs_progress *p)
 
 void fs_progress_tick(fs_progress *p)
 {
-    if (!p || !p->draw)
+    if (!p || !p->draw || getpid() != p->owner)
         return;
     gint64 now = g_get_monotonic_time();
     if (now < p->next_us)

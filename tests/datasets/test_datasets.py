@@ -339,6 +339,47 @@ class Terminal(unittest.TestCase):
         self.assertEqual(got, records(run("-r", "-", stdin=data)[1]))
 
 
+class TerminalWorkers(unittest.TestCase):
+    def test_one_line_with_workers(self):
+        """-j 2 over a folder that takes a few seconds: only the process that
+        started the run draws, at most once a second, each draw one whole
+        line; the summary follows an erased line."""
+        with tempfile.TemporaryDirectory() as d:
+            for i in range(3):
+                for name in ("1592993485_noise.pcap", "alexa-app.pcapng"):
+                    shutil.copy(os.path.join(SAMPLES, name), os.path.join(d, f"{i}-{name}"))
+            master, slave = pty.openpty()
+            proc = subprocess.Popen([FLOWSHARK, "-r", d, "-j", "2", "-w",
+                                     os.path.join(d, "out.jsonl")],
+                                    stdout=subprocess.PIPE, stderr=slave)
+            os.close(slave)
+            buf = b""
+            while True:
+                ready, _, _ = select.select([master], [], [], 0.2)
+                if ready:
+                    try:
+                        buf += os.read(master, 65536)
+                    except OSError:
+                        break
+                elif proc.poll() is not None:
+                    break
+            os.close(master)
+            self.assertEqual(proc.wait(), EXIT_OK)
+            self.assertEqual(proc.stdout.read(), b"")
+            proc.stdout.close()
+        text = buf.decode()
+        self.assertTrue(text.endswith("\r\n"), text)
+        *draws, summary = text[:-2].split("\r")
+        m = re.fullmatch(r"\x1b\[Kflowshark: 6 captures: 6 ok, 0 failed, 0 skipped; \d+ packets, "
+                         r"\d+ flows; (\d+\.\d) s", summary)
+        self.assertIsNotNone(m, summary)
+        self.assertEqual(draws[0], "")
+        for line in draws[1:]:
+            self.assertRegex(line, r"^flowshark: [0-6]/6 captures, \d+ packets, \d+\.\d of "
+                                   r"\d+\.\d MB, \d+\.\d MB/s, \d:\d\d(, ETA \d:\d\d)?\x1b\[K$")
+        self.assertLessEqual(len(draws) - 1, int(float(m.group(1))) + 1, draws)
+
+
 def main():
     global FLOWSHARK, SAMPLES
     parser = argparse.ArgumentParser()
