@@ -82,6 +82,7 @@ struct cell {
 /* A column of flows: a top-level key of the records. */
 struct column {
     char *name;
+    guint index;      /* in columns */
     struct cell cell; /* its value in the record being built */
 };
 
@@ -120,6 +121,7 @@ struct sqlite_out {
     /* the record being built */
     gboolean in_record;
     struct column *current; /* column of the top-level key, NULL for extension */
+    guint next_column;      /* index of the column after current's */
     gboolean in_extension;  /* the value of the extension key */
     json_dumper nested;     /* an array or object value, into nested_text */
     GString *nested_text;
@@ -284,9 +286,19 @@ static void column_free(gpointer data)
 
 static struct column *column_find(struct sqlite_out *o, const char *name)
 {
+    /* Records give their keys in the columns' order: try the next one. */
+    if (o->next_column < o->columns->len) {
+        struct column *next = g_ptr_array_index(o->columns, o->next_column);
+        if (strcmp(next->name, name) == 0) {
+            o->next_column++;
+            return next;
+        }
+    }
     char *folded = g_ascii_strdown(name, -1);
     struct column *column = g_hash_table_lookup(o->by_name, folded);
     g_free(folded);
+    if (column)
+        o->next_column = column->index + 1;
     return column;
 }
 
@@ -295,6 +307,7 @@ static struct column *column_remember(struct sqlite_out *o, const char *name)
     struct column *column = g_new0(struct column, 1);
     column->name = g_strdup(name);
     column->cell.text = g_string_new(NULL);
+    column->index = o->columns->len;
     g_ptr_array_add(o->columns, column);
     g_hash_table_insert(o->by_name, g_ascii_strdown(name, -1), column);
     return column;
@@ -320,6 +333,7 @@ static struct column *column_for_key(struct sqlite_out *o, const char *name)
     if (!added)
         return NULL;
     o->insert_flow_stale = TRUE;
+    o->next_column = o->columns->len + 1;
     return column_remember(o, name);
 }
 
@@ -729,6 +743,7 @@ static void sqlite_begin_record(void *impl)
         ((struct column *)g_ptr_array_index(o->columns, i))->cell.kind = CELL_NULL;
     g_ptr_array_set_size(o->ext_rows, 0);
     o->current = NULL;
+    o->next_column = 0;
     o->in_extension = FALSE;
     o->in_record = TRUE;
 }

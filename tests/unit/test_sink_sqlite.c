@@ -397,6 +397,44 @@ static void runs_appended_and_column_added(void **state)
     sqlite3_close(db);
 }
 
+/* A later run whose records give the keys in another order, with a new
+ * key between them: each value still lands in its column. */
+static void keys_in_another_order(void **state)
+{
+    struct place *p = *state;
+    static const char *const keys1[] = { "file", "stream", NULL };
+    static const char *const keys2[] = { "stream", "label", "file", NULL };
+    fs_sink *sink = open_sink(p->db);
+    begin_output(sink, keys1);
+    struct fs_capture_info one = capture_info("one.pcap", 1);
+    begin_capture(sink, &one);
+    small_record(sink, "one.pcap", 4);
+    end_capture(sink, &one);
+    close_sink(sink, FS_OK);
+
+    sink = open_sink(p->db);
+    begin_output(sink, keys2);
+    struct fs_capture_info two = capture_info("two.pcap", 2);
+    begin_capture(sink, &two);
+    for (gint64 stream = 5; stream <= 6; stream++) {
+        fs_sink_begin_record(sink);
+        fs_sink_key_int(sink, "stream", stream);
+        fs_sink_key_string(sink, "label", "x");
+        fs_sink_key_string(sink, "file", "two.pcap");
+        fs_sink_end_record(sink);
+    }
+    end_capture(sink, &two);
+    close_sink(sink, FS_OK);
+
+    sqlite3 *db = read_db(p->db);
+    assert_rows(db, "SELECT name FROM pragma_table_info('flows') ORDER BY cid",
+            "id;capture;file;stream;label");
+    assert_rows(db,
+            "SELECT file || ':' || stream || ':' || coalesce(label, 'NULL') FROM flows ORDER BY id",
+            "one.pcap:4:NULL;two.pcap:5:x;two.pcap:6:x");
+    sqlite3_close(db);
+}
+
 static void empty_file_becomes_database(void **state)
 {
     struct place *p = *state;
@@ -600,6 +638,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(record_read_back, make_place, remove_place),
         cmocka_unit_test_setup_teardown(runs_appended_and_column_added, make_place, remove_place),
+        cmocka_unit_test_setup_teardown(keys_in_another_order, make_place, remove_place),
         cmocka_unit_test_setup_teardown(empty_file_becomes_database, make_place, remove_place),
         cmocka_unit_test_setup_teardown(not_sqlite_refused, make_place, remove_place),
         cmocka_unit_test_setup_teardown(foreign_database_refused, make_place, remove_place),
