@@ -37,7 +37,8 @@ static const char schema_sql[] = "CREATE TABLE runs ("
                                  " command_line TEXT,"
                                  " note TEXT,"
                                  " flowshark_version TEXT,"
-                                 " libwireshark_version TEXT);"
+                                 " libwireshark_version TEXT,"
+                                 " record_keys TEXT);"
                                  "CREATE TABLE captures ("
                                  " id INTEGER PRIMARY KEY,"
                                  " run INTEGER NOT NULL REFERENCES runs(id),"
@@ -723,9 +724,34 @@ static gboolean sqlite_end_capture(void *impl, const struct fs_capture_info *cap
 
 /* ---- the output and its records ---- */
 
+/* The run's keys, in order, as a JSON array in runs.record_keys: which
+ * columns of flows its records have, and their order. */
+static void store_record_keys(struct sqlite_out *o, const GPtrArray *keys)
+{
+    GString *text = g_string_new(NULL);
+    json_dumper dumper = { .output_string = text };
+    json_dumper_begin_array(&dumper);
+    for (guint i = 0; i < keys->len; i++)
+        json_dumper_value_string(&dumper, g_ptr_array_index(keys, i));
+    json_dumper_end_array(&dumper);
+    json_dumper_finish(&dumper);
+    g_strchomp(text->str);
+    sqlite3_stmt *stmt = NULL;
+    if (prepare(o, "UPDATE runs SET record_keys = ? WHERE id = ?", &stmt)) {
+        sqlite3_bind_text(stmt, 1, text->str, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, o->run);
+        step(o, stmt, "storing the run's keys");
+    }
+    sqlite3_finalize(stmt);
+    g_string_free(text, TRUE);
+}
+
 static void sqlite_begin_output(void *impl, const GPtrArray *keys)
 {
     struct sqlite_out *o = impl;
+    if (o->failed)
+        return;
+    store_record_keys(o, keys);
     for (guint i = 0; i < keys->len && !o->failed; i++) {
         const char *key = g_ptr_array_index(keys, i);
         if (strcmp(key, "extension") != 0)

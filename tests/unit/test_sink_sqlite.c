@@ -338,6 +338,9 @@ static void record_read_back(void **state)
             "SELECT id || '|' || status || '|' || command_line || '|' || note || '|' || "
             "flowshark_version || '|' || libwireshark_version FROM runs",
             "1|ok|flowshark -T sqlite -w flows.db 'a b.pcap'|batch 1|0.1.0|4.0.17");
+    assert_rows(db, "SELECT record_keys FROM runs",
+            "[\"file\",\"protocol\",\"stream\",\"time_start\",\"time_end\",\"mean\","
+            "\"ext_protocols\",\"ip_lengths\",\"splt\",\"ndpi\",\"big\",\"extension\"]");
     assert_rows(db,
             "SELECT started GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:"
             "[0-9][0-9]:[0-9][0-9]Z' AND finished >= started FROM runs",
@@ -432,6 +435,8 @@ static void keys_in_another_order(void **state)
     assert_rows(db,
             "SELECT file || ':' || stream || ':' || coalesce(label, 'NULL') FROM flows ORDER BY id",
             "one.pcap:4:NULL;two.pcap:5:x;two.pcap:6:x");
+    assert_rows(db, "SELECT record_keys FROM runs ORDER BY id",
+            "[\"file\",\"stream\"];[\"stream\",\"label\",\"file\"]");
     sqlite3_close(db);
 }
 
