@@ -204,8 +204,8 @@ static enum fs_status dissect_chunk(const char *path, const char *chunk_path,
 }
 
 enum fs_status fs_bounded_read(const struct fs_run_ctx *ctx, const char *path,
-        fs_dissector *pristine, fs_flow_table *flows, guint64 *records, const char **format,
-        char **errmsg)
+        fs_dissector *pristine, fs_flow_table *flows, fs_capture_watch_fn watch, void *watch_data,
+        guint64 *records, const char **format, char **errmsg)
 {
     *errmsg = NULL;
     *records = 0;
@@ -214,8 +214,7 @@ enum fs_status fs_bounded_read(const struct fs_run_ctx *ctx, const char *path,
     enum fs_status status = fs_capture_open(path, FALSE, &cap, errmsg);
     if (status != FS_OK)
         return status;
-    if (ctx->progress)
-        fs_capture_report_progress(cap, path, FS_PROGRESS_INTERVAL);
+    fs_capture_watch(cap, watch, watch_data);
     char *chunk_path = NULL;
     GError *error = NULL;
     int fd = g_file_open_tmp("flowshark-chunk-XXXXXX.pcapng", &chunk_path, &error);

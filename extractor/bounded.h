@@ -16,6 +16,7 @@
 #ifndef FS_BOUNDED_H
 #define FS_BOUNDED_H
 
+#include "capture.h"
 #include "dissect.h"
 #include "flow_table.h"
 #include "job.h"
@@ -29,7 +30,7 @@
  * (caller g_free()s) explains, or is NULL when the message was already
  * reported. *records: the records read from the capture. */
 enum fs_status fs_bounded_read(const struct fs_run_ctx *ctx, const char *path,
-        fs_dissector *pristine, fs_flow_table *flows, guint64 *records, const char **format,
-        char **errmsg);
+        fs_dissector *pristine, fs_flow_table *flows, fs_capture_watch_fn watch, void *watch_data,
+        guint64 *records, const char **format, char **errmsg);
 
 #endif

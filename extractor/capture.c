@@ -11,11 +11,9 @@
 #include "packet.h"
 
 struct progress {
-    char *label; /* NULL: no reporting */
-    gint64 interval_us, next_us;
-    guint64 records; /* read so far (counted with or without reporting) */
-    gint64 size;     /* bytes, or -1 when unknown (standard input, compressed) */
-    gboolean terminal, shown;
+    fs_capture_watch_fn fn; /* NULL: nobody watches */
+    void *data;
+    guint64 records; /* read so far (counted with or without a watcher) */
 };
 
 struct fs_capture {
@@ -71,36 +69,29 @@ enum fs_status fs_capture_open(
     return FS_OK;
 }
 
-void fs_capture_report_progress(fs_capture *cap, const char *label, double interval)
+void fs_capture_watch(fs_capture *cap, fs_capture_watch_fn fn, void *data)
 {
-    struct progress *p = &cap->progress;
-    int err = 0;
-    g_free(p->label);
-    p->label = g_strdup(label);
-    p->interval_us = (gint64)(interval * G_USEC_PER_SEC);
-    p->next_us = g_get_monotonic_time() + p->interval_us;
-    p->size = wtap_file_size(cap->wth, &err);
-    p->terminal = isatty(STDERR_FILENO);
+    cap->progress.fn = fn;
+    cap->progress.data = data;
 }
 
-static void show_progress(fs_capture *cap, gboolean done)
+static void tell_watcher(fs_capture *cap)
 {
     struct progress *p = &cap->progress;
-    if (done) {
-        if (p->shown && p->terminal)
-            fputs("\r\033[K", stderr);
-        return;
-    }
-    GString *line = g_string_new(NULL);
-    g_string_append_printf(line, "flowshark: %s: ", p->label);
-    gint64 read = wtap_read_so_far(cap->wth);
-    if (p->size > 0 && read >= 0)
-        g_string_append_printf(
-                line, "%d%% of %.1f MB, ", (int)(100.0 * read / p->size), p->size / 1e6);
-    g_string_append_printf(line, "%" G_GUINT64_FORMAT " packets", p->records);
-    fprintf(stderr, p->terminal ? "\r%s\033[K" : "%s\n", line->str);
-    g_string_free(line, TRUE);
-    p->shown = TRUE;
+    if (p->fn)
+        p->fn(p->data, p->records, wtap_read_so_far(cap->wth));
+}
+
+gboolean fs_capture_probe(const char *path)
+{
+    int err = 0;
+    char *err_info = NULL;
+    wtap *wth = wtap_open_offline(path, WTAP_TYPE_AUTO, &err, &err_info, FALSE);
+    g_free(err_info);
+    if (!wth)
+        return FALSE;
+    wtap_close(wth);
+    return TRUE;
 }
 
 gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status, char **errmsg)
@@ -111,15 +102,11 @@ gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status
     *errmsg = NULL;
     wtap_rec_reset(&cap->rec);
     if (wtap_read(cap->wth, &cap->rec, &cap->buf, &err, &err_info, offset)) {
-        struct progress *p = &cap->progress;
-        if ((++p->records & 1023) == 0 && p->label && g_get_monotonic_time() >= p->next_us) {
-            show_progress(cap, FALSE);
-            p->next_us = g_get_monotonic_time() + p->interval_us;
-        }
+        if ((++cap->progress.records & 1023) == 0)
+            tell_watcher(cap);
         return TRUE;
     }
-    if (cap->progress.label)
-        show_progress(cap, TRUE);
+    tell_watcher(cap);
     if (err != 0) {
         *status = FS_ERR_TRUNCATED;
         if (err == WTAP_ERR_SHORT_READ) {
@@ -190,9 +177,6 @@ void fs_capture_close(fs_capture *cap)
 {
     if (!cap)
         return;
-    if (cap->progress.label)
-        show_progress(cap, TRUE);
-    g_free(cap->progress.label);
     wtap_rec_cleanup(&cap->rec);
     ws_buffer_free(&cap->buf);
     g_free(cap->idb_info);

@@ -23,15 +23,17 @@ enum fs_status fs_capture_open(
  * short or damaged. *offset receives the record's offset for fs_capture_seek(). */
 gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status, char **errmsg);
 
-/* From now on, fs_capture_next() reports progress on standard error at most
- * every `interval` seconds: "flowshark: LABEL: 37% of 1.2 GB, 123456
- * packets" (on one rewritten line when standard error is a terminal, one
- * line each time otherwise), and clears it at the end of the capture.
- * label is copied. */
-void fs_capture_report_progress(fs_capture *cap, const char *label, double interval);
+/* A watcher of the reading: told the records read so far and the bytes
+ * of the file read so far (-1 when unknown) every 1024 records and at the
+ * end. */
+typedef void (*fs_capture_watch_fn)(void *data, guint64 records, long long bytes);
 
-/* Seconds between two progress reports. */
-#define FS_PROGRESS_INTERVAL 1.0
+/* From now on fs_capture_next() tells fn(data, ...) how far it is. */
+void fs_capture_watch(fs_capture *cap, fs_capture_watch_fn fn, void *data);
+
+/* TRUE when wiretap recognises path as a capture (it opens it, then closes
+ * it): how the files of a folder are told apart (inputs.h). */
+gboolean fs_capture_probe(const char *path);
 
 /* Re-reads the record at offset (two-pass mode). Returns FALSE and sets
  * *errmsg on failure. */

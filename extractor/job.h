@@ -20,21 +20,30 @@ struct fs_dissect_config;
 
 /* What every capture of a run shares: made once by fs_run() and never
  * changed (no file-scope state). Plain struct, all borrowed. */
+struct fs_input_list;
+typedef struct fs_progress fs_progress;
+
 struct fs_run_ctx {
     const struct fs_options *opts;
     const struct fs_dissect_config *dissect; /* filter, fields, extras */
     const GPtrArray *field_names;            /* char *: the -e fields as the registry holds them */
     const struct fs_sink_ops *format;        /* -T */
-    gboolean progress;                       /* report reading progress on standard error */
+    const GPtrArray *keys;                   /* char *: the records' top-level keys (header) */
+    const struct fs_input_list *inputs;      /* the captures */
+    fs_progress *progress;                   /* their results, the progress line */
 };
 
-/* Reads the capture at path with `dissector` (a fresh session, used up by
- * this call; with --reset-every only forked chunk workers use it), then
- * writes the records of its flows to writer in ctx->format. features: the
- * feature modules, set up; NULL makes and frees a set for this capture.
- * Reports its own messages (warnings, errors, an interruption with the
- * number of records written). Returns the capture's status. */
-enum fs_status fs_job_run(const struct fs_run_ctx *ctx, const char *path, fs_dissector *dissector,
-        const fs_feature_set *features, fs_writer *writer);
+/* Reads capture `index` of ctx->inputs with `dissector` (a fresh session,
+ * used up by this call; with --reset-every only forked chunk workers use
+ * it), then writes the records of its flows on sink; sink NULL: on the
+ * capture's own --output-dir file, opened and committed here. writer: the
+ * bytes under sink, flushed at the end (NULL when there are none).
+ * features: the feature modules, set up; NULL makes and frees a set for
+ * this capture. Fills the capture's result slot (packets, flows, status,
+ * error text) and reports its own messages (warnings, errors, an
+ * interruption with the number of records written). Returns the capture's
+ * status. */
+enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissector *dissector,
+        const fs_feature_set *features, fs_sink *sink, fs_writer *writer);
 
 #endif

@@ -114,6 +114,13 @@ gboolean fs_record_write(
     emit_times(s, "payload_timestamps", flow, TRUE, scratch);
     emit_extensions(s, flow, ctx);
     fs_feature_set_emit(ctx->features, flow->features, flow, s);
+    if (ctx->label_key) {
+        fs_sink_key(s, "label");
+        if (ctx->label)
+            fs_sink_string(s, ctx->label);
+        else
+            fs_sink_null(s);
+    }
     fs_sink_end_record(s);
     g_string_free(scratch, TRUE);
     return TRUE;

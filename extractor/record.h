@@ -16,6 +16,8 @@ struct fs_record_context {
     enum fs_main_seq main_seq;      /* where time_start/time_end come from */
     gboolean keep_empty;            /* write flows without payload too */
     const fs_feature_set *features; /* modules whose keys follow; NULL: none */
+    gboolean label_key;             /* --label/--label-from-dir: a last key "label" */
+    const char *label;              /* its value; NULL is null */
 };
 
 /* Writes flow as one record, unless none of its packets carries payload

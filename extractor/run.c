@@ -5,13 +5,16 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "capture.h"
 #include "dissect.h"
 #include "feature.h"
+#include "inputs.h"
+#include "output.h"
+#include "progress.h"
 #include "record.h"
 #include "registry.h"
 #include "schedule.h"
 #include "sink.h"
-#include "writer.h"
 
 char *fs_run_filter_text(const struct fs_options *opts)
 {
@@ -44,40 +47,60 @@ static enum fs_status build_registry(const struct fs_options *opts, fs_field_reg
     return status;
 }
 
-/* The output's header: the record keys (a dry run of the record code). */
-static void begin_output(
-        const struct fs_run_ctx *ctx, const fs_feature_set *features, fs_writer *writer)
+/* The records' top-level keys (a dry run of the record code): the header. */
+static GPtrArray *record_keys(
+        const struct fs_options *opts, const GPtrArray *field_names, const fs_feature_set *features)
 {
     const struct fs_record_context record = {
-        .field_names = ctx->field_names,
-        .main_seq = ctx->opts->main_seq,
-        .keep_empty = ctx->opts->keep_empty,
+        .field_names = field_names,
+        .main_seq = opts->main_seq,
+        .keep_empty = opts->keep_empty,
         .features = features,
+        .label_key = opts->label || opts->label_from_dir,
     };
     GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
     fs_record_keys(&record, keys);
-    fs_sink *sink = fs_sink_new(ctx->format, writer);
-    fs_sink_begin_output(sink, keys);
-    fs_sink_free(sink);
-    g_ptr_array_free(keys, TRUE);
+    return keys;
 }
 
-/* Progress lines, unless several captures are read at once (they would
- * overwrite each other's line). */
+/* The progress line: on a terminal (or with --progress), not with -q. */
 static gboolean want_progress(const struct fs_options *opts)
 {
     return opts->progress == FS_PROGRESS_ALWAYS ||
-           (opts->progress == FS_PROGRESS_AUTO && isatty(STDERR_FILENO) &&
-                   fs_schedule_parallel(opts) <= 1);
+           (opts->progress == FS_PROGRESS_AUTO && isatty(STDERR_FILENO));
+}
+
+/* The captures the command line names; reported when there are none. */
+static enum fs_status collect_inputs(const struct fs_options *opts, struct fs_input_list **out)
+{
+    char *errmsg = NULL;
+    enum fs_status status = fs_inputs_collect(opts, fs_capture_probe, out, &errmsg);
+    if (status != FS_OK) {
+        fs_report(NULL, errmsg);
+        g_free(errmsg);
+        return status;
+    }
+    if ((*out)->captures->len == 0) {
+        guint others = (*out)->others->len;
+        char *msg = g_strdup_printf("no captures found%s%u other file%s)", others ? " (" : " (",
+                others, others == 1 ? "" : "s");
+        fs_report(NULL, msg);
+        g_free(msg);
+        return FS_ERR_OPEN;
+    }
+    return FS_OK;
 }
 
 enum fs_status fs_run(const struct fs_options *opts)
 {
     char *errmsg = NULL;
     char *filter = NULL;
-    fs_writer *writer = NULL;
+    fs_output *output = NULL;
     fs_field_registry *fields = NULL;
     fs_feature_set *features = NULL;
+    struct fs_input_list *inputs = NULL;
+    fs_progress *progress = NULL;
+    GPtrArray *keys = NULL;
     GPtrArray *field_names = g_ptr_array_new();
 
     /* Everything that can be wrong with the command line is reported before
@@ -108,11 +131,11 @@ enum fs_status fs_run(const struct fs_options *opts)
         fs_report(NULL, errmsg);
         goto out;
     }
-    status = fs_writer_open(opts->output_path, &writer, &errmsg);
-    if (status != FS_OK) {
-        fs_report(NULL, errmsg);
+    status = collect_inputs(opts, &inputs);
+    if (status != FS_OK)
         goto out;
-    }
+    keys = record_keys(opts, field_names, features);
+    progress = fs_progress_new(inputs, want_progress(opts));
 
     const struct fs_dissect_config dissect = {
         .display_filter = filter,
@@ -125,28 +148,43 @@ enum fs_status fs_run(const struct fs_options *opts)
         .dissect = &dissect,
         .field_names = field_names,
         .format = format,
-        .progress = want_progress(opts),
+        .keys = keys,
+        .inputs = inputs,
+        .progress = progress,
     };
-    /* The header, once, before any worker writes a record. */
-    begin_output(&ctx, features, writer);
-    status = fs_schedule_run(&ctx, features, writer);
+    /* The run's one output (none with --output-dir), its header written
+     * before any worker writes a record. */
+    if (!opts->output_dir) {
+        status = fs_output_open(&ctx, opts->output_path, &output, &errmsg);
+        if (status != FS_OK) {
+            fs_report(NULL, errmsg);
+            goto out;
+        }
+    }
+    status = fs_schedule_run(&ctx, features, output);
 
     /* Records of readable captures are kept even when another capture
      * failed; only a failed write discards the -w file. */
-    enum fs_status closed = fs_writer_close(writer, status != FS_ERR_OUTPUT, &errmsg);
-    writer = NULL;
+    enum fs_status closed = fs_output_close(output, status, status != FS_ERR_OUTPUT, &errmsg);
+    output = NULL;
     if (closed != FS_OK) {
         if (errmsg)
             fs_report(NULL, errmsg);
         status = closed;
     }
+    if (opts->progress != FS_PROGRESS_NEVER)
+        fs_progress_summary(progress);
 
 out:
-    if (writer) {
+    if (output) {
         char *ignored = NULL;
-        fs_writer_close(writer, FALSE, &ignored);
+        fs_output_close(output, status, FALSE, &ignored);
         g_free(ignored);
     }
+    fs_progress_free(progress);
+    fs_input_list_free(inputs);
+    if (keys)
+        g_ptr_array_free(keys, TRUE);
     fs_feature_set_free(features);
     g_free(errmsg);
     g_free(filter);

@@ -10,63 +10,173 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "schedule.h"
 #include "dissect.h"
+#include "inputs.h"
 #include "interrupt.h"
+#include "output.h"
+#include "progress.h"
 #include "worker.h"
 
-static gboolean use_workers(const struct fs_options *opts)
+static gboolean use_workers(const struct fs_options *opts, guint captures)
 {
-    return opts->inputs->len > 1 && !opts->in_process;
+    return captures > 1 && !opts->in_process;
 }
 
-guint fs_schedule_parallel(const struct fs_options *opts)
+guint fs_schedule_parallel(const struct fs_options *opts, guint captures)
 {
-    if (!use_workers(opts))
+    if (!use_workers(opts, captures))
         return 1;
     guint jobs = opts->jobs ? opts->jobs : (guint)g_get_num_processors();
-    return MAX(1, MIN(jobs, opts->inputs->len));
+    return MAX(1, MIN(jobs, captures));
 }
 
-/* What the captures of a run came to, for the summary of an interruption. */
-struct tally {
-    guint whole;  /* read to the end, records written */
-    guint part;   /* interrupted while being read, records of the flows seen written */
-    guint unread; /* not started */
+/* One run's scheduling state. */
+struct schedule {
+    const struct fs_run_ctx *ctx;
+    const fs_feature_set *features;
+    fs_output *output;      /* the run's output, or NULL (--output-dir) */
+    fs_dissector *pristine; /* for forked workers, or NULL */
+    guint whole;            /* captures read to the end, records written */
+    guint part;             /* interrupted while being read, records of the flows seen written */
+    guint unread;           /* not started */
 };
 
-static void report_interruption(const struct tally *t)
+static void report_interruption(const struct schedule *s)
 {
     fprintf(stderr,
             "flowshark: interrupted by %s: the records of %u capture%s read in full and %u "
             "read in part are written; %u capture%s not read\n",
-            fs_interrupt_signal_name(fs_interrupt_signal()), t->whole, t->whole == 1 ? "" : "s",
-            t->part, t->unread, t->unread == 1 ? " was" : "s were");
+            fs_interrupt_signal_name(fs_interrupt_signal()), s->whole, s->whole == 1 ? "" : "s",
+            s->part, s->unread, s->unread == 1 ? " was" : "s were");
 }
 
-static void count(struct tally *t, enum fs_status status)
+static const struct fs_input *input_at(const struct schedule *s, guint i)
 {
+    return g_ptr_array_index(s->ctx->inputs->captures, i);
+}
+
+static guint capture_count(const struct schedule *s)
+{
+    return s->ctx->inputs->captures->len;
+}
+
+/* --resume: TRUE (the capture is marked skipped) when its output is there. */
+static gboolean skip_done(const struct schedule *s, guint i)
+{
+    if (!s->ctx->opts->resume)
+        return FALSE;
+    char *path = fs_output_capture_path(s->ctx, input_at(s, i));
+    gboolean there = g_file_test(path, G_FILE_TEST_IS_REGULAR);
+    g_free(path);
+    if (there) {
+        struct fs_capture_result *r = fs_progress_result(s->ctx->progress, i);
+        r->skipped = TRUE;
+        r->status = FS_OK;
+        r->done = TRUE;
+    }
+    return there;
+}
+
+/* Capture i ended with status (as its process exited). */
+static void finish(struct schedule *s, guint i, enum fs_status status)
+{
+    struct fs_capture_result *r = fs_progress_result(s->ctx->progress, i);
+    r->status = status;
+    r->done = TRUE;
+    if (status == FS_ERR_WORKER)
+        fs_progress_set_error(r, "the worker process reading it died; no records were written");
     if (status == FS_ERR_INTERRUPTED)
-        t->part++;
+        s->part++;
     else if (status != FS_ERR_OPEN && status != FS_ERR_WORKER && status != FS_ERR_OUTPUT &&
              status != FS_ERR_INIT)
-        t->whole++;
+        s->whole++;
+    fs_progress_tick(s->ctx->progress);
 }
 
-/* ---- one worker per capture ---- */
+static void report_output_error(char *errmsg)
+{
+    if (errmsg)
+        fs_report(NULL, errmsg);
+    g_free(errmsg);
+}
+
+static void tick(void *data)
+{
+    fs_progress_tick(data);
+}
+
+/* ---- in this process ---- */
+
+/* Every capture in turn in this process: each with a fresh session, or,
+ * with --reset-every (s->pristine set), each handing chunks to workers
+ * forked from the one pristine session. */
+static enum fs_status run_in_process(struct schedule *s)
+{
+    const struct fs_run_ctx *ctx = s->ctx;
+    enum fs_status status = FS_OK;
+    for (guint i = 0; i < capture_count(s); i++) {
+        if (fs_interrupt_requested()) {
+            s->unread = capture_count(s) - i;
+            break;
+        }
+        if (skip_done(s, i))
+            continue;
+        fs_dissector *session = s->pristine;
+        char *errmsg = NULL;
+        enum fs_status one =
+                s->pristine ? FS_OK : fs_dissector_new(ctx->dissect, &session, &errmsg);
+        if (one != FS_OK) {
+            fs_report(NULL, errmsg);
+            g_free(errmsg);
+            return fs_status_worst(status, one);
+        }
+        const struct fs_input *in = input_at(s, i);
+        if (s->output && fs_output_begin_capture(s->output, in, &errmsg) != FS_OK) {
+            report_output_error(errmsg);
+            one = FS_ERR_OUTPUT;
+        } else {
+            one = fs_job_run(ctx, i, session, i == 0 ? s->features : NULL,
+                    s->output ? fs_output_sink(s->output) : NULL,
+                    s->output ? fs_output_writer(s->output) : NULL);
+            if (s->output && fs_output_end_capture(s->output, in,
+                                     fs_progress_result(ctx->progress, i), &errmsg) != FS_OK) {
+                report_output_error(errmsg);
+                one = FS_ERR_OUTPUT;
+            }
+        }
+        if (!s->pristine)
+            fs_dissector_free(session);
+        finish(s, i, one);
+        status = fs_status_worst(status, one);
+        if (one == FS_ERR_OUTPUT || one == FS_ERR_INIT)
+            break;
+    }
+    return status;
+}
+
+/* ---- in forked workers ---- */
 
 struct job_args {
-    const struct fs_run_ctx *ctx;
-    const char *path;
-    fs_dissector *pristine;
-    const fs_feature_set *features;
-    fs_writer *writer;
+    const struct schedule *s;
+    guint index;
+    fs_writer *writer; /* the run's output or a temporary file; NULL: --output-dir */
+    gboolean tape;     /* write a tape (a file format's records) on writer */
 };
 
 static enum fs_status job_main(void *arg)
 {
     const struct job_args *a = arg;
-    return fs_job_run(a->ctx, a->path, a->pristine, a->features, a->writer);
+    const struct fs_run_ctx *ctx = a->s->ctx;
+    fs_sink *sink = NULL;
+    if (a->writer)
+        sink = a->tape ? fs_sink_new_tape(a->writer) : fs_sink_new(ctx->format, a->writer);
+    enum fs_status status =
+            fs_job_run(ctx, a->index, a->s->pristine, a->s->features, sink, a->writer);
+    fs_sink_free(sink);
+    return status;
 }
 
 static pid_t spawn_job(struct job_args *args)
@@ -74,41 +184,36 @@ static pid_t spawn_job(struct job_args *args)
     char *errmsg = NULL;
     pid_t pid = fs_worker_spawn(job_main, args, &errmsg);
     if (pid < 0) {
-        fs_report(args->path, errmsg);
+        fs_report(input_at(args->s, args->index)->path, errmsg);
         g_free(errmsg);
     }
     return pid;
 }
 
 /* One capture at a time, each in a worker that writes straight to the
- * output. */
-static enum fs_status run_one_at_a_time(const struct fs_run_ctx *ctx, fs_dissector *pristine,
-        const fs_feature_set *features, fs_writer *writer, struct tally *tally)
+ * run's output (a byte format) or to its own --output-dir file. */
+static enum fs_status run_one_at_a_time(struct schedule *s)
 {
-    const GPtrArray *inputs = ctx->opts->inputs;
     enum fs_status status = FS_OK;
-    for (guint i = 0; i < inputs->len; i++) {
+    fs_writer *writer = s->output ? fs_output_writer(s->output) : NULL;
+    for (guint i = 0; i < capture_count(s); i++) {
         if (fs_interrupt_requested()) {
-            tally->unread = inputs->len - i;
+            s->unread = capture_count(s) - i;
             break;
         }
+        if (skip_done(s, i))
+            continue;
         char *errmsg = NULL;
-        if (fs_writer_flush(writer, &errmsg) != FS_OK) {
-            if (errmsg)
-                fs_report(NULL, errmsg);
-            g_free(errmsg);
+        if (writer && fs_writer_flush(writer, &errmsg) != FS_OK) {
+            report_output_error(errmsg);
             return fs_status_worst(status, FS_ERR_OUTPUT);
         }
-        struct job_args args = {
-            .ctx = ctx,
-            .path = g_ptr_array_index(inputs, i),
-            .pristine = pristine,
-            .features = features,
-            .writer = writer,
-        };
+        struct job_args args = { .s = s, .index = i, .writer = writer };
         pid_t pid = spawn_job(&args);
-        enum fs_status one = pid < 0 ? FS_ERR_WORKER : fs_worker_wait(pid, args.path);
-        count(tally, one);
+        enum fs_status one =
+                pid < 0 ? FS_ERR_WORKER
+                        : fs_worker_wait_ticking(pid, input_at(s, i)->path, tick, s->ctx->progress);
+        finish(s, i, one);
         status = fs_status_worst(status, one);
         if (one == FS_ERR_OUTPUT)
             break;
@@ -117,39 +222,40 @@ static enum fs_status run_one_at_a_time(const struct fs_run_ctx *ctx, fs_dissect
 }
 
 /* A worker of the parallel mode: its records go to a temporary file that
- * is copied to the output when every earlier capture's has been. */
+ * is handed to the output when every earlier capture's has been (none with
+ * --output-dir: it writes its own file). */
 struct running_job {
     struct job_args args;
     pid_t pid;
     FILE *records;
 };
 
-/* Starts the job of one capture; NULL (reported) when it cannot start. */
-static struct running_job *start_parallel_job(const struct fs_run_ctx *ctx, const char *path,
-        fs_dissector *pristine, const fs_feature_set *features)
+/* Starts the job of capture i; NULL (reported) when it cannot start. */
+static struct running_job *start_parallel_job(const struct schedule *s, guint i)
 {
     struct running_job *job = g_new0(struct running_job, 1);
-    job->records = tmpfile();
-    if (!job->records) {
-        fs_report(path, "cannot create a temporary file for its records");
-        g_free(job);
-        return NULL;
+    const char *path = input_at(s, i)->path;
+    job->args = (struct job_args){ .s = s, .index = i };
+    if (s->output) {
+        job->records = tmpfile();
+        if (!job->records) {
+            fs_report(path, "cannot create a temporary file for its records");
+            g_free(job);
+            return NULL;
+        }
+        job->args.writer = fs_writer_over(job->records);
+        job->args.tape = fs_output_writer(s->output) == NULL;
     }
-    fs_writer *job_writer = fs_writer_over(job->records);
-    job->args = (struct job_args){
-        .ctx = ctx,
-        .path = path,
-        .pristine = pristine,
-        .features = features,
-        .writer = job_writer,
-    };
     job->pid = spawn_job(&job->args);
-    char *ignored = NULL;
-    fs_writer_close(job_writer, FALSE, &ignored); /* the worker has its own copy */
-    g_free(ignored);
-    job->args.writer = NULL;
+    if (job->args.writer) {
+        char *ignored = NULL;
+        fs_writer_close(job->args.writer, FALSE, &ignored); /* the worker has its own copy */
+        g_free(ignored);
+        job->args.writer = NULL;
+    }
     if (job->pid < 0) {
-        fclose(job->records);
+        if (job->records)
+            fclose(job->records);
         g_free(job);
         return NULL;
     }
@@ -165,28 +271,48 @@ static void discard_job(pid_t pid)
         ;
 }
 
+/* Hands a finished worker's records to the run's output. */
+static enum fs_status take_records(struct schedule *s, struct running_job *job)
+{
+    const struct fs_input *in = input_at(s, job->args.index);
+    struct fs_capture_result *r = fs_progress_result(s->ctx->progress, job->args.index);
+    char *errmsg = NULL;
+    enum fs_status status = fs_output_begin_capture(s->output, in, &errmsg);
+    if (status == FS_OK)
+        status = fs_output_take(s->output, job->records, &errmsg);
+    if (status == FS_OK)
+        status = fs_output_end_capture(s->output, in, r, &errmsg);
+    if (status != FS_OK)
+        report_output_error(errmsg);
+    else
+        g_free(errmsg);
+    return status;
+}
+
 /* Up to `jobs` workers at once; records in capture order. On an
  * interruption the running workers are stopped as this process was; each
- * writes the flows it has seen, and every worker's records are appended
+ * writes the flows it has seen, and every worker's records are handed over
  * in order. On an output error the others are discarded and nothing more
  * is written. */
-static enum fs_status run_in_parallel(const struct fs_run_ctx *ctx, fs_dissector *pristine,
-        const fs_feature_set *features, fs_writer *writer, guint jobs, struct tally *tally)
+static enum fs_status run_in_parallel(struct schedule *s, guint jobs)
 {
-    const GPtrArray *inputs = ctx->opts->inputs;
     GQueue running = G_QUEUE_INIT;
     enum fs_status status = FS_OK;
     guint next = 0;
     gboolean output_failed = FALSE, stopped = FALSE;
     while (TRUE) {
-        while (!output_failed && next < inputs->len && running.length < jobs &&
+        while (!output_failed && next < capture_count(s) && running.length < jobs &&
                 !fs_interrupt_requested()) {
-            const char *path = g_ptr_array_index(inputs, next++);
-            struct running_job *job = start_parallel_job(ctx, path, pristine, features);
-            if (job)
+            guint i = next++;
+            if (skip_done(s, i))
+                continue;
+            struct running_job *job = start_parallel_job(s, i);
+            if (job) {
                 g_queue_push_tail(&running, job);
-            else
+            } else {
+                finish(s, i, FS_ERR_WORKER);
                 status = fs_status_worst(status, FS_ERR_WORKER);
+            }
         }
         if (!stopped && fs_interrupt_requested()) {
             stopped = TRUE;
@@ -196,102 +322,66 @@ static enum fs_status run_in_parallel(const struct fs_run_ctx *ctx, fs_dissector
         struct running_job *job = g_queue_pop_head(&running);
         if (!job)
             break;
+        const char *path = input_at(s, job->args.index)->path;
         enum fs_status one = FS_ERR_OUTPUT;
         if (output_failed)
             discard_job(job->pid);
         else
-            one = fs_worker_wait(job->pid, job->args.path);
-        if (one != FS_ERR_WORKER && one != FS_ERR_OUTPUT) {
-            char *errmsg = NULL;
-            if (fs_writer_append(writer, job->records, &errmsg) != FS_OK) {
-                if (errmsg)
-                    fs_report(NULL, errmsg);
-                g_free(errmsg);
-                one = FS_ERR_OUTPUT;
-            }
-        }
-        fclose(job->records);
+            one = fs_worker_wait_ticking(job->pid, path, tick, s->ctx->progress);
+        if (s->output && one != FS_ERR_WORKER && one != FS_ERR_OUTPUT &&
+                take_records(s, job) != FS_OK)
+            one = FS_ERR_OUTPUT;
+        if (job->records)
+            fclose(job->records);
+        finish(s, job->args.index, one);
         g_free(job);
-        count(tally, one);
         status = fs_status_worst(status, one);
         if (one == FS_ERR_OUTPUT)
             output_failed = TRUE;
     }
     if (fs_interrupt_requested())
-        tally->unread = inputs->len - next;
-    return status;
-}
-
-/* ---- in this process ---- */
-
-/* Every capture in turn in this process: each with a fresh session, or,
- * with --reset-every (pristine not NULL), each handing chunks to workers
- * forked from the one pristine session. */
-static enum fs_status run_in_process(const struct fs_run_ctx *ctx, fs_dissector *pristine,
-        const fs_feature_set *features, fs_writer *writer, struct tally *tally)
-{
-    const GPtrArray *inputs = ctx->opts->inputs;
-    enum fs_status status = FS_OK;
-    for (guint i = 0; i < inputs->len; i++) {
-        if (fs_interrupt_requested()) {
-            tally->unread = inputs->len - i;
-            break;
-        }
-        fs_dissector *session = pristine;
-        char *errmsg = NULL;
-        enum fs_status one = pristine ? FS_OK : fs_dissector_new(ctx->dissect, &session, &errmsg);
-        if (one != FS_OK) {
-            fs_report(NULL, errmsg);
-            g_free(errmsg);
-            return fs_status_worst(status, one);
-        }
-        one = fs_job_run(
-                ctx, g_ptr_array_index(inputs, i), session, i == 0 ? features : NULL, writer);
-        if (!pristine)
-            fs_dissector_free(session);
-        count(tally, one);
-        status = fs_status_worst(status, one);
-        if (one == FS_ERR_OUTPUT || one == FS_ERR_INIT)
-            break;
-    }
+        s->unread = capture_count(s) - next;
     return status;
 }
 
 enum fs_status fs_schedule_run(
-        const struct fs_run_ctx *ctx, const fs_feature_set *features, fs_writer *writer)
+        const struct fs_run_ctx *ctx, const fs_feature_set *features, fs_output *output)
 {
     const struct fs_options *opts = ctx->opts;
-    struct tally tally = { 0 };
+    guint captures = ctx->inputs->captures->len;
+    struct schedule s = { .ctx = ctx, .features = features, .output = output };
     enum fs_status status;
-    if (!use_workers(opts) && !opts->reset_every) {
-        status = run_in_process(ctx, NULL, features, writer, &tally);
+    if (!use_workers(opts, captures) && !opts->reset_every) {
+        status = run_in_process(&s);
     } else {
         /* The pristine session is made once and only ever used by forked
          * processes. */
         char *errmsg = NULL;
-        fs_dissector *pristine = NULL;
-        status = fs_dissector_new(ctx->dissect, &pristine, &errmsg);
+        status = fs_dissector_new(ctx->dissect, &s.pristine, &errmsg);
         if (status != FS_OK) {
             fs_report(NULL, errmsg);
             g_free(errmsg);
-            fs_dissector_free(pristine);
+            fs_dissector_free(s.pristine);
             return status;
         }
-        guint jobs = fs_schedule_parallel(opts);
-        if (!use_workers(opts)) {
-            /* --reset-every in this process. */
-            status = run_in_process(ctx, pristine, features, writer, &tally);
-        } else if (jobs > 1) {
-            status = run_in_parallel(ctx, pristine, features, writer, jobs, &tally);
-        } else {
-            status = run_one_at_a_time(ctx, pristine, features, writer, &tally);
-        }
-        fs_dissector_free(pristine);
+        guint jobs = fs_schedule_parallel(opts, captures);
+        /* A file format is written by this process only: its workers hand
+         * their records over on tapes, as the parallel mode does. */
+        gboolean shared_output = output && !fs_output_writer(output);
+        if (!use_workers(opts, captures))
+            status = run_in_process(&s); /* --reset-every in this process */
+        else if (jobs > 1 || shared_output)
+            status = run_in_parallel(&s, jobs);
+        else
+            status = run_one_at_a_time(&s);
+        fs_dissector_free(s.pristine);
     }
     if (fs_interrupt_requested()) {
         status = fs_status_worst(status, FS_ERR_INTERRUPTED);
-        if (opts->inputs->len > 1)
-            report_interruption(&tally);
+        if (captures > 1) {
+            fs_progress_clear(ctx->progress);
+            report_interruption(&s);
+        }
     }
     return status;
 }

@@ -27,6 +27,11 @@ pid_t fs_worker_spawn(fs_worker_fn fn, void *arg, char **errmsg);
  * when it died. */
 enum fs_status fs_worker_wait(pid_t pid, const char *what);
 
+/* fs_worker_wait(), calling tick(data) about five times a second while
+ * the worker runs (the progress line); tick NULL is fs_worker_wait(). */
+enum fs_status fs_worker_wait_ticking(
+        pid_t pid, const char *what, void (*tick)(void *data), void *data);
+
 /* Asks a running worker to stop as this process was asked (the signal that
  * interrupted it, SIGTERM when none): it writes what it has and exits. */
 void fs_worker_stop(pid_t pid);

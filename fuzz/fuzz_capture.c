@@ -46,8 +46,10 @@
 #include "dissect.h"
 #include "epan_session.h"
 #include "feature.h"
+#include "inputs.h"
 #include "job.h"
 #include "options.h"
+#include "progress.h"
 #include "registry.h"
 #include "run.h"
 #include "sink.h"
@@ -67,9 +69,11 @@ static char *fuzz_filter;
 static fs_feature_set *fuzz_features;
 static struct fs_dissect_config fuzz_dissect;
 static struct fs_run_ctx fuzz_ctx;
-static fs_dissector *session;  /* reused across inputs */
-static guint session_inputs;   /* inputs the session has read */
-static guint session_capacity; /* then a fresh session */
+static struct fs_input_list *fuzz_inputs; /* the one capture */
+static fs_progress *fuzz_progress;        /* its result slot */
+static fs_dissector *session;             /* reused across inputs */
+static guint session_inputs;              /* inputs the session has read */
+static guint session_capacity;            /* then a fresh session */
 
 /* To file descriptor 2: the C stream stderr may be silenced (below). */
 static void fail(const char *what, const char *detail)
@@ -137,12 +141,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         .two_pass = fuzz_opts.two_pass,
         .extras = fs_feature_set_extras(fuzz_features),
     };
+    if (fs_inputs_collect(&fuzz_opts, NULL, &fuzz_inputs, &errmsg) != FS_OK ||
+            fuzz_inputs->captures->len != 1)
+        fail("fs_inputs_collect", errmsg);
+    fuzz_progress = fs_progress_new(fuzz_inputs, FALSE);
     fuzz_ctx = (struct fs_run_ctx){
         .opts = &fuzz_opts,
         .dissect = &fuzz_dissect,
         .field_names = fuzz_field_names,
         .format = fs_sink_format_find(fuzz_opts.format),
-        .progress = FALSE,
+        .inputs = fuzz_inputs,
+        .progress = fuzz_progress,
     };
     if (!fuzz_ctx.format)
         fail("fs_sink_format_find", fuzz_opts.format);
@@ -203,8 +212,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!memory)
         fail("open_memstream", g_strerror(errno));
     fs_writer *writer = fs_writer_over(memory);
+    fs_sink *sink = fs_sink_new(fuzz_ctx.format, writer);
+    memset(fs_progress_result(fuzz_progress, 0), 0, sizeof(struct fs_capture_result));
 
-    enum fs_status status = fs_job_run(&fuzz_ctx, capture_path, session, fuzz_features, writer);
+    enum fs_status status = fs_job_run(&fuzz_ctx, 0, session, fuzz_features, sink, writer);
+    fs_sink_free(sink);
     switch (status) {
         case FS_OK:
         case FS_ERR_TRUNCATED: /* cut short or damaged: records of complete packets */
