@@ -389,17 +389,15 @@ enum db_kind {
 
 /* Checks path before SQLite opens it: a missing or empty file is new, a
  * file that does not start as SQLite's do is refused (*errmsg). */
-static gboolean check_file(const char *path, gboolean *existed, char **errmsg)
+static gboolean check_file(const char *path, char **errmsg)
 {
     struct stat st;
-    *existed = FALSE;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
             return TRUE;
         *errmsg = g_strdup_printf("cannot open %s: %s", path, g_strerror(errno));
         return FALSE;
     }
-    *existed = TRUE;
     if (!S_ISREG(st.st_mode)) {
         *errmsg = g_strdup_printf("cannot use %s for -T sqlite: not a regular file", path);
         return FALSE;
@@ -554,22 +552,10 @@ static void out_free(struct sqlite_out *o)
     g_free(o);
 }
 
-/* Removes a database open_file created and then could not set up. */
-static void remove_created(const char *path)
-{
-    static const char *const suffixes[] = { "", "-journal", "-wal", "-shm" };
-    for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
-        char *name = g_strconcat(path, suffixes[i], NULL);
-        remove(name);
-        g_free(name);
-    }
-}
-
 static void *sqlite_open_file(const char *path, const struct fs_run_info *run, char **errmsg)
 {
     *errmsg = NULL;
-    gboolean existed = FALSE;
-    if (!check_file(path, &existed, errmsg))
+    if (!check_file(path, errmsg))
         return NULL;
 
     struct sqlite_out *o = g_new0(struct sqlite_out, 1);
@@ -622,11 +608,11 @@ static void *sqlite_open_file(const char *path, const struct fs_run_info *run, c
     return o;
 
 fail:
+    /* A file this call created is left (empty, or a database without
+     * runs): another run may have opened it meanwhile. */
     if (!*errmsg)
         hand_out(o, errmsg);
     out_free(o);
-    if (!existed)
-        remove_created(path);
     return NULL;
 }
 

@@ -260,13 +260,18 @@ class Appending(SqliteCase):
 
 
 class Interrupted(SqliteCase):
-    def test_sigint_while_reading_a_fifo(self):
+    """tls.pcap, a FIFO fed half of a capture and kept open, ssh.pcap; SIGINT
+    once the FIFO's reader waits for more (and, with parallel workers, the
+    other workers are done). With -j 1 ssh.pcap is not read; with -j 3 it
+    is, and its records (a tape) come after the FIFO's."""
+
+    def interrupted_run(self, jobs):
         fifo = os.path.join(self.tmp.name, "live.pcap")
         os.mkfifo(fifo)
         with open(sample("1592993485_noise.pcap"), "rb") as f:
             data = f.read()
         part = data[:len(data) // 2]  # ends inside a packet
-        args = ["-j", "1", "-r", sample("tls.pcap"), "-r", fifo, "-r", sample("ssh.pcap"),
+        args = ["-j", str(jobs), "-r", sample("tls.pcap"), "-r", fifo, "-r", sample("ssh.pcap"),
                 "-T", "sqlite", "-w", self.db_path]
         proc = subprocess.Popen([FLOWSHARK, *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
@@ -290,11 +295,23 @@ class Interrupted(SqliteCase):
             test_cli.wait_for(fifo_opened, "the FIFO is opened for reading")
             os.set_blocking(fd, True)
             os.write(fd, part)  # a FIFO holds 64 KiB: this waits for the reader
-            test_cli.wait_for(
-                lambda: test_cli.unread_bytes(fd) == 0 and any(
-                    test_cli.blocked_reading(pid, fifo)
-                    for pid in [proc.pid] + test_cli.children(proc.pid)),
-                "the FIFO's reader has read it all and waits for more")
+            reader = None
+
+            def reader_waits():
+                nonlocal reader
+                if test_cli.unread_bytes(fd):
+                    return False
+                for pid in [proc.pid] + test_cli.children(proc.pid):
+                    if test_cli.blocked_reading(pid, fifo):
+                        reader = pid
+                        return True
+                return False
+
+            test_cli.wait_for(reader_waits, "the FIFO's reader has read it all and waits for more")
+            test_cli.wait_for(lambda: reader == proc.pid or all(
+                test_cli.state(c) in ("Z", "gone")
+                for c in test_cli.children(proc.pid) if c != reader),
+                "the other workers are done")
             os.kill(proc.pid, signal.SIGINT)
             status = proc.wait(timeout=60)
             for t in readers:
@@ -309,16 +326,19 @@ class Interrupted(SqliteCase):
             proc.stderr.close()
         self.assertEqual(status, EXIT_INTERRUPTED, err[0].decode("utf-8", "replace"))
         self.assertEqual(out[0], b"")
-
-        # What the run read: tls.pcap in full, the part of the FIFO (the
-        # records of a capture that simply ends there), not ssh.pcap.
-        _, want_tls = jsonl(["-r", sample("tls.pcap")])
+        # The records of the FIFO: those of a capture that simply ends there.
         p = subprocess.run([FLOWSHARK, "-r", "-"], input=part, capture_output=True)
         self.assertEqual(p.returncode, EXIT_TRUNCATED)
         want_fifo = [json.loads(line) for line in p.stdout.decode().splitlines()]
         self.assertGreater(len(want_fifo), 0)
         for record in want_fifo:
             record["file"] = fifo
+        return fifo, want_fifo
+
+    def check_database(self, read):
+        """The database holds the captures `read` ((path, status, records)
+        in order), the run is marked interrupted, and the sqlite3 tool
+        reads it."""
         db = Database(self.db_path)
         try:
             self.assertEqual(db.db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
@@ -326,17 +346,15 @@ class Interrupted(SqliteCase):
             self.assertEqual(run_row["status"], "interrupted")
             self.assertIsNotNone(run_row["finished"])
             captures = db.captures(run_row["id"])
-            self.assertEqual([(c["path"], c["status"]) for c in captures],
-                             [(sample("tls.pcap"), "ok"), (fifo, "interrupted")])
-            self.assertEqual([c["flows"] for c in captures], [len(want_tls), len(want_fifo)])
-            want = want_tls + want_fifo
+            self.assertEqual([(c["path"], c["status"], c["flows"]) for c in captures],
+                             [(path, status, len(want)) for path, status, want in read])
+            want = [r for _, _, records in read for r in records]
             got = db.records(run_row["id"], want)
             self.assertEqual(len(got), len(want))
             for w, (_, g) in zip(want, got):
                 self.assertTrue(same(w, g), first_difference(w, g))
         finally:
             db.close()
-        # The sqlite3 tool reads it too.
         tool = shutil.which("sqlite3")
         self.assertIsNotNone(tool, "the sqlite3 command-line tool (Debian's sqlite3) is missing")
         p = subprocess.run([tool, "-batch", "-readonly", self.db_path,
@@ -344,6 +362,20 @@ class Interrupted(SqliteCase):
                             "SELECT count(*) FROM flows;"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.split(), ["ok", "interrupted", str(len(want))])
+
+    def test_sigint_one_worker(self):
+        fifo, want_fifo = self.interrupted_run(1)
+        _, want_tls = jsonl(["-r", sample("tls.pcap")])
+        self.check_database([(sample("tls.pcap"), "ok", want_tls),
+                             (fifo, "interrupted", want_fifo)])
+
+    def test_sigint_parallel_workers(self):
+        fifo, want_fifo = self.interrupted_run(3)
+        _, want_tls = jsonl(["-r", sample("tls.pcap")])
+        _, want_ssh = jsonl(["-r", sample("ssh.pcap")])
+        self.check_database([(sample("tls.pcap"), "ok", want_tls),
+                             (fifo, "interrupted", want_fifo),
+                             (sample("ssh.pcap"), "ok", want_ssh)])
 
 
 class CommandLineTool(SqliteCase):
@@ -420,7 +452,7 @@ class Documentation(SqliteCase):
             # The server names query gives every server name value of the run.
             names = [v for r in want
                      for v, _ in r["extension"].get("tls.handshake.extensions_server_name", [])]
-            self.assertEqual([row[-1] for row in db.execute(queries[3])], sorted(names))
+            self.assertEqual(sorted(row[-1] for row in db.execute(queries[3])), sorted(names))
         finally:
             db.close()
         p = subprocess.run([sys.executable, "-c", example], cwd=self.tmp.name,
