@@ -172,7 +172,9 @@ enum fs_status fs_run(const struct fs_options *opts)
             fs_report(NULL, errmsg);
         status = closed;
     }
-    if (opts->progress != FS_PROGRESS_NEVER)
+    /* After an output error (a closed pipe ends a run quietly) the
+     * records are not all there: no summary of them. */
+    if (opts->progress != FS_PROGRESS_NEVER && status != FS_ERR_OUTPUT)
         fs_progress_summary(progress);
 
 out:
