@@ -296,8 +296,9 @@ if [ "$pending" -gt 0 ]; then
             die "--per-task $per_task makes $tasks tasks, more than the cluster's MaxArraySize ($max_array)"
     fi
     # Chunk k is chunks/0000k.list. --per-task: K captures each. --tasks:
-    # contiguous parts of about total/N bytes each (a capture goes to the part
-    # its middle byte falls in; empty parts dropped, the others renumbered).
+    # N contiguous parts of about total/N bytes each (a part ends where the
+    # next capture's middle byte passes its share), every part with at least
+    # one capture; without sizes, of about the same number of captures.
     if [ -n "$per_task" ]; then
         : > "$work/pending.sizes"
     else
@@ -310,14 +311,14 @@ if [ "$pending" -gt 0 ]; then
         {
             if (per > 0)
                 part = int((FNR - 1) / per)
-            else if (sum == 0)
-                part = int((FNR - 1) * n / count)
             else {
-                part = int((cum + size[FNR] / 2) * n / sum)
-                if (part >= n)
-                    part = n - 1
+                s = sum > 0 ? size[FNR] : 1
+                share = (sum > 0 ? sum : count) / n
+                if (FNR > 1 && part < n - 1 &&
+                    (count - FNR + 1 <= n - 1 - part || cum + s / 2 > (part + 1) * share))
+                    part++
+                cum += s
             }
-            cum += size[FNR]
             if (FNR == 1 || part != last) {
                 if (FNR > 1)
                     close(file)
