@@ -249,25 +249,27 @@ fi
 total=$(wc -l < "$work/captures.list")
 [ "$total" -gt 0 ] || die "no capture below $dataset"
 
-# Each capture's output (flowshark's --root rule: the path below DATASET_DIR,
-# else the file name) and whether it is there yet.
-prefix=$top/
-[ "$top" != / ] || prefix=/
+# Each capture's output, by flowshark's --root rule: its path below
+# DATASET_DIR, both in canonical form (absolute, '.', '..' and repeated
+# slashes resolved as text, as realpath -ms does), else its file name.
+tr '\n' '\0' < "$work/captures.list" |
+    xargs -0 -r realpath -ms --relative-base="$dataset" -- > "$work/below.list"
+[ "$(wc -l < "$work/below.list")" -eq "$total" ] || die "realpath failed on the list"
+awk 'FILENAME == ARGV[1] { below[FNR] = $0; next }
+    {
+        rel = below[FNR]
+        if (rel ~ /^\// || rel == ".") {
+            rel = $0
+            sub(/\/+$/, "", rel)
+            sub(/.*\//, "", rel)
+        }
+        print rel
+    }' "$work/below.list" "$work/captures.list" > "$work/rel.list"
 : > "$work/pending.list"
-: > "$work/rel.list"
-while IFS= read -r path; do
+while IFS= read -r path <&3 && IFS= read -r rel <&4; do
     [ ! -d "$path" ] || die "$path: a folder in --files-from; list the captures themselves"
-    rel=
-    if [[ $path == "$prefix"* ]]; then
-        rel=${path#"$prefix"}
-        while [ "${rel#/}" != "$rel" ]; do rel=${rel#/}; done
-    fi
-    [ -n "$rel" ] || rel=${path##*/}
-    printf '%s\n' "$rel" >> "$work/rel.list"
-    if [ ! -e "$out_dir/$rel$ext" ]; then
-        printf '%s\n' "$path" >> "$work/pending.list"
-    fi
-done < "$work/captures.list"
+    [ -e "$out_dir/$rel$ext" ] || printf '%s\n' "$path" >> "$work/pending.list"
+done 3< "$work/captures.list" 4< "$work/rel.list"
 dup=$(sort "$work/rel.list" | uniq -d | head -n 1)
 [ -z "$dup" ] || die "two captures would both write $out_dir/$dup$ext (list captures below $dataset with different paths)"
 pending=$(wc -l < "$work/pending.list")

@@ -10,6 +10,7 @@ Usage: test_merge.py --flowshark BIN --samples DIR [unittest options]
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -45,7 +46,8 @@ def flowshark(*args, expect=0):
 
 
 def has_sqlite():
-    return b"sqlite" in run(FLOWSHARK, "--help")[1]
+    """-T sqlite is among the formats --help lists."""
+    return re.search(rb"^ +sqlite ", run(FLOWSHARK, "--help")[1], re.M) is not None
 
 
 class Dataset(unittest.TestCase):
@@ -167,6 +169,25 @@ class Merge(Dataset):
                     f.write("".join(p + "\n" for p in self.walk))
                 self.merge("-q", "-o", merged, "--list", listed, "--root", self.data + "/", out)
                 self.assertEqual(self.read(merged, "rb"), self.local("-T", fmt))
+
+    def test_root_in_other_spellings(self):
+        """A list and --root in other spellings of the same paths find the
+        same outputs, as flowshark's --root (canonical form) does."""
+        out = os.path.join(self.tmp, "out")
+        self.per_capture(out)
+        listed = os.path.join(self.tmp, "list")
+        with open(listed, "w") as f:
+            for i, rel in enumerate(CAPTURES):
+                f.write((self.data + "/./" if i % 2 else self.tmp + "//data/../data/") + rel + "\n")
+        root = self.tmp + "/./data/"
+        merged = os.path.join(self.tmp, "merged.jsonl")
+        self.merge("-o", merged, "--list", listed, "--root", root, out)
+        self.assertEqual(self.read(merged, "rb"), self.local())
+        _, err = self.slurm_dry_run(out, "--files-from", listed, "--", root)
+        self.assertIn(f"{len(CAPTURES)} capture(s), {len(CAPTURES)} already done, 0 to run", err)
+        err = run(FLOWSHARK, "--files-from", listed, "--root", root, "--output-dir", out,
+                  "--resume")[2]
+        self.assertIn(f"{len(CAPTURES)} skipped", err)
 
     def test_merged_file_inside_out_dir_not_merged_again(self):
         out = os.path.join(self.tmp, "out")

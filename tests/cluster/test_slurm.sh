@@ -305,7 +305,7 @@ squeue -h -o %F | grep -qxF "$(value merge_job "$W/submit4")" && fail "the merge
 log "failure: a task that fails is reported, its merge job cancelled"
 
 # ---- 5: SQLite ----
-if "$flowshark" --help 2>&1 | grep -q 'sqlite'; then
+if "$flowshark" --help 2>&1 | grep -qE '^ +sqlite '; then
     sni=tls.handshake.extensions_server_name
     "$flowshark" -q -r "$data" --label-from-dir -T sqlite -e "$sni" -w "$W/local.db" || [ $? -eq 2 ] ||
         fail "local -T sqlite run"
