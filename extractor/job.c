@@ -206,15 +206,17 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         g_free(errmsg);
         status = FS_ERR_OUTPUT;
     } else if (status == FS_ERR_INTERRUPTED) {
-        char *msg = g_strdup_printf("interrupted by %s: the records of the %u flows seen so far "
-                                    "are written",
-                fs_interrupt_signal_name(fs_interrupt_signal()), state.written);
+        /* Its own --output-dir file is not kept: a file that is there is
+         * complete, and --resume reads the capture again. */
+        const char *signame = fs_interrupt_signal_name(fs_interrupt_signal());
+        char *what = own ? g_strdup("its output file is not kept (--resume reads it again)")
+                         : g_strdup_printf("the records of the %u flows seen so far are written",
+                                   state.written);
+        char *msg = g_strdup_printf("interrupted by %s: %s", signame, what);
         fs_progress_set_error(result, msg);
-        fprintf(stderr,
-                "%sflowshark: interrupted by %s while reading %s: the records of the %u flows "
-                "seen so far are written\n",
-                fs_report_start(), fs_interrupt_signal_name(fs_interrupt_signal()), path,
-                state.written);
+        fprintf(stderr, "%sflowshark: interrupted by %s while reading %s: %s\n", fs_report_start(),
+                signame, path, what);
+        g_free(what);
         g_free(msg);
     }
     if (own)

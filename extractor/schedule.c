@@ -46,11 +46,15 @@ struct schedule {
 
 static void report_interruption(const struct schedule *s)
 {
+    /* With --output-dir a capture read in part leaves no file. */
+    gboolean own = s->output == NULL;
     fprintf(stderr,
             "%sflowshark: interrupted by %s: the records of %u capture%s read in full and %u "
-            "read in part are written; %u capture%s not read\n",
+            "read in part %s; %u capture%s not read\n",
             fs_report_start(), fs_interrupt_signal_name(fs_interrupt_signal()), s->whole,
-            s->whole == 1 ? "" : "s", s->part, s->unread, s->unread == 1 ? " was" : "s were");
+            s->whole == 1 ? "" : "s", s->part,
+            own ? "(not kept) are in --output-dir" : "are written", s->unread,
+            s->unread == 1 ? " was" : "s were");
 }
 
 static const struct fs_input *input_at(const struct schedule *s, guint i)
