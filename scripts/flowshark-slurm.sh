@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # flowshark-slurm.sh: flowshark over a dataset folder on a Slurm cluster, as
-# a job array. Lists the captures below DATASET_DIR in the order flowshark
-# walks it, keeps those whose output is not yet under OUT, splits them into
+# a job array. Lists the captures below DATASET_DIR with `flowshark --list`
+# (the run's own walk and order), keeps those whose output is not yet under
+# OUT, splits them into
 # chunks (many captures per array task), and submits one array task per
 # chunk, each running
 #
@@ -31,7 +32,7 @@ Work split:
                         the list of about the same number of bytes
   --files-from LIST     take the captures from LIST (one path a line, each
                         below DATASET_DIR, in the order to merge them) instead
-                        of walking DATASET_DIR
+                        of walking DATASET_DIR (a folder in LIST is walked)
 Slurm:
   --partition P         partition of the jobs (sbatch --partition)
   --time T              time limit of each array task (sbatch --time)
@@ -61,8 +62,9 @@ Everything after DATASET_DIR goes to flowshark (-T, -e, --stats,
 records name their captures as `flowshark -r DATASET_DIR` would; the jobs run
 in the current folder, which every node must see (as DATASET_DIR and OUT).
 
-Captures are recognised as flowshark's own walk does, by content, with
-Wireshark's captype (package wireshark-common, which tshark installs).
+The list of captures comes from `flowshark --list` (the program of
+--flowshark): the files a run would read, recognised by content, in the
+order it would read them.
 
 On standard output: work_dir=..., array_job=ID (if any capture is left),
 merge_job=ID (with --merge). Exit status: 0 submitted (with --wait: done),
@@ -78,9 +80,8 @@ note() {
     echo "flowshark-slurm.sh: $*" >&2
 }
 
-# Glob and sort byte by byte, as flowshark's walk (strcmp) does.
+# Byte order in sort and awk, whatever the locale.
 export LC_ALL=C
-shopt -s nullglob
 
 per_task='' tasks='' files_from='' partition='' time_limit='' cpus=1 max_running=''
 job_name=flowshark out_dir='' merge_file='' wait=0 poll=10 dry_run=0
@@ -186,10 +187,6 @@ fi
 flowshark=$(realpath "$flowshark")
 merge_tool=$(realpath "$(dirname "${BASH_SOURCE[0]}")")/flowshark-merge
 [ -z "$merge_file" ] || [ -x "$merge_tool" ] || die "$merge_tool: missing (it merges the outputs)"
-if [ -z "$files_from" ]; then
-    command -v captype > /dev/null ||
-        die "captype not found: it recognises the captures (Debian: wireshark-common); or give --files-from LIST"
-fi
 if [ "$dry_run" -eq 0 ]; then
     command -v sbatch > /dev/null || die "sbatch not found (is this a Slurm submit host?)"
 fi
@@ -203,51 +200,23 @@ printf '%s\n' "$command_line" > "$work/command"
 
 # ---- the captures, in flowshark's order ----
 
-# Prints the regular files below $1 as flowshark walks a folder: names
-# sorted byte by byte at each level, names starting with '.' left out,
-# folders reached through symbolic links not entered.
-walk() {
-    local dir=$1 entry
-    [ "$dir" != / ] || dir=
-    for entry in "$dir"/*; do
-        if [ -d "$entry" ] && [ ! -L "$entry" ]; then
-            walk "$entry"
-        elif [ -f "$entry" ]; then
-            case $entry in *$'\n'*) die "$entry: a file name with a newline cannot go in a list" ;; esac
-            printf '%s\n' "$entry"
-        fi
-    done
-}
-
-# The files of list $1 that wiretap opens as captures, as flowshark's walk
-# keeps them: captype prints "PATH: TYPE" in order ("unknown" for a file
-# that is no capture; nothing on standard output for one it cannot open).
-keep_captures() {
-    tr '\n' '\0' < "$1" | xargs -0 -r captype > "$work/captype.out" 2> "$work/captype.err" || true
-    awk 'FILENAME == ARGV[1] { line[++n] = $0; next }
-        {
-            want = $0 ": "
-            if (i < n && substr(line[i + 1], 1, length(want)) == want) {
-                i++
-                if (substr(line[i], length(want) + 1) != "unknown")
-                    print
-            }
-        }' "$work/captype.out" "$1"
-}
-
-top=$dataset
-while [ "${#top}" -gt 1 ] && [ "${top%/}" != "$top" ]; do top=${top%/}; done
+# flowshark itself lists them: DATASET_DIR walked as a run walks it (names
+# sorted byte by byte, hidden names and folders behind symbolic links left
+# out, files told apart by content), or the paths of LIST (folders in it
+# walked), in the order a run reads them.
 if [ -n "$files_from" ]; then
-    # One path a line, blank lines and a trailing CR dropped (as flowshark reads it).
-    sed -e 's/\r$//' -e '/^$/d' "$files_from" > "$work/captures.list"
+    inputs=(--files-from "$files_from")
 else
-    walk "$top" > "$work/files.list"
-    keep_captures "$work/files.list" > "$work/captures.list"
-    others=$(($(wc -l < "$work/files.list") - $(wc -l < "$work/captures.list")))
-    [ "$others" -eq 0 ] || note "$others file(s) below $dataset are not captures (left out, as flowshark's walk does)"
+    inputs=(-r "$dataset")
 fi
+status=0
+"$flowshark" --list "${inputs[@]}" > "$work/captures.list" || status=$?
+case $status in
+    0) ;;
+    3) die "no capture ${files_from:+in $files_from }below $dataset" ;;
+    *) die "flowshark --list ${inputs[*]}: exit status $status (its message above)" ;;
+esac
 total=$(wc -l < "$work/captures.list")
-[ "$total" -gt 0 ] || die "no capture below $dataset"
 
 # Each capture's output, by flowshark's --root rule: its path below
 # DATASET_DIR, both in canonical form (absolute, '.', '..' and repeated
@@ -267,7 +236,10 @@ awk 'FILENAME == ARGV[1] { below[FNR] = $0; next }
     }' "$work/below.list" "$work/captures.list" > "$work/rel.list"
 : > "$work/pending.list"
 while IFS= read -r path <&3 && IFS= read -r rel <&4; do
-    [ ! -d "$path" ] || die "$path: a folder in --files-from; list the captures themselves"
+    # A capture of the walk is a file; a line that is not was removed since,
+    # or is part of a name with a newline, which a list cannot hold.
+    [ -n "$files_from" ] || [ -f "$path" ] ||
+        die "$path: listed by flowshark --list but not a file (removed meanwhile? a file name with a newline?)"
     [ -e "$out_dir/$rel$ext" ] || printf '%s\n' "$path" >> "$work/pending.list"
 done 3< "$work/captures.list" 4< "$work/rel.list"
 dup=$(sort "$work/rel.list" | uniq -d | head -n 1)

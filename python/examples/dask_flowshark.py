@@ -1,11 +1,12 @@
 """flowshark over a dataset folder on a Dask cluster, then one merged file.
 
-A dask.bag of the captures below DATASET (in flowshark's walk order, those
-without an output yet), in partitions of --per-task captures; each partition
-is one flowshark run on a worker with --output-dir/--resume, so libwireshark
-starts once per partition. flowshark-merge then joins the outputs in list
-order: the output of one `flowshark -r DATASET [options]`. Workers must see
-DATASET, OUT and flowshark at the same paths (a shared file system).
+A dask.bag of the captures below DATASET without an output yet (listed by
+`flowshark --list`: the run's own walk, content check and order), in
+partitions of --per-task captures; each partition is one flowshark run on a
+worker with --output-dir/--resume, so libwireshark starts once per
+partition. flowshark-merge then joins the outputs in list order: the output
+of one `flowshark -r DATASET [options]`. Workers must see DATASET, OUT and
+flowshark at the same paths (a shared file system).
 
     python3 dask_flowshark.py --scheduler-file sched.json --output-dir OUT \\
         --merge flows.jsonl -- DATASET --label-from-dir
@@ -24,28 +25,14 @@ MERGE = shutil.which("flowshark-merge") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "flowshark-merge")
 
 
-def list_captures(top):
-    """Files below top in flowshark's walk order (names sorted as bytes,
-    hidden ones and linked folders skipped) that captype, like flowshark's
-    walk, opens as captures."""
-    def walk(d):
-        for name in sorted(n for n in os.listdir(d) if not n.startswith(b".")):
-            path = os.path.join(d, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                yield from walk(path)
-            elif os.path.isfile(path):
-                yield os.fsdecode(path)
-    files, captures = list(walk(os.fsencode(top))), []
-    for i in range(0, len(files), 500):  # captype prints "PATH: TYPE" in order
-        lines = iter(subprocess.run(["captype", *files[i:i + 500]], capture_output=True,
-                                    text=True).stdout.splitlines())
-        line = next(lines, "")
-        for path in files[i:i + 500]:
-            if line.startswith(path + ": "):  # no line: captype could not open it
-                if line != path + ": unknown":
-                    captures.append(path)
-                line = next(lines, "")
-    return captures
+def list_captures(flowshark, top):
+    """The captures below top as flowshark lists them (--list): the files a
+    run reads, recognised by content, in the order it reads them."""
+    p = subprocess.run([flowshark, "--list", "-r", top], capture_output=True)
+    if p.returncode != 0:  # 3: no captures
+        sys.exit(f"flowshark --list -r {top}: exit status {p.returncode}: "
+                 + p.stderr.decode(errors="replace").strip())
+    return [os.fsdecode(line) for line in p.stdout.split(b"\n") if line]
 
 
 def run_partition(paths, top, out_dir, options, flowshark):
@@ -84,7 +71,7 @@ def main():
     out_dir = os.path.abspath(args.output_dir)
     flowshark = shutil.which(args.flowshark) or sys.exit(f"{args.flowshark}: not found")
 
-    captures = list_captures(top)
+    captures = list_captures(flowshark, top)
     todo = [c for c in captures
             if not os.path.exists(os.path.join(out_dir, os.path.relpath(c, top) + EXT[fmt]))]
     print(f"{len(captures)} captures, {len(todo)} to run", file=sys.stderr)

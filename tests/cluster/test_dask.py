@@ -165,7 +165,7 @@ def main():
     dask_cli = shutil.which("dask")
     if dask_cli is None:
         skip("no dask command (apt-get install python3-distributed)")
-    for program in ("ss", "captype"):
+    for program in ("ss",):
         if shutil.which(program) is None:
             raise Failure(f"{program} not found")
     if not os.access(FLOWSHARK, os.X_OK):

@@ -104,7 +104,9 @@ class Listing(Dataset):
         work, err = self.slurm_dry_run(os.path.join(self.tmp, "out"), "--", self.data + "/")
         self.assertEqual(self.read(os.path.join(work, "captures.list")).splitlines(), self.walk)
         self.assertIn(f"{len(CAPTURES)} capture(s), 0 already done", err)
-        self.assertIn("1 file(s) below", err)  # notes.md
+        # The list is flowshark's own (--list), as is its order.
+        self.assertEqual(self.read(os.path.join(work, "captures.list"), "rb"),
+                         run(FLOWSHARK, "--list", "-r", self.data)[1])
 
     def test_chunks_cover_the_list_in_order(self):
         for args, sizes in ((["--per-task", "3"], [3, 3, 2]), (["--tasks", "3"], None),
@@ -140,6 +142,9 @@ class Listing(Dataset):
 
     def test_usage_errors(self):
         out = os.path.join(self.tmp, "out")
+        no_captures = os.path.join(self.tmp, "no-captures")  # flowshark --list: exit 3
+        os.makedirs(no_captures)
+        shutil.copy(os.path.join(SAMPLES, "README.md"), no_captures)
         for args, message in (
                 (["--", self.data, "-w", "x"], "sets the inputs and outputs itself"),
                 (["--", self.data, "--root=x"], "sets the inputs and outputs itself"),
@@ -147,6 +152,7 @@ class Listing(Dataset):
                 (["--per-task", "0", "--", self.data], "not a positive whole number"),
                 (["--per-task", "2", "--tasks", "2", "--", self.data], "exclude each other"),
                 (["--", os.path.join(self.tmp, "nothing")], "not a folder"),
+                (["--", no_captures], "no capture below"),
                 (["--bogus", "--", self.data], "unknown option --bogus")):
             with self.subTest(args=args):
                 _, err = self.slurm_dry_run(out, *args, expect=1)

@@ -50,7 +50,7 @@ skip() {
 for program in munged mungekey munge slurmctld slurmd sbatch squeue scontrol sinfo scancel; do
     command -v "$program" > /dev/null || skip "$program not installed (apt-get install slurm-wlm munge)"
 done
-for program in ss captype python3; do
+for program in ss python3; do
     command -v "$program" > /dev/null || fail "$program not found"
 done
 [ -x "$flowshark" ] || fail "no flowshark program at $flowshark (build it, or set FLOWSHARK)"
