@@ -59,26 +59,25 @@ static void add_capture(struct collector *c, const char *path, const char *rel)
     const struct fs_options *opts = c->opts;
     struct fs_input *in = g_new0(struct fs_input, 1);
     in->path = g_strdup(path);
-    char *root = opts->root ? trim_slashes(opts->root) : NULL;
-    if (rel) {
-        in->rel = g_strdup(rel);
-    } else if (root && strcmp(path, "-") != 0) {
-        char *prefix = g_str_has_suffix(root, "/") ? g_strdup(root) : g_strconcat(root, "/", NULL);
-        const char *below = g_str_has_prefix(path, prefix) ? path + strlen(prefix) : NULL;
-        while (below && *below == '/')
-            below++;
-        if (below && *below)
-            rel = below;
-        g_free(prefix);
-        in->rel = rel ? g_strdup(rel) : g_path_get_basename(path);
-    } else {
-        in->rel = g_path_get_basename(path);
+    char *below = NULL; /* path below --root, compared in canonical form */
+    if (!rel && opts->root && strcmp(path, "-") != 0) {
+        char *root = g_canonicalize_filename(opts->root, NULL);
+        char *full = g_canonicalize_filename(path, NULL);
+        gsize len = strlen(root);
+        if (strcmp(root, "/") == 0)
+            len = 0;
+        if (strncmp(full, root, len) == 0 && full[len] == '/' && full[len + 1])
+            below = g_strdup(full + len + 1);
+        g_free(root);
+        g_free(full);
+        rel = below;
     }
-    g_free(root);
+    in->rel = rel ? g_strdup(rel) : g_path_get_basename(path);
     if (opts->label)
         in->label = g_strdup(opts->label);
     else if (opts->label_from_dir)
         in->label = rel ? first_folder(rel) : parent_folder(path);
+    g_free(below);
     GStatBuf st;
     in->size = strcmp(path, "-") != 0 && g_stat(path, &st) == 0 && S_ISREG(st.st_mode)
                        ? (long long)st.st_size

@@ -68,10 +68,10 @@ static enum fs_status read_flows(const struct fs_run_ctx *ctx, const char *path,
     /* wiretap takes a very short file for some other format (an empty file
      * for an empty ERF capture): say so rather than print nothing. */
     if (status == FS_OK && records == 0) {
-        char *msg = g_strdup_printf(
-                "warning: no packets (read as %s)", format ? format : "an unknown format");
+        char *msg =
+                g_strdup_printf("no packets (read as %s)", format ? format : "an unknown format");
         fs_progress_set_error(watch->result, msg);
-        fprintf(stderr, "flowshark: %s: %s\n", path, msg);
+        fprintf(stderr, "%sflowshark: warning: %s: %s\n", fs_report_start(), path, msg);
         g_free(msg);
     }
     return status;
@@ -176,10 +176,9 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         return result->status = status;
     }
     if (status == FS_ERR_TRUNCATED) {
-        char *msg = g_strdup_printf(
-                "warning: %s; the records of every complete packet are written", errmsg);
+        char *msg = g_strdup_printf("%s; the records of every complete packet are written", errmsg);
         fs_progress_set_error(result, msg);
-        fprintf(stderr, "flowshark: %s: %s\n", path, msg);
+        fprintf(stderr, "%sflowshark: warning: %s: %s\n", fs_report_start(), path, msg);
         g_free(msg);
     } else if (status != FS_OK && status != FS_ERR_INTERRUPTED && errmsg) {
         report(result, path, errmsg);
@@ -207,14 +206,17 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         g_free(errmsg);
         status = FS_ERR_OUTPUT;
     } else if (status == FS_ERR_INTERRUPTED) {
-        char *msg = g_strdup_printf("interrupted by %s: the records of the %u flows seen so far "
-                                    "are written",
-                fs_interrupt_signal_name(fs_interrupt_signal()), state.written);
+        /* Its own --output-dir file is not kept: a file that is there is
+         * complete, and --resume reads the capture again. */
+        const char *signame = fs_interrupt_signal_name(fs_interrupt_signal());
+        char *what = own ? g_strdup("its output file is not kept (--resume reads it again)")
+                         : g_strdup_printf("the records of the %u flows seen so far are written",
+                                   state.written);
+        char *msg = g_strdup_printf("interrupted by %s: %s", signame, what);
         fs_progress_set_error(result, msg);
-        fprintf(stderr,
-                "flowshark: interrupted by %s while reading %s: the records of the %u flows "
-                "seen so far are written\n",
-                fs_interrupt_signal_name(fs_interrupt_signal()), path, state.written);
+        fprintf(stderr, "%sflowshark: interrupted by %s while reading %s: %s\n", fs_report_start(),
+                signame, path, what);
+        g_free(what);
         g_free(msg);
     }
     if (own)

@@ -1,11 +1,13 @@
 /* main.c: parse the options, initialise libwireshark as tshark does, run,
  * clean up, and map the status to the exit code. Nothing else. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "epan_session.h"
 #include "interrupt.h"
 #include "options.h"
 #include "run.h"
+#include "schema.h"
 #include "status.h"
 
 #ifndef FS_VERSION
@@ -24,6 +26,16 @@ static enum fs_status set_up_dissection(const struct fs_options *opts)
     return status;
 }
 
+/* --schema: the embedded doc/flow-record.schema.json, byte for byte. */
+static enum fs_status print_schema(void)
+{
+    if (fwrite(fs_schema_json, 1, fs_schema_json_size, stdout) == fs_schema_json_size &&
+            fflush(stdout) == 0)
+        return FS_OK;
+    fprintf(stderr, "flowshark: cannot write standard output: %s\n", g_strerror(errno));
+    return FS_ERR_OUTPUT;
+}
+
 int main(int argc, char **argv)
 {
     struct fs_options opts;
@@ -39,6 +51,11 @@ int main(int argc, char **argv)
         fs_options_print_help(stdout);
         fs_options_free(&opts);
         return FS_EXIT_OK;
+    }
+    if (opts.show_schema) {
+        status = print_schema();
+        fs_options_free(&opts);
+        return fs_status_exit_code(status);
     }
 
     status = fs_epan_session_init(argv[0], &errmsg);

@@ -11,7 +11,9 @@ struct fs_progress {
     struct fs_capture_result *results; /* shared with the workers */
     gsize mapped;                      /* bytes of the mapping */
     gboolean draw, terminal, shown;
+    gboolean sizes_known; /* every capture's size: a total and an ETA */
     gint64 started_us, next_us;
+    pid_t owner; /* the process that draws (workers only count) */
 };
 
 #define TICK_US G_USEC_PER_SEC
@@ -31,7 +33,15 @@ fs_progress *fs_progress_new(const struct fs_input_list *inputs, gboolean draw)
     }
     p->results = mem; /* zeroed: nothing read yet */
     p->draw = draw;
+    p->sizes_known = TRUE;
+    for (guint i = 0; i < inputs->captures->len; i++) {
+        const struct fs_input *in = g_ptr_array_index(inputs->captures, i);
+        if (in->size < 0)
+            p->sizes_known = FALSE;
+    }
     p->terminal = isatty(STDERR_FILENO);
+    fs_report_set_clear_line(draw && p->terminal);
+    p->owner = getpid();
     p->started_us = g_get_monotonic_time();
     p->next_us = p->started_us + TICK_US;
     return p;
@@ -112,11 +122,15 @@ static void draw(fs_progress *p)
     GString *line = g_string_new("flowshark: ");
     g_string_append_printf(line, "%u/%u captures, %" G_GUINT64_FORMAT " packets, ", t.done,
             p->inputs->captures->len, t.packets);
-    g_string_append_printf(line, "%.1f of %.1f MB, ", t.bytes / 1e6, total / 1e6);
+    /* Without every size (standard input) there is no total to go by. */
+    if (p->sizes_known)
+        g_string_append_printf(line, "%.1f of %.1f MB, ", t.bytes / 1e6, total / 1e6);
+    else
+        g_string_append_printf(line, "%.1f MB, ", t.bytes / 1e6);
     double rate = elapsed > 0 ? t.bytes / elapsed : 0;
     g_string_append_printf(line, "%.1f MB/s, ", rate / 1e6);
     append_duration(line, elapsed);
-    if (rate > 0 && total > t.bytes) {
+    if (p->sizes_known && rate > 0 && total > t.bytes) {
         g_string_append(line, ", ETA ");
         append_duration(line, (double)(total - t.bytes) / rate);
     }
@@ -126,9 +140,14 @@ static void draw(fs_progress *p)
     p->shown = TRUE;
 }
 
+gboolean fs_progress_draws(const fs_progress *p)
+{
+    return p && p->draw;
+}
+
 void fs_progress_tick(fs_progress *p)
 {
-    if (!p || !p->draw)
+    if (!p || !p->draw || getpid() != p->owner)
         return;
     gint64 now = g_get_monotonic_time();
     if (now < p->next_us)

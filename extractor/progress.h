@@ -38,6 +38,9 @@ struct fs_capture_result *fs_progress_result(fs_progress *p, guint i);
 /* Records what happened to capture i (in the process that started the run). */
 void fs_progress_set_error(struct fs_capture_result *r, const char *msg);
 
+/* TRUE when the progress line is drawn. */
+gboolean fs_progress_draws(const fs_progress *p);
+
 /* Redraws the progress line when it is due (at most once a second). */
 void fs_progress_tick(fs_progress *p);
 

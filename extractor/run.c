@@ -82,8 +82,9 @@ static enum fs_status collect_inputs(const struct fs_options *opts, struct fs_in
     }
     if ((*out)->captures->len == 0) {
         guint others = (*out)->others->len;
-        char *msg = g_strdup_printf("no captures found%s%u other file%s)", others ? " (" : " (",
-                others, others == 1 ? "" : "s");
+        char *msg = others ? g_strdup_printf("no captures found (%u other file%s)", others,
+                                     others == 1 ? "" : "s")
+                           : g_strdup("no captures found");
         fs_report(NULL, msg);
         g_free(msg);
         return FS_ERR_OPEN;
@@ -172,7 +173,9 @@ enum fs_status fs_run(const struct fs_options *opts)
             fs_report(NULL, errmsg);
         status = closed;
     }
-    if (opts->progress != FS_PROGRESS_NEVER)
+    /* After an output error (a closed pipe ends a run quietly) the
+     * records are not all there: no summary of them. */
+    if (opts->progress != FS_PROGRESS_NEVER && status != FS_ERR_OUTPUT)
         fs_progress_summary(progress);
 
 out:

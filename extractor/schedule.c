@@ -46,11 +46,15 @@ struct schedule {
 
 static void report_interruption(const struct schedule *s)
 {
+    /* With --output-dir a capture read in part leaves no file. */
+    gboolean own = s->output == NULL;
     fprintf(stderr,
-            "flowshark: interrupted by %s: the records of %u capture%s read in full and %u "
-            "read in part are written; %u capture%s not read\n",
-            fs_interrupt_signal_name(fs_interrupt_signal()), s->whole, s->whole == 1 ? "" : "s",
-            s->part, s->unread, s->unread == 1 ? " was" : "s were");
+            "%sflowshark: interrupted by %s: the records of %u capture%s read in full and %u "
+            "read in part %s; %u capture%s not read\n",
+            fs_report_start(), fs_interrupt_signal_name(fs_interrupt_signal()), s->whole,
+            s->whole == 1 ? "" : "s", s->part,
+            own ? "(not kept) are in --output-dir" : "are written", s->unread,
+            s->unread == 1 ? " was" : "s were");
 }
 
 static const struct fs_input *input_at(const struct schedule *s, guint i)
@@ -106,6 +110,14 @@ static void report_output_error(char *errmsg)
 static void tick(void *data)
 {
     fs_progress_tick(data);
+}
+
+/* Waits for the worker of capture `what`, redrawing the progress line
+ * meanwhile when there is one. */
+static enum fs_status wait_worker(const struct schedule *s, pid_t pid, const char *what)
+{
+    fs_progress *p = s->ctx->progress;
+    return fs_worker_wait_ticking(pid, what, fs_progress_draws(p) ? tick : NULL, p);
 }
 
 /* ---- in this process ---- */
@@ -210,9 +222,7 @@ static enum fs_status run_one_at_a_time(struct schedule *s)
         }
         struct job_args args = { .s = s, .index = i, .writer = writer };
         pid_t pid = spawn_job(&args);
-        enum fs_status one =
-                pid < 0 ? FS_ERR_WORKER
-                        : fs_worker_wait_ticking(pid, input_at(s, i)->path, tick, s->ctx->progress);
+        enum fs_status one = pid < 0 ? FS_ERR_WORKER : wait_worker(s, pid, input_at(s, i)->path);
         finish(s, i, one);
         status = fs_status_worst(status, one);
         if (one == FS_ERR_OUTPUT)
@@ -327,7 +337,7 @@ static enum fs_status run_in_parallel(struct schedule *s, guint jobs)
         if (output_failed)
             discard_job(job->pid);
         else
-            one = fs_worker_wait_ticking(job->pid, path, tick, s->ctx->progress);
+            one = wait_worker(s, job->pid, path);
         if (s->output && one != FS_ERR_WORKER && one != FS_ERR_OUTPUT &&
                 take_records(s, job) != FS_OK)
             one = FS_ERR_OUTPUT;

@@ -1,5 +1,7 @@
 /* status.c: status names, the exit-code table, and the one way messages
  * reach standard error. */
+#include <glib.h>
+
 #include "status.h"
 
 #include <stdio.h>
@@ -81,9 +83,23 @@ enum fs_status fs_status_worst(enum fs_status a, enum fs_status b)
     return a;
 }
 
+/* Set while a progress line stands on a terminal (inherited by workers). */
+static gboolean clear_line;
+
+void fs_report_set_clear_line(gboolean on)
+{
+    clear_line = on;
+}
+
+const char *fs_report_start(void)
+{
+    return clear_line ? "\r\033[K" : "";
+}
+
 void fs_report(const char *what, const char *msg)
 {
-    fprintf(stderr, "flowshark: %s%s%s\n", what ? what : "", what ? ": " : "", msg);
+    fprintf(stderr, "%sflowshark: %s%s%s\n", fs_report_start(), what ? what : "", what ? ": " : "",
+            msg);
 }
 
 const char *fs_status_capture_word(enum fs_status status)

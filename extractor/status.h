@@ -4,6 +4,8 @@
 #ifndef FS_STATUS_H
 #define FS_STATUS_H
 
+#include <glib.h>
+
 enum fs_status {
     FS_OK = 0,
     FS_ERR_USAGE,       /* bad command line: unknown option, bad -o or -d value */
@@ -35,6 +37,13 @@ enum fs_status {
 /* Prints one message on standard error: "flowshark: WHAT: MSG", or
  * "flowshark: MSG" when what is NULL. */
 void fs_report(const char *what, const char *msg);
+
+/* Messages begin with "\r\033[K" (erasing a progress line that stands on
+ * the terminal) once on is set: the progress module sets it when it draws
+ * on a terminal, and forked workers inherit it, so that no message lands
+ * after the progress text. fs_report_start() is that prefix, or "". */
+void fs_report_set_clear_line(gboolean on);
+const char *fs_report_start(void);
 
 /* A short English description of a status (static storage). */
 const char *fs_status_str(enum fs_status status);

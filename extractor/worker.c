@@ -39,16 +39,16 @@ static enum fs_status ended(int wstatus, const char *what)
         return fs_status_from_exit_code(WEXITSTATUS(wstatus));
     int sig = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
     fprintf(stderr,
-            "flowshark: %s: the worker process reading it was killed by %s (%s); "
+            "%sflowshark: %s: the worker process reading it was killed by %s (%s); "
             "no records were written for it\n",
-            what, fs_interrupt_signal_name(sig), g_strsignal(sig));
+            fs_report_start(), what, fs_interrupt_signal_name(sig), g_strsignal(sig));
     return FS_ERR_WORKER;
 }
 
 static enum fs_status lost(const char *what)
 {
-    fprintf(stderr, "flowshark: %s: lost the worker process reading it: %s\n", what,
-            g_strerror(errno));
+    fprintf(stderr, "%sflowshark: %s: lost the worker process reading it: %s\n", fs_report_start(),
+            what, g_strerror(errno));
     return FS_ERR_WORKER;
 }
 

@@ -32,8 +32,11 @@ OPTIONS_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
  EXIT_INIT, EXIT_INTERRUPTED, EXIT_WORKER) = range(10)
 
 
-def run(*args, stdin=None, cwd=None, env=None):
-    """Runs flowshark; returns (exit status, stdout text, stderr text)."""
+def run(*args, stdin=None, cwd=None, env=None, quiet=True):
+    """Runs flowshark; returns (exit status, stdout text, stderr text). With
+    quiet (the default), -q goes first: no summary line (a later --progress
+    still turns the progress line and the summary on)."""
+    args = ("-q", *args) if quiet else args
     proc = subprocess.run([FLOWSHARK, *args], input=stdin, capture_output=True, cwd=cwd,
                           env=None if env is None else {**os.environ, **env})
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
@@ -55,11 +58,15 @@ class Errors(unittest.TestCase):
         self.assertIn("/nonexistent/capture.pcap", err)
         self.assertIn("No such file or directory", err)
 
-    def test_directory_is_not_readable_as_capture(self):
-        status, out, err = run("-r", SAMPLES)
+    def test_folder_without_captures(self):
+        # A folder is walked; one that holds no capture is an error.
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "notes.txt"), "w") as f:
+                f.write("this is a text file, not a capture\n" * 10)
+            status, out, err = run("-r", d)
         self.assertEqual(status, EXIT_OPEN)
         self.assertEqual(out, "")
-        self.assertIn(SAMPLES, err)
+        self.assertEqual(err, "flowshark: no captures found (1 other file)\n")
 
     def test_not_a_capture(self):
         with tempfile.NamedTemporaryFile("w", suffix=".pcap") as f:
@@ -162,7 +169,7 @@ class Errors(unittest.TestCase):
             self.assertIn(needle, err, spec)
 
     def test_usage_errors(self):
-        for args in ((), ("-r",), ("--bogus", "-r", "x"), ("-r", "x", "stray"),
+        for args in ((), ("-r",), ("--bogus", "-r", "x"),
                      ("--main", "both", "-r", "x"), ("-2", "-r", "-")):
             status, out, err = run(*args)
             self.assertEqual(status, EXIT_USAGE, args)
@@ -249,11 +256,25 @@ class Inputs(unittest.TestCase):
         self.assertEqual(status, EXIT_OK)
         for option in ("-r", "-Y", "-e", "-o", "-d", "-2", "-w", "--main", "--keep-empty",
                        "--udp-data-length", "--no-exclusions", "--max-packets", "--no-fork", "--reset-every", "--jobs", "--progress",
-                       "Exit status"):
+                       "--schema", "Exit status"):
             self.assertIn(option, out)
         status, out, _ = run("--version")
         self.assertEqual(status, EXIT_OK)
         self.assertRegex(out, r"^flowshark \S+ \(libwireshark 4\.\d+\.\d+\)\n$")
+
+    def test_schema(self):
+        # The records' JSON Schema, with no capture needed (tests/schema
+        # checks it against doc/flow-record.schema.json and the records).
+        status, out, err = run("--schema")
+        self.assertEqual((status, err), (EXIT_OK, ""))
+        self.assertEqual(json.loads(out)["$schema"], "https://json-schema.org/draft/2020-12/schema")
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full here")
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([FLOWSHARK, "--schema"], stdout=full, stderr=subprocess.PIPE)
+        self.assertEqual(proc.returncode, EXIT_OUTPUT)
+        self.assertEqual(proc.stderr.decode(),
+                         "flowshark: cannot write standard output: No space left on device\n")
 
 
 # ---- the option table: --help against the parser ----
@@ -326,7 +347,8 @@ def source_options():
 
 # Valid values for the options whose value is free text (only parsed here;
 # these runs stop at --help).
-TEXT_VALUES = {"<file>": "capture.pcap", "<f>": "tcp", "<field>": "tls.handshake.type",
+TEXT_VALUES = {"<file>": "capture.pcap", "<path>": "capture.pcap", "<list>": "captures.txt",
+               "<folder>": "dataset", "<text>": "youtube", "<f>": "tcp", "<field>": "tls.handshake.type",
                "<name>:<value>": "tcp.desegment_tcp_streams:TRUE",
                "<layer>==<selector>,<protocol>": "tcp.port==8443,tls"}
 
@@ -839,7 +861,7 @@ class FifoInterrupts(unittest.TestCase):
         """Runs flowshark; feeds the FIFO; waits until its reader waits for
         more and every other worker has exited; sends `sig` to flowshark.
         Returns (status, stdout, stderr)."""
-        proc = subprocess.Popen([FLOWSHARK, *args], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([FLOWSHARK, "-q", *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         fd = self.open_fifo(proc)
         try:
@@ -980,13 +1002,21 @@ class Progress(unittest.TestCase):
             proc.stdout.close()
             proc.stderr.close()
         self.assertEqual(status, EXIT_OK, lines)
-        self.assertEqual([line.decode() for line in lines],
-                         ["flowshark: -: 1024 packets\n", "flowshark: -: 2048 packets\n"])
+        # Standard input has no size: bytes read, no total and no ETA.
+        got = [line.decode() for line in lines]
+        self.assertEqual(len(got), 3, got)
+        for line, packets in zip(got, (1024, 2048)):
+            self.assertRegex(line, rf"^flowshark: 0/1 captures, {packets} packets, "
+                                   r"\d+\.\d MB, \d+\.\d MB/s, 0:0\d\n$")
+        summary = (r"^flowshark: 1 capture: 1 ok, 0 failed, 0 skipped; 2560 packets, "
+                   r"72 flows; \d+\.\d s\n$")
+        self.assertRegex(got[2], summary)
         status, quiet_out, quiet_err = run("-r", "-", "-q", stdin=data)
         self.assertEqual((status, quiet_err), (EXIT_OK, ""))
         self.assertEqual(records(quiet_out), records(out[0].decode()))
-        _, _, default_err = run("-r", "-", stdin=data)
-        self.assertEqual(default_err, "")
+        # Not a terminal, no --progress: the summary line alone.
+        _, _, default_err = run("-r", "-", stdin=data, quiet=False)
+        self.assertRegex(default_err, summary)
 
 
 class Signals(unittest.TestCase):

@@ -239,14 +239,18 @@ static void no_capture(void **state)
 {
     struct parse_state *s = *state;
     assert_int_equal(parse(s, ARGS("-e", "dns.qry.name")), FS_ERR_USAGE);
-    assert_string_equal(s->errmsg, "no capture given: use -r FILE (see flowshark --help)");
+    assert_string_equal(s->errmsg,
+            "no capture given: use -r FILE or DIRECTORY, plain arguments or --files-from LIST (see "
+            "flowshark --help)");
 }
 
 static void no_arguments(void **state)
 {
     struct parse_state *s = *state;
     assert_int_equal(parse(s, (const char *const[]){ NULL }), FS_ERR_USAGE);
-    assert_string_equal(s->errmsg, "no capture given: use -r FILE (see flowshark --help)");
+    assert_string_equal(s->errmsg,
+            "no capture given: use -r FILE or DIRECTORY, plain arguments or --files-from LIST (see "
+            "flowshark --help)");
 }
 
 static void unknown_long_option(void **state)
@@ -280,25 +284,45 @@ static void missing_value(void **state)
     assert_string_equal(s->errmsg, "option --main needs a value");
 }
 
-static void stray_argument(void **state)
+/* Plain arguments are captures too, before or after the options. */
+static void plain_arguments_are_captures(void **state)
 {
     struct parse_state *s = *state;
-    assert_int_equal(parse(s, ARGS("-r", "a.pcap", "b.pcap")), FS_ERR_USAGE);
-    assert_string_equal(s->errmsg, "unexpected argument \"b.pcap\" (captures are given with -r)");
+    assert_int_equal(parse(s, ARGS("b.pcap", "-r", "a.pcap", "c.pcap", "-q")), FS_OK);
+    assert_int_equal(s->opts.inputs->len, 3);
+    assert_string_equal(g_ptr_array_index(s->opts.inputs, 0), "a.pcap");
+    assert_string_equal(g_ptr_array_index(s->opts.inputs, 1), "b.pcap");
+    assert_string_equal(g_ptr_array_index(s->opts.inputs, 2), "c.pcap");
+    assert_int_equal(s->opts.progress, FS_PROGRESS_NEVER);
 }
 
-static void stray_argument_before_options(void **state)
+/* The dataset options that depend on each other. */
+static void dataset_combinations(void **state)
 {
     struct parse_state *s = *state;
-    assert_int_equal(parse(s, ARGS("b.pcap", "-r", "a.pcap")), FS_ERR_USAGE);
-    assert_string_equal(s->errmsg, "unexpected argument \"b.pcap\" (captures are given with -r)");
+    assert_int_equal(parse(s, ARGS("-r", "d", "--resume")), FS_ERR_USAGE);
+    assert_string_equal(s->errmsg,
+            "--resume needs --output-dir (it skips captures whose output file is there)");
+    assert_int_equal(reparse(s, ARGS("-r", "d", "--output-dir", "o", "-w", "x")), FS_ERR_USAGE);
+    assert_int_equal(reparse(s, ARGS("-r", "d", "--label", "a", "--label-from-dir")), FS_ERR_USAGE);
+    assert_string_equal(s->errmsg, "--label and --label-from-dir exclude each other");
+    assert_int_equal(reparse(s, ARGS("-r", "-", "--files-from", "-")), FS_ERR_USAGE);
+    assert_int_equal(reparse(s, ARGS("-r", "d", "--note", "batch 1")), FS_ERR_USAGE);
+    assert_int_equal(reparse(s, ARGS("--files-from", "list", "--output-dir", "o", "--resume",
+                                        "--root", "d", "--label-from-dir")),
+            FS_OK);
+    assert_string_equal(s->opts.output_dir, "o");
+    assert_string_equal(s->opts.root, "d");
+    assert_true(s->opts.resume && s->opts.label_from_dir);
+    assert_string_equal(g_ptr_array_index(s->opts.files_from, 0), "list");
 }
 
-static void stray_argument_with_help(void **state)
+/* The command line as a shell reads it back (the runs table). */
+static void command_line_is_quoted(void **state)
 {
     struct parse_state *s = *state;
-    assert_int_equal(parse(s, ARGS("--help", "extra")), FS_ERR_USAGE);
-    assert_string_equal(s->errmsg, "unexpected argument \"extra\" (captures are given with -r)");
+    assert_int_equal(parse(s, ARGS("-r", "my dir", "-Y", "tcp.port == 443")), FS_OK);
+    assert_string_equal(s->opts.command_line, "flowshark -r 'my dir' -Y 'tcp.port == 443'");
 }
 
 static void two_pass_with_standard_input(void **state)
@@ -362,7 +386,8 @@ static void help_text_lists_every_option(void **state)
     assert_non_null(out);
     fs_options_print_help(out);
     assert_int_equal(fclose(out), 0);
-    assert_true(g_str_has_prefix(s->text, "Usage: flowshark [options] -r <capture>"));
+    assert_true(
+            g_str_has_prefix(s->text, "Usage: flowshark [options] [-r] <capture or folder> ..."));
     const char *const names[] = { "-r, --read-file", "-w, --write", "-Y, --display-filter",
         "-e, --field", "-o, --pref", "-d, --decode-as", "-2, --two-pass", "--main payload|ip",
         "--keep-empty", "--udp-data-length", "--no-exclusions", "-h, --help", "-v, --version" };
@@ -441,9 +466,9 @@ int main(void)
         PARSE_TEST(unknown_short_option),
         PARSE_TEST(unknown_short_option_in_cluster),
         PARSE_TEST(missing_value),
-        PARSE_TEST(stray_argument),
-        PARSE_TEST(stray_argument_before_options),
-        PARSE_TEST(stray_argument_with_help),
+        PARSE_TEST(plain_arguments_are_captures),
+        PARSE_TEST(dataset_combinations),
+        PARSE_TEST(command_line_is_quoted),
         PARSE_TEST(two_pass_with_standard_input),
     };
     const struct CMUnitTest state_tests[] = {
