@@ -10,10 +10,12 @@
 
 extern const struct fs_sink_ops fs_sink_jsonl;
 extern const struct fs_sink_ops fs_sink_csv;
+extern const struct fs_sink_ops fs_sink_sqlite;
 
 static const struct fs_sink_ops *const formats[] = {
     &fs_sink_jsonl,
     &fs_sink_csv,
+    &fs_sink_sqlite,
 };
 
 const struct fs_sink_ops *fs_sink_format_find(const char *name)

@@ -2,8 +2,9 @@
  * value, nested arrays and objects); a format is an ops table that turns
  * those calls into bytes on a writer. Record code and feature modules call
  * the fs_sink_* functions and never know the format. Instances: JSON Lines
- * (sink_jsonl.c), CSV (sink_csv.c), and the key collector used to derive
- * the CSV header from the same emit code (sink.c). A new format is one
+ * (sink_jsonl.c), CSV (sink_csv.c), SQLite (sink_sqlite.c, a file format),
+ * and the key collector used to derive the CSV header from the same emit
+ * code (sink.c). A new format is one
  * file (sink_NAME.c, picked up by CMake) and its line in the table of
  * sink.c. */
 #ifndef FS_SINK_H
@@ -81,10 +82,11 @@ struct fs_sink_ops {
     void (*end_object)(void *impl, int depth);
 };
 
-/* The format called name ("jsonl", "csv"), or NULL. */
+/* The format called name ("jsonl", "csv", "sqlite"), or NULL. */
 const struct fs_sink_ops *fs_sink_format_find(const char *name);
 
-/* The formats' names, for messages: "jsonl or csv". Caller g_free()s. */
+/* The formats' names, for messages: "jsonl, csv or sqlite". Caller
+ * g_free()s. */
 char *fs_sink_format_names(void);
 
 /* Appends one "  name   description" line per format to out (--help). */

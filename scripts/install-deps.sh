@@ -13,7 +13,7 @@ set -euo pipefail
 # Build flowshark, run it, and run the whole test suite (scripts/test.sh,
 # normal and AddressSanitizer + UndefinedBehaviorSanitizer builds).
 packages=(build-essential cmake pkg-config libwireshark-dev tshark libglib2.0-dev
-    libcmocka-dev python3 python3-jsonschema libndpi-dev libndpi-bin)
+    libcmocka-dev python3 python3-jsonschema libndpi-dev libndpi-bin libsqlite3-dev sqlite3)
 
 # .ci/run also needs: clang and its runtime libraries (scripts/fuzz.sh:
 # libFuzzer), pandas (tests/python's to_pandas test, skipped without it),

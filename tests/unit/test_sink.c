@@ -110,7 +110,7 @@ static void formats_by_name(void **state)
     assert_null(fs_sink_format_find("json"));
     assert_null(fs_sink_format_find("keys")); /* internal, not an output format */
     char *names = fs_sink_format_names();
-    assert_string_equal(names, "jsonl or csv");
+    assert_string_equal(names, "jsonl, csv or sqlite");
     g_free(names);
 }
 
