@@ -234,14 +234,17 @@ def write_copies(path, ingredients, rounds):
 
 class Run:
     """Outcome of one measured child process (output_bytes: the size of
-    the file it wrote with -w, if any)."""
+    the file it wrote with -w, if any; cpu_seconds: user + system time of
+    it and its reaped children, such as flowshark's workers)."""
 
-    def __init__(self, seconds, rss_kb, status, lines=None, output_bytes=None):
+    def __init__(self, seconds, rss_kb, status, lines=None, output_bytes=None,
+                 cpu_seconds=None):
         self.seconds = seconds
         self.rss_kb = rss_kb
         self.status = status
         self.lines = lines
         self.output_bytes = output_bytes
+        self.cpu_seconds = cpu_seconds
 
 
 # One measurement: key (run name, tool), input label, manifest entry of the
@@ -266,7 +269,8 @@ def run_measured(cmd, stdout_path, stderr_path):
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.monotonic() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss, proc.returncode)
+    return Run(seconds, usage.ru_maxrss, proc.returncode,
+               cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
 def count_lines(path):
@@ -547,10 +551,11 @@ def measure(cmds, out_dir, name, keep_output):
     out = out_dir / f"{name}.out" if keep_output else Path(os.devnull)
     err = out_dir / f"{name}.err"
     err.unlink(missing_ok=True)
-    total = Run(0.0, 0, 0, 0 if keep_output else None)
+    total = Run(0.0, 0, 0, 0 if keep_output else None, cpu_seconds=0.0)
     for cmd in cmds:
         run = run_measured(cmd, out, err)
         total.seconds += run.seconds
+        total.cpu_seconds += run.cpu_seconds
         total.rss_kb = max(total.rss_kb, run.rss_kb)
         total.status = total.status or run.status
         if keep_output:
@@ -613,7 +618,8 @@ def median_run(runs):
     return Run(statistics.median(r.seconds for r in runs),
                statistics.median(r.rss_kb for r in runs),
                statuses[0] if statuses else 0, runs[0].lines,
-               runs[-1].output_bytes)
+               runs[-1].output_bytes,
+               statistics.median(r.cpu_seconds for r in runs))
 
 
 # --------------------------------------------------------------------------
@@ -928,6 +934,13 @@ def seconds(run):
     return run.seconds if run and not run.status else None
 
 
+def wall_cpu(run):
+    """A run's wall time, with its CPU time: "3.61 (6.80 CPU)"."""
+    if seconds(run) is None:
+        return "n/a"
+    return f"{fmt(run.seconds, 2)} ({fmt(run.cpu_seconds, 2)} CPU)"
+
+
 def self_table(runs, manifest, sqlite_skip):
     """Markdown lines of flowshark against itself on the folder: -j 2
     over -j 1 (e) and -T sqlite against JSON Lines (f), with the ratios."""
@@ -936,11 +949,12 @@ def self_table(runs, manifest, sqlite_skip):
             f" {folder['bytes'] / 1e6:,.1f} MB")
     lines = ["| flowshark against itself | input | A | A s | B | B s | ratio |",
              "|---|---|---|---|---|---|---|"]
-    j1 = seconds(runs.get(("e folder -j 1", "flowshark")))
-    j2 = seconds(runs.get(("e folder -j 2", "flowshark")))
+    j1_run = runs.get(("e folder -j 1", "flowshark"))
+    j2_run = runs.get(("e folder -j 2", "flowshark"))
+    j1, j2 = seconds(j1_run), seconds(j2_run)
     if ("e folder -j 1", "flowshark") in runs:
         lines.append(f"| e: -j 2 over -j 1 (A time / B time) | {what} |"
-                     f" `-j 1` | {fmt(j1, 2)} | `-j 2` | {fmt(j2, 2)} |"
+                     f" `-j 1` | {wall_cpu(j1_run)} | `-j 2` | {wall_cpu(j2_run)} |"
                      f" **{ratio(j1, j2)}x** faster |")
     if ("f jsonl -w", "flowshark") in runs:
         js_run = runs.get(("f jsonl -w", "flowshark"))
@@ -951,14 +965,19 @@ def self_table(runs, manifest, sqlite_skip):
         else:
             cost = f"**{ratio(sq, js)}x** the time"
         lines.append(f"| f: -T sqlite -w out.db against -T jsonl -w out.jsonl,"
-                     f" -j 2 (B time / A time) | {what} | jsonl | {fmt(js, 2)} |"
-                     f" sqlite | {fmt(sq, 2)} | {cost} |")
+                     f" -j 2 (B time / A time) | {what} | jsonl | {wall_cpu(js_run)} |"
+                     f" sqlite | {wall_cpu(sq_run)} | {cost} |")
         sizes = [f"{name} {fmt(r.output_bytes / 1e6) if r and r.output_bytes else 'n/a'} MB"
                  for name, r in (("jsonl", js_run), ("sqlite", sq_run))
                  if not (name == "sqlite" and sqlite_skip)]
         lines.append("")
         lines.append("- output size: " + ", ".join(sizes)
                      + ("" if sqlite_skip else " (SQLite: database and -wal)"))
+    if not lines[-1].startswith("- "):
+        lines.append("")
+    lines.append("- s: median wall time; CPU: user + system time of flowshark"
+                 " and its workers (the same work whatever -j: -j 2 gains on"
+                 " -j 1 only as much as the CPUs other load leaves free allow)")
     return lines
 
 
@@ -1045,6 +1064,8 @@ def main(argv=None):
         lines += ["", *self_table(runs, manifest, sqlite_skip)]
     if args.check:
         lines += ["", *check_table(runs, per_round, manifest)]
+    lines += ["", "- load average (1, 5, 15 min) after the runs: "
+              + ", ".join(f"{x:.2f}" for x in os.getloadavg())]
     print("\n".join(lines))
     if report.failed:
         log("bench: failed runs: " + ", ".join(report.failed)
