@@ -290,8 +290,8 @@ _PREFIX = "flowshark: "
 _WARNING_PREFIX = _PREFIX + "warning: "
 
 
-# A progress report of flowshark before 0.2 (--progress): "flowshark: PATH:
-# 12% of 3.4 MB, 1024 packets".
+# An earlier flowshark's progress report of one capture (--progress):
+# "flowshark: PATH: 12% of 3.4 MB, 1024 packets".
 _PROGRESS = re.compile(r"(\d+% of [0-9.]+ MB, )?\d+ packets")
 
 # Lines about the whole run that name no failure, should they appear (the
@@ -318,33 +318,35 @@ def _folder_prefix(directory):
 
 def _named(rest, paths, directories):
     """(capture, why) of a message "flowshark: REST" about a capture: one
-    of paths, or one found in one of directories; None otherwise."""
+    of paths (a set), or one found in one of directories; None otherwise."""
+    cuts = []  # where "PATH: why" may be cut
+    at = rest.find(": ")
+    while at >= 0:
+        cuts.append(at)
+        at = rest.find(": ", at + 2)
     # Longest first: of "a.pcap" and "a.pcap: x", a line names the longer.
-    for path in sorted(paths, key=len, reverse=True):
-        if rest.startswith(path + ": "):
-            return path, rest[len(path) + 2:]
+    for at in reversed(cuts):
+        if rest[:at] in paths:
+            return rest[:at], rest[at + 2:]
     for directory in directories:
         prefix = _folder_prefix(directory)
         if not rest.startswith(prefix):
             continue
         # The file's name may hold ": " too: take the first cut that names
         # an existing file, else the first cut.
-        cuts = []
-        at = rest.find(": ", len(prefix))
-        while at >= 0:
-            cuts.append(at)
-            at = rest.find(": ", at + 2)
-        for at in cuts:
+        inside = [at for at in cuts if at > len(prefix)]
+        for at in inside:
             if os.path.isfile(rest[:at]):
                 return rest[:at], rest[at + 2:]
-        if cuts:
-            return rest[:cuts[0]], rest[cuts[0] + 2:]
+        if inside:
+            return rest[:inside[0]], rest[inside[0] + 2:]
     return None
 
 
 def _is_note(line, paths, directories):
     """A warning line: "flowshark: warning: ..." or "flowshark: PATH:
-    warning: ..." (a capture cut short, one without packets)."""
+    warning: ..." (a capture cut short, one without packets); paths: a
+    set."""
     if line.startswith(_WARNING_PREFIX):
         return True
     if not line.startswith(_PREFIX):
@@ -378,11 +380,12 @@ def _capture_failures(returncode, stderr, paths, directories=()):
     failures = {}
     if returncode not in (EXIT_CAPTURE, EXIT_WORKER):
         return failures
+    given = frozenset(paths)
     for line in stderr.splitlines():
         if (not line.startswith(_PREFIX) or line.startswith(_WARNING_PREFIX)
                 or _RUN_LINES.fullmatch(line)):
             continue
-        named = _named(line[len(_PREFIX):], paths, directories)
+        named = _named(line[len(_PREFIX):], given, directories)
         if named is None:
             continue
         path, why = named
@@ -566,9 +569,10 @@ class FlowIterator(object):
                 message, error = failures.pop(path)
                 warnings.warn(FlowsharkCaptureWarning(path, message, error),
                               stacklevel=stacklevel)
+        given = frozenset(self._paths)
         notes = [text for line, text in zip(self._stderr_paths().splitlines(),
                                             self.stderr.splitlines())
-                 if _is_note(line, self._paths, self._directories)]
+                 if _is_note(line, given, self._directories)]
         if notes:
             warnings.warn("\n".join(notes), FlowsharkWarning, stacklevel=stacklevel)
 

@@ -970,9 +970,9 @@ class TestMessages(unittest.TestCase):
             with self.subTest(line=line):
                 self.assertEqual(fs_extractor._capture_failures(
                     3, line + "\n", ["a.pcap", "data"], ["data"]), {})
-        self.assertTrue(fs_extractor._is_note("flowshark: a.pcap: warning: x", ["a.pcap"], []))
-        self.assertTrue(fs_extractor._is_note("flowshark: d/b.pcap: warning: x", [], ["d"]))
-        self.assertFalse(fs_extractor._is_note("flowshark: a.pcap: No such file", ["a.pcap"], []))
+        self.assertTrue(fs_extractor._is_note("flowshark: a.pcap: warning: x", {"a.pcap"}, []))
+        self.assertTrue(fs_extractor._is_note("flowshark: d/b.pcap: warning: x", set(), ["d"]))
+        self.assertFalse(fs_extractor._is_note("flowshark: a.pcap: No such file", {"a.pcap"}, []))
 
     def test_summary_is_never_an_error(self):
         summary = ("flowshark: 1 capture: 1 ok, 0 failed, 0 skipped; 144 packets, 2 flows; "
