@@ -26,6 +26,7 @@ enum {
     OPT_RESUME,
     OPT_NOTE,
     OPT_SCHEMA,
+    OPT_LIST,
     OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
@@ -58,6 +59,7 @@ static const struct option long_options[] = {
     { "resume", no_argument, NULL, OPT_RESUME },
     { "note", required_argument, NULL, OPT_NOTE },
     { "schema", no_argument, NULL, OPT_SCHEMA },
+    { "list", no_argument, NULL, OPT_LIST },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -235,6 +237,8 @@ void fs_options_print_help(FILE *out)
           "  --resume                   with --output-dir: skip the captures whose output\n"
           "                             file is there (a run stopped half way goes on)\n"
           "  --note <text>              -T sqlite: the note of this run (runs table)\n"
+          "  --list                     print the captures the inputs name, one a line,\n"
+          "                             in the order they would be read, and exit\n"
           "\n"
           "Dissection (as in tshark):\n"
           "  -Y, --display-filter <f>   keep only packets matching this display filter\n"
@@ -466,6 +470,9 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 break;
             case OPT_SCHEMA:
                 opts->show_schema = TRUE;
+                break;
+            case OPT_LIST:
+                opts->list_only = TRUE;
                 break;
             case 'h':
                 opts->show_help = TRUE;

@@ -76,6 +76,7 @@ struct fs_options {
     gboolean show_help;    /* -h, --help */
     gboolean show_version; /* -v, --version */
     gboolean show_schema;  /* --schema: print the records' JSON Schema */
+    gboolean list_only;    /* --list: print the captures the inputs name, and exit */
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns

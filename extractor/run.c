@@ -92,8 +92,26 @@ static enum fs_status collect_inputs(const struct fs_options *opts, struct fs_in
     return FS_OK;
 }
 
+/* --list: the captures, one a line, as they would be read. */
+static enum fs_status list_captures(const struct fs_options *opts)
+{
+    struct fs_input_list *inputs = NULL;
+    enum fs_status status = collect_inputs(opts, &inputs);
+    for (guint i = 0; status == FS_OK && i < inputs->captures->len; i++)
+        printf("%s\n", ((const struct fs_input *)g_ptr_array_index(inputs->captures, i))->path);
+    fs_input_list_free(inputs);
+    if (status == FS_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        fs_report(NULL, "cannot write the list to standard output");
+        status = FS_ERR_OUTPUT;
+    }
+    return status;
+}
+
 enum fs_status fs_run(const struct fs_options *opts)
 {
+    if (opts->list_only)
+        return list_captures(opts);
+
     char *errmsg = NULL;
     char *filter = NULL;
     fs_output *output = NULL;

@@ -17,8 +17,11 @@ packages=(build-essential cmake pkg-config libwireshark-dev tshark libglib2.0-de
 
 # .ci/run also needs: clang and its runtime libraries (scripts/fuzz.sh:
 # libFuzzer), pandas (tests/python's to_pandas test, skipped without it),
-# clang-format 14 (scripts/check-format.sh).
-ci_packages=(clang libclang-rt-14-dev python3-pandas clang-format)
+# clang-format 14 (scripts/check-format.sh), Slurm and munge
+# (tests/cluster/test_slurm.sh starts a private single-node cluster), Dask
+# (tests/cluster/test_dask.py: python3-distributed, which brings python3-dask).
+ci_packages=(clang libclang-rt-14-dev python3-pandas clang-format slurm-wlm munge
+    python3-distributed)
 
 for arg in "$@"; do
     case $arg in

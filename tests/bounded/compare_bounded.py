@@ -72,8 +72,9 @@ ORACLE_FIELDS = ["frame.time_epoch", "tcp.port", "udp.port", "tcp.analysis.flags
 def records(flowshark, samples, names, extra):
     """flowshark's exit status, standard error and records (floats as
     Decimal, so that timestamps compare as printed) for several samples read
-    in one run (each by its own worker, as if alone), by sample."""
-    args = [flowshark]
+    in one run (each by its own worker, as if alone), by sample. -q: no
+    summary line (its time differs from run to run)."""
+    args = [flowshark, "-q"]
     for name in names:
         args += ["-r", name]
     for field in FIELDS:

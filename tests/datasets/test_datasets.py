@@ -189,6 +189,15 @@ class Dataset(unittest.TestCase):
         _, out, _ = run(paths[0])
         self.assertNotIn("label", records(out)[0])
 
+    def test_list(self):
+        # --list: the captures a run would read, in its order, and nothing else.
+        paths = self.walk_order()
+        status, out, err = run("--list", "-r", self.root)
+        self.assertEqual((status, err), (EXIT_OK, ""))
+        self.assertEqual(out.splitlines(), paths)
+        status, out, _ = run("--list", "--files-from", "-", stdin="\n".join(paths[::-1]).encode())
+        self.assertEqual(out.splitlines(), paths[::-1])
+
     def test_no_captures(self):
         empty = os.path.join(self.tmp.name, "empty")
         os.makedirs(empty)
