@@ -4,12 +4,15 @@
 One command builds the inputs (cached in --work) and measures both tools in
 the same run, then prints a Markdown report: throughput on a large capture
 (default record, and with extension fields), a directory of many small
-captures, and peak memory at 1x and 4x capture length. See bench/README.md.
+captures, and peak memory at 1x and 4x capture length; and flowshark against
+itself: a folder of captures with -j 2 over -j 1, and -T sqlite against JSON
+Lines written to a file. See bench/README.md.
 
 Python 3 standard library only; needs editcap and capinfos (wireshark-common).
 """
 
 import argparse
+import collections
 import datetime
 import hashlib
 import json
@@ -17,6 +20,7 @@ import os
 import platform
 import shlex
 import shutil
+import sqlite3
 import statistics
 import struct
 import subprocess
@@ -44,6 +48,7 @@ EXTENSION_FIELDS = [
 # Bump when the way inputs are built changes, so cached inputs are rebuilt.
 INPUT_FORMAT = 2
 SMALL_PIECE_PACKETS = 100      # packets per small capture (editcap -c)
+FOLDER_CLASSES = 4             # class folders of the dataset folder (run e, f)
 MAX_ARGS_BYTES = 100_000       # split flowshark's -r list beyond this
 SEGMENT_GAP_US = 1_000_000     # idle time between two shifted copies
 BASE_TIME_US = 1_700_000_000 * 1_000_000  # start of the built captures
@@ -228,13 +233,25 @@ def write_copies(path, ingredients, rounds):
 # --------------------------------------------------------------------------
 
 class Run:
-    """Outcome of one measured child process."""
+    """Outcome of one measured child process (output_bytes: the size of
+    the file it wrote with -w, if any; cpu_seconds: user + system time of
+    it and its reaped children, such as flowshark's workers)."""
 
-    def __init__(self, seconds, rss_kb, status, lines=None):
+    def __init__(self, seconds, rss_kb, status, lines=None, output_bytes=None,
+                 cpu_seconds=None):
         self.seconds = seconds
         self.rss_kb = rss_kb
         self.status = status
         self.lines = lines
+        self.output_bytes = output_bytes
+        self.cpu_seconds = cpu_seconds
+
+
+# One measurement: key (run name, tool), input label, manifest entry of the
+# input, number of files (or None), commands, and the files the commands
+# write with -w (removed before each run: SQLite appends to a database).
+Job = collections.namedtuple("Job", "key label info files cmds outputs",
+                             defaults=((),))
 
 
 def run_measured(cmd, stdout_path, stderr_path):
@@ -252,7 +269,8 @@ def run_measured(cmd, stdout_path, stderr_path):
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.monotonic() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss, proc.returncode)
+    return Run(seconds, usage.ru_maxrss, proc.returncode,
+               cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
 def count_lines(path):
@@ -399,6 +417,53 @@ def build_small(samples, work, count):
     return {"paths": paths, "packets": packets, "bytes": nbytes}
 
 
+def build_folder(work, big1, count):
+    """The dataset folder of runs e and f: big1x.pcap cut with editcap -c
+    into `count` captures of equal packet counts, spread over
+    FOLDER_CLASSES class folders (work/folder/classK/part-NNN.pcap), and a
+    README.txt that is not a capture (passed over by flowshark, as datasets
+    hold such files). Returns the manifest entry."""
+    folder = work / "folder"
+    pieces = work / "folder-pieces"
+    for d in (folder, pieces):
+        shutil.rmtree(d, ignore_errors=True)
+    pieces.mkdir(parents=True)
+    packets = capinfos_packets(big1)
+    per_piece = max(1, -(-packets // count))
+    proc = subprocess.run(["editcap", "-c", str(per_piece), str(big1),
+                           str(pieces / "part.pcap")],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BenchError(f"editcap -c {per_piece} {big1} failed:"
+                         f" {proc.stderr.strip()}")
+    nbytes = 0
+    parts = sorted(pieces.iterdir())
+    for i, part in enumerate(parts):
+        dest = folder / f"class{i % FOLDER_CLASSES}" / f"part-{i:03d}.pcap"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part.rename(dest)
+        nbytes += dest.stat().st_size
+    pieces.rmdir()
+    (folder / "README.txt").write_text(
+        "Captures cut from big1x.pcap by bench.py; not a capture itself.\n")
+    return {"path": folder.name, "count": count, "captures": len(parts),
+            "packets": packets, "bytes": nbytes}
+
+
+def ensure_folder(args, manifest):
+    """Build the folder of runs e and f if the manifest has none of
+    --folder-count captures (or its files are gone); saves the manifest."""
+    work = args.work
+    entry = manifest.get("folder")
+    if (entry and entry.get("count") == args.folder_count
+            and (work / entry["path"]).is_dir()):
+        return
+    log(f"writing folder/: big1x.pcap cut into {args.folder_count} captures")
+    manifest["folder"] = build_folder(
+        work, work / manifest["big1x"]["path"], args.folder_count)
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
 def capinfos_packets(path):
     """Packet count of a capture (capinfos -c -M)."""
     out = tool_output(["capinfos", "-c", "-M", str(path)])
@@ -423,6 +488,7 @@ def build_inputs(args, flowshark):
         files += [work / p for p in manifest["small"]["paths"]]
         if manifest.get("key") == key and all(p.exists() for p in files):
             log(f"reusing inputs in {work}")
+            ensure_folder(args, manifest)
             return manifest
     manifest_path.unlink(missing_ok=True)
 
@@ -444,6 +510,7 @@ def build_inputs(args, flowshark):
     log(f"writing {args.small_count} small captures")
     manifest["small"] = build_small(samples, work, args.small_count)
     manifest_path.write_text(json.dumps(manifest, indent=1))
+    ensure_folder(args, manifest)
     return manifest
 
 
@@ -484,10 +551,11 @@ def measure(cmds, out_dir, name, keep_output):
     out = out_dir / f"{name}.out" if keep_output else Path(os.devnull)
     err = out_dir / f"{name}.err"
     err.unlink(missing_ok=True)
-    total = Run(0.0, 0, 0, 0 if keep_output else None)
+    total = Run(0.0, 0, 0, 0 if keep_output else None, cpu_seconds=0.0)
     for cmd in cmds:
         run = run_measured(cmd, out, err)
         total.seconds += run.seconds
+        total.cpu_seconds += run.cpu_seconds
         total.rss_kb = max(total.rss_kb, run.rss_kb)
         total.status = total.status or run.status
         if keep_output:
@@ -497,12 +565,61 @@ def measure(cmds, out_dir, name, keep_output):
     return total
 
 
+def remove_outputs(paths):
+    """Remove the files a run writes with -w, with SQLite's companions."""
+    for path in paths:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def output_size(paths):
+    """Bytes of the files a run wrote (SQLite's -wal included), or None."""
+    sizes = [Path(str(p) + suffix).stat().st_size
+             for p in paths for suffix in ("", "-wal")
+             if Path(str(p) + suffix).exists()]
+    return sum(sizes) if sizes else None
+
+
+def output_records(path):
+    """Records in a -w output: lines of JSON Lines, rows of the flows table
+    of a SQLite database; None if it cannot be read."""
+    if not path.exists():
+        return None
+    if path.suffix != ".db":
+        return count_lines(path)
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM flows").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
+def sqlite_refusal(flowshark, work, capture):
+    """None if flowshark writes -T sqlite -w FILE (one capture read into a
+    throw-away database), else why not (its exit status and message)."""
+    probe = work / "runs" / "probe.db"
+    remove_outputs([probe])
+    proc = subprocess.run([flowshark, "-q", "-T", "sqlite", "-w", str(probe),
+                           "-r", str(capture)], capture_output=True, text=True)
+    remove_outputs([probe])
+    if proc.returncode in (0, 2):
+        return None
+    message = proc.stderr.strip().splitlines()
+    return (f"exit status {proc.returncode}"
+            + (f": {message[0]}" if message else ""))
+
+
 def median_run(runs):
     """Median wall time and peak RSS over repetitions; worst status."""
     statuses = [r.status for r in runs if r.status]
     return Run(statistics.median(r.seconds for r in runs),
                statistics.median(r.rss_kb for r in runs),
-               statuses[0] if statuses else 0, runs[0].lines)
+               statuses[0] if statuses else 0, runs[0].lines,
+               runs[-1].output_bytes,
+               statistics.median(r.cpu_seconds for r in runs))
 
 
 # --------------------------------------------------------------------------
@@ -648,6 +765,12 @@ def parse_args(argv):
     ap.add_argument("--bounded-args", default="",
                     help="flowshark options of a bounded-memory mode, measured"
                     " at 1x and 4x (default: not measured)")
+    ap.add_argument("--folder-count", type=int,
+                    help="captures of the folder of runs e and f, cut from"
+                    " big1x.pcap (default 32; 8 with --quick)")
+    ap.add_argument("--only", default="abcdef",
+                    help="the runs to measure, as letters (default abcdef;"
+                    " e.g. --only ef for the folder runs alone)")
     ap.add_argument("--check", action="store_true",
                     help="keep the outputs and report flowshark's record"
                     " counts against the expected ones")
@@ -656,15 +779,21 @@ def parse_args(argv):
         args.size_mb = 40 if args.quick else 400
     if args.small_count is None:
         args.small_count = 100 if args.quick else 1000
-    if args.size_mb <= 0 or args.small_count <= 0 or args.repeat <= 0:
-        ap.error("--size-mb, --small-count and --repeat must be positive")
+    if args.folder_count is None:
+        args.folder_count = 8 if args.quick else 32
+    if (args.size_mb <= 0 or args.small_count <= 0 or args.repeat <= 0
+            or args.folder_count <= 0):
+        ap.error("--size-mb, --small-count, --folder-count and --repeat must"
+                 " be positive")
+    if not args.only or set(args.only) - set("abcdef"):
+        ap.error("--only takes letters among abcdef")
     args.work = args.work.resolve()
     return args
 
 
-def plan(args, manifest, flowshark, tshark):
-    """The measurements: [(key, tool, input label, packets, bytes, files,
-    commands)], key being (run name, tool)."""
+def plan(args, manifest, flowshark, tshark, sqlite_skip):
+    """The measurements: [Job], Job.key being (run name, tool); the runs
+    of args.only. sqlite_skip: why -T sqlite is not measured, or None."""
     extra = shlex.split(args.extra_args)
     bounded = shlex.split(args.bounded_args)
     work = args.work
@@ -688,16 +817,41 @@ def plan(args, manifest, flowshark, tshark):
     ]
     out = []
     for name, inp, fcmds, tcmds in jobs:
+        if name[0] not in args.only:
+            continue
         label, info, files = inputs[inp]
-        out.append(((name, "tshark"), label, info, files, tcmds))
-        out.append(((name, "flowshark"), label, info, files, fcmds))
-    if bounded:
+        out.append(Job((name, "tshark"), label, info, files, tcmds))
+        out.append(Job((name, "flowshark"), label, info, files, fcmds))
+    if bounded and "d" in args.only:
         for name, inp, cap in (("d bounded 1x", "1x", big1),
                                ("d bounded 4x", "4x", big4)):
             label, info, files = inputs[inp]
-            out.append(((name, "flowshark"), label, info, files,
-                        flowshark_cmds(flowshark, [cap], [],
-                                       extra + bounded)))
+            out.append(Job((name, "flowshark"), label, info, files,
+                           flowshark_cmds(flowshark, [cap], [],
+                                          extra + bounded)))
+    # flowshark against itself on the dataset folder: -j 1 and -j 2 (e);
+    # JSON Lines and SQLite written to a file with -w (f).
+    folder = manifest["folder"]
+    path = str(work / folder["path"])
+    label = (f"folder/ ({folder['captures']} captures in"
+             f" {FOLDER_CLASSES} folders)")
+    base = [flowshark, *extra]
+    if "e" in args.only:
+        for jobs_n in (1, 2):
+            out.append(Job((f"e folder -j {jobs_n}", "flowshark"), label,
+                           folder, folder["captures"],
+                           [base + ["-j", str(jobs_n), "-r", path]]))
+    if "f" in args.only:
+        outputs = {"jsonl": work / "runs" / "out.jsonl",
+                   "sqlite": work / "runs" / "out.db"}
+        for fmt_name, out_path in outputs.items():
+            if fmt_name == "sqlite" and sqlite_skip:
+                continue
+            out.append(Job((f"f {fmt_name} -w", "flowshark"), label, folder,
+                           folder["captures"],
+                           [base + ["-j", "2", "-T", fmt_name,
+                                    "-w", str(out_path), "-r", path]],
+                           (out_path,)))
     return out
 
 
@@ -720,12 +874,20 @@ def run_jobs(args, jobs):
     flowshark (exit status 1) become None."""
     out_dir = args.work / "runs"
     out_dir.mkdir(exist_ok=True)
-    results = {key: [] for key, *_ in jobs}
+    results = {job.key: [] for job in jobs}
     for rep in range(args.repeat):
-        for key, label, _, _, cmds in jobs:
-            log(f"[{rep + 1}/{args.repeat}] {key[0]}: {key[1]} on {label}")
+        for job in jobs:
+            key = job.key
+            log(f"[{rep + 1}/{args.repeat}] {key[0]}: {key[1]} on {job.label}")
             name = "-".join(key).replace(" ", "_")
-            results[key].append(measure(cmds, out_dir, name, args.check))
+            remove_outputs(job.outputs)
+            run = measure(job.cmds, out_dir, name, args.check and not job.outputs)
+            if job.outputs:
+                run.output_bytes = output_size(job.outputs)
+                if args.check:
+                    run.lines = output_records(job.outputs[0])
+                remove_outputs(job.outputs)
+            results[key].append(run)
     runs = {}
     for key, runs_of_key in results.items():
         run = median_run(runs_of_key)
@@ -735,24 +897,91 @@ def run_jobs(args, jobs):
 
 def check_table(runs, per_round, manifest):
     """Markdown lines comparing flowshark's record counts (output lines)
-    with the expected ones; tshark's line counts for information."""
+    with the expected ones; tshark's line counts for information. The
+    folder runs (e, f) are expected to give the records of -j 1 (lines of
+    JSON Lines, rows of the SQLite flows table)."""
     lines = ["| check | flowshark records | expected | tshark lines |",
              "|---|---|---|---|"]
     for name, rounds in (("a 4x", manifest["big4x"]["rounds"]),
                          ("b 4x", manifest["big4x"]["rounds"]),
                          ("d 1x", manifest["big1x"]["rounds"]),
                          ("c small", None)):
-        fs, ts = runs[(name, "flowshark")], runs[(name, "tshark")]
+        fs, ts = runs.get((name, "flowshark")), runs.get((name, "tshark"))
+        if fs is None:
+            continue
         expected = per_round * rounds if rounds and per_round else None
         got = fmt(fs.lines, 0)
         if expected is not None and fs.lines != expected:
             got += " (differs)"
         lines.append(f"| {name} | {got} | {fmt(expected, 0)} |"
-                     f" {fmt(ts.lines, 0)} |")
+                     f" {fmt(ts.lines if ts else None, 0)} |")
+    base = runs.get(("e folder -j 1", "flowshark"))
+    for name in ("e folder -j 1", "e folder -j 2", "f jsonl -w",
+                 "f sqlite -w"):
+        run = runs.get((name, "flowshark"))
+        if run is None:
+            continue
+        expected = base.lines if base and name != "e folder -j 1" else None
+        got = fmt(run.lines, 0)
+        if expected is not None and run.lines != expected:
+            got += " (differs)"
+        lines.append(f"| {name} | {got} | {fmt(expected, 0)} | |")
     return lines
 
 
-def header(args, info, manifest, per_round):
+def seconds(run):
+    """Wall time of a successful run, else None."""
+    return run.seconds if run and not run.status else None
+
+
+def wall_cpu(run):
+    """A run's wall time, with its CPU time: "3.61 (6.80 CPU)"."""
+    if seconds(run) is None:
+        return "n/a"
+    return f"{fmt(run.seconds, 2)} ({fmt(run.cpu_seconds, 2)} CPU)"
+
+
+def self_table(runs, manifest, sqlite_skip):
+    """Markdown lines of flowshark against itself on the folder: -j 2
+    over -j 1 (e) and -T sqlite against JSON Lines (f), with the ratios."""
+    folder = manifest["folder"]
+    what = (f"{folder['captures']} captures, {folder['packets']:,} packets,"
+            f" {folder['bytes'] / 1e6:,.1f} MB")
+    lines = ["| flowshark against itself | input | A | A s | B | B s | ratio |",
+             "|---|---|---|---|---|---|---|"]
+    j1_run = runs.get(("e folder -j 1", "flowshark"))
+    j2_run = runs.get(("e folder -j 2", "flowshark"))
+    j1, j2 = seconds(j1_run), seconds(j2_run)
+    if ("e folder -j 1", "flowshark") in runs:
+        lines.append(f"| e: -j 2 over -j 1 (A time / B time) | {what} |"
+                     f" `-j 1` | {wall_cpu(j1_run)} | `-j 2` | {wall_cpu(j2_run)} |"
+                     f" **{ratio(j1, j2)}x** faster |")
+    if ("f jsonl -w", "flowshark") in runs:
+        js_run = runs.get(("f jsonl -w", "flowshark"))
+        sq_run = runs.get(("f sqlite -w", "flowshark"))
+        js, sq = seconds(js_run), seconds(sq_run)
+        if sqlite_skip:
+            cost = f"n/a: flowshark -T sqlite not accepted ({sqlite_skip})"
+        else:
+            cost = f"**{ratio(sq, js)}x** the time"
+        lines.append(f"| f: -T sqlite -w out.db against -T jsonl -w out.jsonl,"
+                     f" -j 2 (B time / A time) | {what} | jsonl | {wall_cpu(js_run)} |"
+                     f" sqlite | {wall_cpu(sq_run)} | {cost} |")
+        sizes = [f"{name} {fmt(r.output_bytes / 1e6) if r and r.output_bytes else 'n/a'} MB"
+                 for name, r in (("jsonl", js_run), ("sqlite", sq_run))
+                 if not (name == "sqlite" and sqlite_skip)]
+        lines.append("")
+        lines.append("- output size: " + ", ".join(sizes)
+                     + ("" if sqlite_skip else " (SQLite: database and -wal)"))
+    if not lines[-1].startswith("- "):
+        lines.append("")
+    lines.append("- s: median wall time; CPU: user + system time of flowshark"
+                 " and its workers (the same work whatever -j: -j 2 gains on"
+                 " -j 1 only as much as the CPUs other load leaves free allow)")
+    return lines
+
+
+def header(args, info, manifest, per_round, sqlite_skip=None):
     """Markdown lines above the tables: machine, inputs, legend."""
     rounds1, rounds4 = manifest["big1x"]["rounds"], manifest["big4x"]["rounds"]
     flows = (f"{per_round * rounds1:,} (1x), {per_round * rounds4:,} (4x)"
@@ -773,9 +1002,19 @@ def header(args, info, manifest, per_round):
              "- runs: a default record; b plus "
              + ", ".join(EXTENSION_FIELDS) + "; c one flowshark process for"
              " all small captures, one tshark process per capture;"
-             " d default record at 1x (and the bounded mode)."
+             " d default record at 1x (and the bounded mode);"
+             " e flowshark -j 1 and -j 2 on folder/ (big1x.pcap cut into"
+             f" {manifest['folder']['captures']} captures in"
+             f" {FOLDER_CLASSES} class folders, and a README.txt), standard"
+             " output to /dev/null; f -j 2 on folder/, -T jsonl and"
+             " -T sqlite written with -w to a file (removed before each run)."
              " speed = tshark time / flowshark time,"
              " RSS = flowshark peak RSS / tshark peak RSS"]
+    if args.only != "abcdef":
+        lines.append(f"- runs measured: {', '.join(args.only)} (--only)")
+    if sqlite_skip and "f" in args.only:
+        lines.append("- f: -T sqlite not measured: flowshark does not accept"
+                     f" it ({sqlite_skip})")
     if manifest["skipped"]:
         lines.append("- samples left out: " + "; ".join(
             f"{k} ({v})" for k, v in manifest["skipped"].items()))
@@ -797,23 +1036,36 @@ def main(argv=None):
         info = machine_info(tshark, flowshark)
         manifest = build_inputs(args, flowshark)
         per_round = expected_records(args, flowshark, manifest)
-        jobs = plan(args, manifest, flowshark, tshark)
+        (args.work / "runs").mkdir(exist_ok=True)
+        sqlite_skip = sqlite_refusal(
+            flowshark, args.work, args.work / "ingredients"
+            / (Path(manifest["ingredients"][0]).stem + ".pcap"))
+        if sqlite_skip and "f" in args.only:
+            log(f"bench: flowshark -T sqlite not accepted ({sqlite_skip}):"
+                " its measurement is skipped")
+        jobs = plan(args, manifest, flowshark, tshark, sqlite_skip)
         runs = run_jobs(args, jobs)
     except BenchError as exc:
         log(f"bench: {exc}")
         return 2
 
     report = Report()
-    for key, label, inp, files, _ in jobs:
+    for job in jobs:
+        key = job.key
         peer = runs.get((key[0], "tshark")) if key[1] == "flowshark" else None
         if peer is not None and peer.status:
             peer = None
-        report.row(key[0], key[1], label, inp["packets"], inp["bytes"],
-                   runs[key], files, peer)
-    lines = header(args, info, manifest, per_round) + report.table()
-    lines += ["", *memory_table(runs, manifest)]
+        report.row(key[0], key[1], job.label, job.info["packets"],
+                   job.info["bytes"], runs[key], job.files, peer)
+    lines = header(args, info, manifest, per_round, sqlite_skip) + report.table()
+    if set("ad") & set(args.only):
+        lines += ["", *memory_table(runs, manifest)]
+    if set("ef") & set(args.only):
+        lines += ["", *self_table(runs, manifest, sqlite_skip)]
     if args.check:
         lines += ["", *check_table(runs, per_round, manifest)]
+    lines += ["", "- load average (1, 5, 15 min) after the runs: "
+              + ", ".join(f"{x:.2f}" for x in os.getloadavg())]
     print("\n".join(lines))
     if report.failed:
         log("bench: failed runs: " + ", ".join(report.failed)

@@ -5,8 +5,11 @@
     for (infile, protocol, stream_id), flow in result.items():
         print(flow.src, flow.sport, flow.dst, flow.dport, flow.payload_lengths)
 
-flows() streams Flow objects as flowshark writes them; to_pandas() returns a
-DataFrame (needs pandas). stats=True, splt=n, ndpi=True... add NFStream's
+infile may be a capture, a directory (flowshark reads every capture in it
+and its subdirectories) or a list of both; label="text" or label=FROM_DIR
+(each capture's folder name) labels the flows (Flow.label). flows() streams
+Flow objects as flowshark writes them; to_pandas() returns a DataFrame
+(needs pandas). stats=True, splt=n, ndpi=True... add NFStream's
 features and nDPI's labels (Flow.features). A failed capture of a list gives
 a FlowsharkCaptureWarning and an entry in result.errors; the other captures'
 flows are kept. The flowshark program is found through the
@@ -15,7 +18,7 @@ flowshark_path= argument, the FLOWSHARK environment variable, or PATH.
 
 from .flows import Flow
 from .extractor import (
-    DEFAULT_FILTER, ExtractResult, FlowIterator, FlowsharkCaptureWarning,
+    DEFAULT_FILTER, FROM_DIR, ExtractResult, FlowIterator, FlowsharkCaptureWarning,
     FlowsharkError, FlowsharkNotFoundError, FlowsharkUsageError,
     FlowsharkWarning, extract, find_flowshark, flows, to_pandas,
 )
@@ -26,5 +29,5 @@ __all__ = [
     "extract", "flows", "to_pandas", "find_flowshark", "Flow", "FlowIterator",
     "ExtractResult", "FlowsharkError", "FlowsharkUsageError",
     "FlowsharkNotFoundError", "FlowsharkWarning", "FlowsharkCaptureWarning",
-    "DEFAULT_FILTER",
+    "DEFAULT_FILTER", "FROM_DIR",
 ]

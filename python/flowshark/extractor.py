@@ -5,6 +5,7 @@
 extract``) replaces ``from flowcontainer.extractor import extract``.
 """
 
+import enum
 import errno
 import json
 import os
@@ -14,18 +15,33 @@ import subprocess
 import threading
 import warnings
 
-from .flows import Flow, RECORD_KEYS
+from .flows import Flow, LABEL_KEY, RECORD_KEYS
 
 __all__ = [
     "extract", "flows", "to_pandas", "find_flowshark", "FlowIterator",
     "ExtractResult", "FlowsharkError", "FlowsharkUsageError",
     "FlowsharkNotFoundError", "FlowsharkWarning", "FlowsharkCaptureWarning",
-    "DEFAULT_FILTER",
+    "DEFAULT_FILTER", "FROM_DIR",
 ]
 
 #: flowcontainer's default ``filter``. flowshark keeps only IP TCP/UDP flows
 #: anyway, so passing it on as ``-Y`` changes nothing.
 DEFAULT_FILTER = "(tcp or udp or gre)"
+
+
+class _LabelSource(enum.Enum):
+    FROM_DIR = "from-dir"
+
+    def __repr__(self):
+        return "flowshark.FROM_DIR"
+
+
+#: ``label=FROM_DIR``: label each flow with the name of its capture's first
+#: folder below the directory given (``dataset/youtube/a/x.pcap`` read from
+#: ``dataset`` -> ``"youtube"``; None for a capture directly in it); for a
+#: capture named directly, the name of the folder holding it. flowshark's
+#: ``--label-from-dir``.
+FROM_DIR = _LabelSource.FROM_DIR
 
 # Exit statuses of flowshark(1).
 EXIT_OK = 0
@@ -72,10 +88,12 @@ class FlowsharkCaptureWarning(FlowsharkWarning):
     worker process died) and gives no flows; the other captures' flows are
     returned.
 
-    ``path`` is the capture as given to flowshark (the ``file`` of its flows
-    had it worked), ``message`` flowshark's message about it (the line it
-    wrote on standard error), ``error`` the exception that reading this
-    capture alone would raise (FileNotFoundError, FlowsharkError...).
+    ``path`` is the capture as flowshark names it (the ``file`` of its flows
+    had it worked: as given, or for a capture found in a directory given,
+    that directory's path joined with its path below it), ``message``
+    flowshark's message about it (the line it wrote on standard error),
+    ``error`` the exception that reading this capture alone would raise
+    (FileNotFoundError, FlowsharkError...).
     """
 
     def __init__(self, path, message, error):
@@ -174,10 +192,27 @@ def _choice(name, value, choices):
     return value
 
 
+def _label_args(label):
+    """flowshark's options for the label parameter."""
+    if label is None:
+        return []
+    if label is FROM_DIR:
+        return ["--label-from-dir"]
+    if isinstance(label, str):
+        # One argument, so that a label starting with "-" stays a label.
+        return ["--label=" + label]
+    raise TypeError("label must be a string (the same label for every flow), "
+                    "flowshark.FROM_DIR (each capture's folder name) or None, not %r"
+                    % (label,))
+
+
 def _command(program, paths, filter, fields, cmd_parameter, options):
     """flowshark's command line. options: the keyword-only parameters of
-    extract (main, keep_empty... ndpi_packets), each checked here."""
-    cmd = [program]
+    extract (main, keep_empty... label), each checked here."""
+    # -q: no progress reports and no summary line on standard error, whose
+    # text is read for the failed captures' messages (the exit status says
+    # whether any failed).
+    cmd = [program, "-q"]
     for path in paths:
         cmd += ["-r", path]
     if filter:
@@ -208,6 +243,7 @@ def _command(program, paths, filter, fields, cmd_parameter, options):
         cmd.append("--ndpi")
     if options["ndpi_packets"] is not None:
         cmd += ["--ndpi-packets", str(_count("ndpi_packets", options["ndpi_packets"]))]
+    cmd += _label_args(options["label"])
     if cmd_parameter:
         if isinstance(cmd_parameter, str):
             raise TypeError("cmd_parameter must be a list of arguments, not a string")
@@ -215,31 +251,35 @@ def _command(program, paths, filter, fields, cmd_parameter, options):
     return cmd
 
 
-def _capture_paths(infile):
-    """The capture paths as strings. If none of them is an existing file,
+def _input_paths(infile):
+    """(paths, directories): the inputs as strings, captures and
+    directories, and which of them are directories. If none of them exists,
     raises the error of the first one (without running flowshark); if only
-    some are not, flowshark reports them and reads the others."""
-    if isinstance(infile, (list, tuple)):
-        paths = [os.fspath(p) for p in infile]
-        if not paths:
-            raise ValueError("no capture file given")
+    some do not, flowshark reports them and reads the others."""
+    if isinstance(infile, (str, bytes, os.PathLike)):
+        items = [infile]
     else:
-        paths = [os.fspath(infile)]
+        try:
+            items = list(infile)
+        except TypeError:
+            raise TypeError("infile must be a path (str or path-like) or a list of "
+                            "paths, not %r" % (infile,)) from None
+        if not items:
+            raise ValueError("no capture file or directory given")
+    paths = [os.fspath(p) for p in items]
     first_error = None
     for path in paths:
         if isinstance(path, bytes):
             raise TypeError("capture paths must be str, not bytes")
-        if not os.path.exists(path):
-            error = FileNotFoundError(errno.ENOENT, "capture file not found", path)
-        elif os.path.isdir(path):
-            error = IsADirectoryError(errno.EISDIR, "capture path is a directory", path)
-        else:
+        if os.path.exists(path):
             break
-        first_error = first_error or error
+        first_error = first_error or FileNotFoundError(
+            errno.ENOENT, "capture file or directory not found", path)
     else:
         raise first_error
     # flowshark reads standard input for "-": name a file called "-" otherwise.
-    return [os.path.join(os.curdir, p) if p == "-" else p for p in paths]
+    paths = [os.path.join(os.curdir, p) if p == "-" else p for p in paths]
+    return paths, [p for p in paths if os.path.isdir(p)]
 
 
 # ---------------------------------------------------------------------------
@@ -250,8 +290,69 @@ _PREFIX = "flowshark: "
 _WARNING_PREFIX = _PREFIX + "warning: "
 
 
-# A progress report (--progress): "flowshark: PATH: 12% of 3.4 MB, 1024 packets".
+# An earlier flowshark's progress report of one capture (--progress):
+# "flowshark: PATH: 12% of 3.4 MB, 1024 packets".
 _PROGRESS = re.compile(r"(\d+% of [0-9.]+ MB, )?\d+ packets")
+
+# Lines about the whole run that name no failure, should they appear (the
+# wrapper passes -q, but cmd_parameter may hold --progress): the progress
+# line "flowshark: 3/10 captures, 1024 packets, ..." and the summary line
+# "flowshark: 10 captures: 9 ok, 1 failed, 0 skipped; ...; 1.2 s".
+_RUN_LINES = re.compile(
+    r"flowshark: (\d+/\d+ captures, \d+ packets, .*"
+    r"|\d+ captures?: \d+ ok, .*; \d+ packets, \d+ flows; [0-9.]+ s)")
+
+
+def _messages(stderr):
+    """flowshark's messages without its progress and summary lines."""
+    return "\n".join(line for line in stderr.splitlines()
+                     if not _RUN_LINES.fullmatch(line.strip("\r"))).strip()
+
+
+def _folder_prefix(directory):
+    """What flowshark puts before the path below a directory it walks: the
+    directory's path without trailing slashes, then one slash."""
+    trimmed = directory.rstrip("/") or "/"
+    return trimmed if trimmed.endswith("/") else trimmed + "/"
+
+
+def _named(rest, paths, directories):
+    """(capture, why) of a message "flowshark: REST" about a capture: one
+    of paths (a set), or one found in one of directories; None otherwise."""
+    cuts = []  # where "PATH: why" may be cut
+    at = rest.find(": ")
+    while at >= 0:
+        cuts.append(at)
+        at = rest.find(": ", at + 2)
+    # Longest first: of "a.pcap" and "a.pcap: x", a line names the longer.
+    for at in reversed(cuts):
+        if rest[:at] in paths:
+            return rest[:at], rest[at + 2:]
+    for directory in directories:
+        prefix = _folder_prefix(directory)
+        if not rest.startswith(prefix):
+            continue
+        # The file's name may hold ": " too: take the first cut that names
+        # an existing file, else the first cut.
+        inside = [at for at in cuts if at > len(prefix)]
+        for at in inside:
+            if os.path.isfile(rest[:at]):
+                return rest[:at], rest[at + 2:]
+        if inside:
+            return rest[:inside[0]], rest[inside[0] + 2:]
+    return None
+
+
+def _is_note(line, paths, directories):
+    """A warning line: "flowshark: warning: ..." or "flowshark: PATH:
+    warning: ..." (a capture cut short, one without packets); paths: a
+    set."""
+    if line.startswith(_WARNING_PREFIX):
+        return True
+    if not line.startswith(_PREFIX):
+        return False
+    named = _named(line[len(_PREFIX):], paths, directories)
+    return named is not None and named[1].startswith("warning: ")
 
 
 def _capture_error(path, why, message, returncode, stderr):
@@ -266,35 +367,38 @@ def _capture_error(path, why, message, returncode, stderr):
     return FlowsharkError(message, returncode, stderr)
 
 
-def _capture_failures(returncode, stderr, paths):
-    """{path: (message, exception)} for the captures that flowshark reported
-    as failed, with exit status 3 (could not be opened) or 9 (worker died).
+def _capture_failures(returncode, stderr, paths, directories=()):
+    """{path: (message, exception)}, in the order of flowshark's messages,
+    for the captures that flowshark reported as failed, with exit status 3
+    (could not be opened) or 9 (worker died).
 
     flowshark reports such a capture with a line "flowshark: PATH: why",
-    PATH as given with -r (its warnings start "flowshark: warning: ").
+    PATH as given with -r, or for a capture found in a directory given, the
+    directory's path and its path below it (warnings start "flowshark:
+    warning: " or "flowshark: PATH: warning: ").
     """
     failures = {}
     if returncode not in (EXIT_CAPTURE, EXIT_WORKER):
         return failures
-    # Longest first: of "a.pcap" and "a.pcap: x", a line names the longer.
-    candidates = sorted(set(paths), key=len, reverse=True)
+    given = frozenset(paths)
     for line in stderr.splitlines():
-        if not line.startswith(_PREFIX) or line.startswith(_WARNING_PREFIX):
+        if (not line.startswith(_PREFIX) or line.startswith(_WARNING_PREFIX)
+                or _RUN_LINES.fullmatch(line)):
             continue
-        rest = line[len(_PREFIX):]
-        for path in candidates:
-            if not rest.startswith(path + ": "):
-                continue
-            if path not in failures and not _PROGRESS.fullmatch(rest[len(path) + 2:]):
-                failures[path] = (line, _capture_error(path, line, line, returncode, line))
-            break
+        named = _named(line[len(_PREFIX):], given, directories)
+        if named is None:
+            continue
+        path, why = named
+        if (path not in failures and path not in directories
+                and not why.startswith("warning: ") and not _PROGRESS.fullmatch(why)):
+            failures[path] = (line, _capture_error(path, line, line, returncode, line))
     return failures
 
 
-def _raise_for_status(returncode, stderr, paths=(), stacklevel=3):
+def _raise_for_status(returncode, stderr, paths=(), stacklevel=3, directories=()):
     """Raise the exception for flowshark's exit status; warn for status 2
     (``stacklevel`` counts from the caller of this function)."""
-    message = stderr.strip()
+    message = _messages(stderr)
     if returncode == EXIT_OK:
         return
     if returncode == EXIT_TRUNCATED:
@@ -309,8 +413,9 @@ def _raise_for_status(returncode, stderr, paths=(), stacklevel=3):
         raise FlowsharkUsageError(message or "flowshark: bad argument (exit status %d)"
                                   % returncode, returncode, stderr)
     if returncode == EXIT_CAPTURE:
-        failures = _capture_failures(returncode, stderr, paths)
-        for path in paths:
+        failures = _capture_failures(returncode, stderr, paths, directories)
+        # The first capture given that failed, else the first reported.
+        for path in list(paths) + list(failures):
             if path in failures:
                 raise _capture_error(path, failures[path][0], message, returncode, stderr)
         if "No such file" in message:
@@ -319,12 +424,17 @@ def _raise_for_status(returncode, stderr, paths=(), stacklevel=3):
                          returncode, stderr)
 
 
-def _partial_failures(returncode, stderr, paths):
+def _partial_failures(returncode, stderr, paths, directories=(), flows_read=0):
     """When some but not all of several captures failed: {path: (message,
     exception)} for the failed ones. Otherwise (every capture read, or every
-    one failed, or a failure not tied to a capture) an empty dict."""
-    failures = _capture_failures(returncode, stderr, paths)
-    if failures and any(path not in failures for path in paths):
+    one failed, or a failure not tied to a capture) an empty dict.
+
+    The captures in directories are not known in advance: a capture named
+    directly that did not fail, or any flow read (failed captures write
+    none), says that not every capture failed."""
+    failures = _capture_failures(returncode, stderr, paths, directories)
+    if failures and (flows_read or any(path not in failures for path in paths
+                                       if path not in directories)):
         return failures
     return {}
 
@@ -357,18 +467,23 @@ class FlowIterator(object):
     called by ``with``, by garbage collection and when iteration ends) stops
     flowshark if it is still running and reaps it.
 
-    Of several captures, one that fails gives a FlowsharkCaptureWarning and
-    no flows, and the iteration goes on with the others; once the records
-    are exhausted, ``errors`` maps each failed capture's path to the
-    exception reading it alone would raise. If every capture fails, that
-    exception is raised instead.
+    Of several captures (a list, or the captures in a directory), one that
+    fails gives a FlowsharkCaptureWarning and no flows, and the iteration
+    goes on with the others; once the records are exhausted, ``errors`` maps
+    each failed capture's path to the exception reading it alone would
+    raise. If every capture fails (no flow read and every capture named
+    directly failed), that exception is raised instead.
+
+    ``directories``: which of the paths of ``cmd`` are directories.
     """
 
-    def __init__(self, cmd, paths, main="payload"):
+    def __init__(self, cmd, paths, main="payload", directories=()):
         self.command = cmd
         self.main = main
         self.errors = {}
         self._paths = paths
+        self._directories = list(directories)
+        self._read = 0
         # Frames between the code that iterates and the call that warns
         # should be left out of a warning's location: 1 in extract and
         # to_pandas, so that their warnings point at the caller's line.
@@ -419,7 +534,9 @@ class FlowIterator(object):
             raise StopIteration
         try:
             record = json.loads(line)
-            return Flow(record, self.main)
+            flow = Flow(record, self.main)
+            self._read += 1
+            return flow
         except (ValueError, KeyError, TypeError) as exc:
             self.close()
             raise FlowsharkError("flowshark printed a line that is not a flow record "
@@ -437,20 +554,25 @@ class FlowIterator(object):
         # Warnings point at the code that iterates: the caller of __next__
         # (3 frames up from here) or, through extract, its caller.
         stacklevel = 3 + self._wrapper_frames
-        failures = _partial_failures(returncode, self._stderr_paths(), self._paths)
+        failures = _partial_failures(returncode, self._stderr_paths(), self._paths,
+                                     self._directories, self._read)
         if not failures:
-            _raise_for_status(returncode, self.stderr, self._paths, stacklevel + 1)
+            _raise_for_status(returncode, self.stderr, self._paths, stacklevel + 1,
+                              self._directories)
             return
         # Some captures failed, the others were read: as the command line,
         # report each failed one and go on.
         self.errors = {path: error for path, (_, error) in failures.items()}
-        for path in self._paths:
+        # The captures given in their order, then those found in directories.
+        for path in list(self._paths) + list(failures):
             if path in failures:
                 message, error = failures.pop(path)
                 warnings.warn(FlowsharkCaptureWarning(path, message, error),
                               stacklevel=stacklevel)
-        notes = [line for line in self.stderr.splitlines()
-                 if line.startswith(_WARNING_PREFIX)]
+        given = frozenset(self._paths)
+        notes = [text for line, text in zip(self._stderr_paths().splitlines(),
+                                            self.stderr.splitlines())
+                 if _is_note(line, given, self._directories)]
         if notes:
             warnings.warn("\n".join(notes), FlowsharkWarning, stacklevel=stacklevel)
 
@@ -510,10 +632,11 @@ def _prepare(infile, filter, extension, ip_layer, verbose, cmd_parameter,
             "and UDP flows only (a packet tunnelled in GRE or L2TP belongs to "
             "the flow of its innermost TCP/UDP header)")
     fields = _fields(extension)  # type check before anything runs
-    paths = _capture_paths(infile)
+    _label_args(options["label"])
+    paths, directories = _input_paths(infile)
     program = find_flowshark(flowshark_path)
     cmd = _command(program, paths, filter, fields, cmd_parameter, options)
-    return cmd, paths
+    return cmd, paths, directories
 
 
 # extract, flows and to_pandas take the same parameters; each passes its
@@ -524,15 +647,15 @@ def flows(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
           keep_empty=False, udp_data_length=False, exclusions=True,
           max_packets=None, two_pass=False, direction="port", stats=False,
           splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
-          flowshark_path=None):
+          label=None, flowshark_path=None):
     """Iterate over the flows of a capture as flowshark writes them.
 
     Same parameters as ``extract``. Returns a FlowIterator (use it in a
     ``for`` loop or a ``with`` block); flowshark's errors are raised when the
     records end (bad filter and unknown field: at the first ``next``).
     """
-    cmd, paths = _prepare(**locals())
-    return FlowIterator(cmd, paths, main)
+    cmd, paths, directories = _prepare(**locals())
+    return FlowIterator(cmd, paths, main, directories)
 
 
 def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
@@ -540,13 +663,17 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
             keep_empty=False, udp_data_length=False, exclusions=True,
             max_packets=None, two_pass=False, direction="port", stats=False,
             splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
-            flowshark_path=None):
+            label=None, flowshark_path=None):
     """Extract the flows of a capture, as flowcontainer.extractor.extract.
 
     Parameters (flowcontainer's, in its order)
     ----------
-    infile : str or path-like (or a list of them: several captures, one run)
-        The capture; any format Wireshark reads.
+    infile : str or path-like, or a list (any iterable) of them
+        The capture; any format Wireshark reads. A directory is walked by
+        flowshark: every file in it and its subdirectories (sorted by name;
+        hidden ones left out) whose content is a capture is read, whatever
+        its name, and the other files are passed over silently. A list
+        reads several captures and directories in one run, in its order.
     filter : str
         Display filter (Wireshark syntax) keeping only matching packets;
         flowshark's ``-Y``. Empty or None: no filter. The default, "(tcp or
@@ -600,6 +727,15 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     ndpi_packets : int
         Packets per flow given to nDPI (``--ndpi-packets``; flowshark's
         default is 20, NFStream's n_dissections).
+    label : str or flowshark.FROM_DIR
+        Label every flow: with a string, that text (``--label``); with
+        ``FROM_DIR``, the name of the capture's first folder below the
+        directory given, as datasets keep one folder per class
+        (``dataset/youtube/x.pcap`` read from ``dataset`` -> "youtube";
+        None for a capture directly in ``dataset``; for a capture named
+        directly, the name of its folder) (``--label-from-dir``). The label
+        is the flows' ``label`` attribute and a ``label`` column of
+        ``to_pandas``; None (default): no label.
     flowshark_path : str
         The flowshark program; default: $FLOWSHARK, then PATH.
 
@@ -627,8 +763,12 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     worker process died gives a FlowsharkCaptureWarning (naming it, with
     flowshark's message) and no flows, and ``errors[path]`` holds the
     exception reading it alone would raise; the other captures' flows are
-    returned, as the command line writes them. Only when every capture
-    fails is that exception (the first capture's) raised.
+    returned, as the command line writes them. So does a capture found in a
+    directory that fails once found (a file that is not a capture is not
+    one, and is no error). Only when every capture fails (every capture
+    named fails and no flow is read) is that exception (the first
+    capture's) raised; a directory without any capture raises
+    FlowsharkError.
     """
     arguments = dict(locals())
     result = ExtractResult()
@@ -645,7 +785,7 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
               keep_empty=False, udp_data_length=False, exclusions=True,
               max_packets=None, two_pass=False, direction="port", stats=False,
               splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
-              flowshark_path=None):
+              label=None, flowshark_path=None):
     """The flows of a capture as a pandas DataFrame, one row per flow.
 
     Columns: the record's keys in order (file, protocol, stream, src, sport,
@@ -654,7 +794,8 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     latter a dict of lists of (value, index) tuples), then the keys the
     options add, in the record's order (``packets_total``... with
     max_packets, ``src_mac``... with stats, ``splt_ps``... with splt,
-    ``application_name``... with ndpi). Same parameters as ``extract``.
+    ``application_name``... with ndpi), and last ``label`` with ``label=``
+    (even when there is no row). Same parameters as ``extract``.
 
     The failed captures of a list are reported as by ``extract``, and
     ``attrs["errors"]`` of the DataFrame holds its ``errors`` mapping.
@@ -678,6 +819,8 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
                 if key not in columns:
                     columns.append(key)
             rows.append(row)
+    if label is not None and LABEL_KEY not in columns:
+        columns.append(LABEL_KEY)
     frame = pandas.DataFrame(rows, columns=columns)
     frame.attrs["errors"] = it.errors
     return frame

@@ -10,6 +10,10 @@ RECORD_KEYS = (
 )
 _RECORD_KEY_SET = frozenset(RECORD_KEYS)
 
+#: The key --label and --label-from-dir add, last in the record: the flow's
+#: label (a string, or None). A Flow attribute of its own, not a feature.
+LABEL_KEY = "label"
+
 
 class Flow(object):
     """One TCP or UDP flow, built from one flowshark JSON record.
@@ -58,14 +62,21 @@ class Flow(object):
     record
         the JSON record itself (a dict), including any key an option adds
         (``packets_total``... with ``max_packets``).
+    label
+        the label asked for with ``label=`` (extract, flows, to_pandas): the
+        text given, or with ``label=FROM_DIR`` the name of the capture's
+        first folder below the directory given (None for a capture directly
+        in it; for a capture named directly, its folder's name). Only when a
+        label was asked for: otherwise reading it raises AttributeError.
     features
         the keys options add to the record, after its own 15, in the
-        record's order: a dict (empty without such options). ``stats=True``
-        adds NFStream's ``src_mac`` ... ``dst2src_fin_packets``, ``splt=n``
-        ``splt_direction``, ``splt_ps``, ``splt_piat_ms``, ``ndpi=True``
-        ``application_name`` ... ``content_type``, ``max_packets=n``
-        ``packets_total`` ... ``payload_bytes_total`` (README.md, "NFStream
-        features, nDPI labels and CSV"; flowshark(1), ADDED KEYS).
+        record's order (but for ``label``, above): a dict (empty without
+        such options). ``stats=True`` adds NFStream's ``src_mac`` ...
+        ``dst2src_fin_packets``, ``splt=n`` ``splt_direction``, ``splt_ps``,
+        ``splt_piat_ms``, ``ndpi=True`` ``application_name`` ...
+        ``content_type``, ``max_packets=n`` ``packets_total`` ...
+        ``payload_bytes_total`` (README.md, "NFStream features, nDPI labels
+        and CSV"; flowshark(1), ADDED KEYS).
 
     Each key of ``features`` is also an attribute, as in NFStream:
     ``flow.application_name`` is ``flow.features["application_name"]``.
@@ -76,7 +87,7 @@ class Flow(object):
         "file", "protocol", "stream", "src", "sport", "dst", "dport",
         "ext_protocols", "time_start", "time_end", "ip_lengths",
         "ip_timestamps", "payload_lengths", "payload_timestamps", "extension",
-        "main", "record", "features",
+        "main", "record", "features", "label",
     )
 
     def __init__(self, record, main="payload"):
@@ -103,10 +114,18 @@ class Flow(object):
             for field, pairs in record["extension"].items()
         }
         self.features = {key: value for key, value in record.items()
-                         if key not in _RECORD_KEY_SET}
+                         if key not in _RECORD_KEY_SET and key != LABEL_KEY}
+        if LABEL_KEY in record:
+            self.label = record[LABEL_KEY]
 
     def __getattr__(self, name):
-        # Only called when no attribute has that name: the added keys.
+        # Only called when no attribute has that name (or a slot is unset,
+        # as label without a label): the added keys.
+        if name == LABEL_KEY:
+            raise AttributeError(
+                "%r object has no attribute 'label': a flow has a label only when "
+                "label= was given (label=\"text\", or label=flowshark.FROM_DIR for "
+                "the name of each capture's folder)" % type(self).__name__)
         if not name.startswith("_"):
             try:
                 features = object.__getattribute__(self, "features")
@@ -120,7 +139,10 @@ class Flow(object):
             "them, ndpi=True or stats=True..., was given)" % (type(self).__name__, name))
 
     def __dir__(self):
-        return sorted(set(object.__dir__(self)) | set(self.features))
+        names = set(object.__dir__(self)) | set(self.features)
+        if LABEL_KEY not in self.record:
+            names.discard(LABEL_KEY)
+        return sorted(names)
 
     # flowcontainer's derived attributes
 
@@ -155,9 +177,12 @@ class Flow(object):
         return len(self.lengths)
 
     def __repr__(self):
-        return "<Flow %s %s stream %d %s:%s -> %s:%s, %d packets (%d with payload)>" % (
+        label = ""
+        if LABEL_KEY in self.record:
+            label = ", label %r" % (self.record[LABEL_KEY],)
+        return "<Flow %s %s stream %d %s:%s -> %s:%s, %d packets (%d with payload)%s>" % (
             self.file, self.protocol, self.stream, self.src, self.sport,
-            self.dst, self.dport, len(self.ip_lengths), len(self.payload_lengths))
+            self.dst, self.dport, len(self.ip_lengths), len(self.payload_lengths), label)
 
     # Flows order by start time, as flowcontainer's do.
 

@@ -493,8 +493,9 @@ class TestFailedCaptures(FlowsharkTestCase):
         super().tearDown()
 
     def run_cli(self, paths):
-        """flowshark -r each path: (records by key, stderr lines, exit status)."""
-        cmd = [FLOWSHARK]
+        """flowshark -q -r each path, as the wrapper runs it (-q: no summary
+        line): (records by key, stderr lines, exit status)."""
+        cmd = [FLOWSHARK, "-q"]
         for path in paths:
             cmd += ["-r", path]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -626,6 +627,374 @@ class TestFailedCaptures(FlowsharkTestCase):
         self.assertEqual(fs_extractor._partial_failures(9, stderr, ["b.pcap"]), {})
         self.assertEqual(fs_extractor._partial_failures(3, "flowshark: odd\n", ["a", "b"]), {})
         self.assertEqual(fs_extractor._partial_failures(4, stderr, ["a.pcap", "b.pcap"]), {})
+
+
+NOT_A_CAPTURE = "this is not a capture\n" * 10
+
+
+def walk_order(top):
+    """The files below top as flowshark walks it: each folder's entries
+    sorted by name (byte order), hidden ones left out, depth first."""
+    found = []
+    for name in sorted(os.listdir(top)):
+        if name.startswith("."):
+            continue
+        path = os.path.join(top, name)
+        found += walk_order(path) if os.path.isdir(path) else [path]
+    return found
+
+
+class DatasetTestCase(FlowsharkTestCase):
+    """A dataset folder, built once for the class in a temporary directory
+    from copies of the samples: one folder per class, a capture with no
+    extension, a capture directly in the top folder, non-capture files and
+    a hidden capture (not read):
+
+        dataset/README.txt                      not a capture
+        dataset/browsing/.hidden.pcap           hidden: not read
+        dataset/browsing/dnscrypt-v2-doh.pcap
+        dataset/browsing/tls.pcap
+        dataset/quic.pcapng                     no class folder: label None
+        dataset/remote/2017/ssh.pcap            class "remote", a level deeper
+        dataset/remote/notes.txt                not a capture
+        dataset/video/capture                   http_ipv6.pcap, no extension
+
+    ``alone``: the records of flowshark run on each capture by itself (with
+    -e SNI), keyed as extract's result.
+    """
+
+    LAYOUT = [
+        ("browsing/dnscrypt-v2-doh.pcap", "dnscrypt-v2-doh.pcap", "browsing"),
+        ("browsing/tls.pcap", "tls.pcap", "browsing"),
+        ("quic.pcapng", "quic_interop_V.pcapng", None),
+        ("remote/2017/ssh.pcap", "ssh.pcap", "remote"),
+        ("video/capture", "http_ipv6.pcap", "video"),
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp()
+        cls.dataset = os.path.join(cls.tmp, "dataset")
+        for rel, name, _ in cls.LAYOUT + [("browsing/.hidden.pcap", "ssh.pcap", None)]:
+            dest = os.path.join(cls.dataset, rel)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copyfile(sample(name), dest)
+        for rel in ("README.txt", "remote/notes.txt"):
+            with open(os.path.join(cls.dataset, rel), "w") as f:
+                f.write(NOT_A_CAPTURE)
+        # The captures in walk order, as flowshark names them.
+        cls.captures = [os.path.join(cls.dataset, rel) for rel, _, _ in cls.LAYOUT]
+        cls.labels = {os.path.join(cls.dataset, rel): label for rel, _, label in cls.LAYOUT}
+        cls.alone = {}
+        if HAVE_FLOWSHARK:
+            for path in cls.captures:
+                records, _ = run_direct(path, ["-q", "-e", SNI])
+                assert records, "no flows in %s: the tests would be weaker" % path
+                cls.alone.update(records)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+        super().tearDownClass()
+
+    def below(self, *folders):
+        """The records of alone of the captures below these folders."""
+        prefixes = tuple(os.path.join(self.dataset, f) + os.sep for f in folders)
+        return {k: r for k, r in self.alone.items() if k[0].startswith(prefixes)}
+
+    def extract_quietly(self, infile, **kwargs):
+        """extract() with no warning at all allowed; {key: record}."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = flowshark.extract(infile, **kwargs)
+        self.assertEqual([str(w.message) for w in caught], [])
+        self.assertIsInstance(result, flowshark.ExtractResult)
+        self.assertEqual(result.errors, {})
+        return result
+
+    def files_in_order(self, iterator):
+        """The captures of the flows of iterator, in the order they come."""
+        files = []
+        for flow in iterator:
+            if not files or files[-1] != flow.file:
+                files.append(flow.file)
+        return files
+
+
+class TestDirectories(DatasetTestCase):
+    def test_layout_is_what_flowshark_walks(self):
+        # The tests' expectation of the walk (README.txt and notes.txt are
+        # no captures; .hidden.pcap is left out).
+        walked = [p for p in walk_order(self.dataset) if not p.endswith(".txt")]
+        self.assertEqual(walked, self.captures)
+
+    def test_directory_equals_captures_one_by_one(self):
+        result = self.extract_quietly(self.dataset, extension=[SNI])
+        self.assertEqual(sorted(result), sorted(self.alone))
+        for key, flow in result.items():
+            self.assertFlowMatches(flow, self.alone[key])
+        self.assertTrue(any(flow.extension for flow in result.values()))
+        # The same as the list of the captures; and in walk order (sorted
+        # by name, depth first).
+        listed = self.extract_quietly(self.captures, extension=[SNI])
+        self.assertEqual({k: f.record for k, f in listed.items()}, self.alone)
+        self.assertEqual(self.files_in_order(flowshark.flows(self.dataset)), self.captures)
+
+    def test_trailing_slash_and_pathlike(self):
+        import pathlib
+        for infile in (self.dataset + "/", pathlib.Path(self.dataset)):
+            with self.subTest(infile=infile):
+                result = self.extract_quietly(infile, extension=SNI)
+                self.assertEqual({k: f.record for k, f in result.items()}, self.alone)
+
+    def test_list_of_directories_and_files(self):
+        browsing = os.path.join(self.dataset, "browsing")
+        remote = os.path.join(self.dataset, "remote")
+        alone = sample("ja3_lots_of_cipher_suites.pcap")
+        expected, _ = run_direct(alone, ["-q", "-e", SNI])
+        expected.update(self.below("browsing", "remote"))
+        for infile in ([browsing, alone, remote], iter((remote, browsing, alone))):
+            with self.subTest(infile=infile):
+                result = self.extract_quietly(infile, extension=SNI)
+                self.assertEqual({k: f.record for k, f in result.items()}, expected)
+        # The order of the list is the order of the records.
+        self.assertEqual(self.files_in_order(flowshark.flows([remote, alone, browsing])),
+                         [os.path.join(remote, "2017", "ssh.pcap"), alone]
+                         + [p for p in self.captures if p.startswith(browsing + os.sep)])
+
+    def test_non_capture_files_are_not_errors(self):
+        # remote/ holds notes.txt: no warning, no error (extract_quietly),
+        # the same flows as its capture alone.
+        self.assertTrue(os.path.exists(os.path.join(self.dataset, "remote", "notes.txt")))
+        result = self.extract_quietly(os.path.join(self.dataset, "remote"), extension=SNI)
+        self.assertEqual({k: f.record for k, f in result.items()}, self.below("remote"))
+        # Only non-captures: nothing to read, an error (as the command line)...
+        only_text = tempfile.mkdtemp(dir=self.tmp)
+        with open(os.path.join(only_text, "a.pcap"), "w") as f:
+            f.write(NOT_A_CAPTURE)
+        with self.assertRaises(flowshark.FlowsharkError) as cm:
+            flowshark.extract(only_text)
+        self.assertEqual(cm.exception.returncode, 3)
+        self.assertIn("no captures found", str(cm.exception))
+        # ... but not next to a capture.
+        result = self.extract_quietly([only_text, sample("tls.pcap")])
+        self.assertEqual({k[0] for k in result}, {sample("tls.pcap")})
+
+    def test_truncated_capture_in_a_directory(self):
+        folder = tempfile.mkdtemp(dir=self.tmp)
+        truncated = os.path.join(folder, "b", "signal.pcap")
+        os.mkdir(os.path.dirname(truncated))
+        shutil.copyfile(sample("signal-truncated.pcap"), truncated)
+        shutil.copyfile(sample("tls.pcap"), os.path.join(folder, "a.pcap"))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = flowshark.extract(folder)
+        self.assertEqual(result.errors, {})
+        self.assertEqual([w.category for w in caught], [flowshark.FlowsharkWarning])
+        self.assertIn(truncated + ": ", str(caught[0].message))
+        self.assertIn("cut short", str(caught[0].message))
+        self.assertEqual({k[0] for k in result}, {truncated, os.path.join(folder, "a.pcap")})
+
+    def test_missing_directory(self):
+        missing = os.path.join(self.tmp, "no-such-folder")
+        with self.assertRaises(FileNotFoundError) as cm:
+            flowshark.extract(missing)
+        self.assertEqual(cm.exception.filename, missing)
+        # Next to a folder that exists: reported, the others read.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = flowshark.extract([missing, os.path.join(self.dataset, "video")],
+                                       extension=SNI)
+        self.assertEqual(list(result.errors), [missing])
+        self.assertIsInstance(result.errors[missing], FileNotFoundError)
+        self.assertEqual([w.message.path for w in caught
+                          if issubclass(w.category, flowshark.FlowsharkCaptureWarning)],
+                         [missing])
+        self.assertEqual({k: f.record for k, f in result.items()}, self.below("video"))
+
+    def test_bad_infile(self):
+        for infile, error in ((3, TypeError), ([], ValueError),
+                              ([self.dataset.encode()], TypeError)):
+            with self.subTest(infile=infile):
+                with self.assertRaises(error):
+                    flowshark.extract(infile)
+
+    def test_progress_and_summary_are_no_failures(self):
+        # cmd_parameter=["--progress"] undoes the wrapper's -q: flowshark
+        # then writes progress lines and its summary line on standard error.
+        missing = os.path.join(self.tmp, "missing.pcap")
+        folder = os.path.join(self.dataset, "video")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = flowshark.extract([missing, folder], cmd_parameter=["--progress"])
+        self.assertEqual(list(result.errors), [missing])
+        self.assertEqual([str(w.message) for w in caught],
+                         [str(flowshark.FlowsharkCaptureWarning(
+                             missing, "flowshark: %s: No such file or directory" % missing,
+                             None))])
+        self.assertEqual({k[0] for k in result}, {os.path.join(folder, "capture")})
+        not_capture = os.path.join(self.dataset, "README.txt")
+        with self.assertRaises(FileNotFoundError) as cm:
+            flowshark.extract([missing, not_capture], cmd_parameter=["--progress"])
+        self.assertEqual(cm.exception.filename, missing)
+        self.assertEqual(str(cm.exception).count("flowshark: "), 2, str(cm.exception))
+        self.assertNotIn("captures", str(cm.exception))
+
+
+class TestLabels(DatasetTestCase):
+    def test_label_from_dir(self):
+        result = self.extract_quietly(self.dataset, label=flowshark.FROM_DIR, extension=SNI)
+        self.assertEqual(sorted(result), sorted(self.alone))
+        self.assertEqual({flow.label for flow in result.values()},
+                         {"browsing", "remote", "video", None})
+        for key, flow in result.items():
+            self.assertEqual(flow.label, self.labels[flow.file], flow.file)
+            # The label is the record's last key, the rest the record
+            # without a label; not a feature.
+            self.assertEqual(list(flow.record)[-1], "label")
+            self.assertEqual(flow.record["label"], flow.label)
+            self.assertEqual({k: v for k, v in flow.record.items() if k != "label"},
+                             self.alone[key])
+            self.assertEqual(flow.features, {})
+            self.assertIn("label", dir(flow))
+            self.assertIn("label %r" % (flow.label,), repr(flow))
+
+    def test_label_from_dir_of_a_file_named_directly(self):
+        # Its label is the name of the folder holding it.
+        path = os.path.join(self.dataset, "remote", "2017", "ssh.pcap")
+        labels = {flow.file: flow.label
+                  for flow in flowshark.flows([path, sample("tls.pcap")], label=flowshark.FROM_DIR)}
+        self.assertEqual(labels, {path: "2017", sample("tls.pcap"): "samples"})
+
+    def test_label_text(self):
+        for text in ("-starts-with-a-dash", "école d'été, \"quoted\"", ""):
+            with self.subTest(label=text):
+                result = self.extract_quietly(
+                    [os.path.join(self.dataset, "browsing"), sample("ssh.pcap")],
+                    label=text, max_packets=3)
+                self.assertTrue(result)
+                for flow in result.values():
+                    self.assertEqual(flow.label, text)
+                    self.assertEqual(list(flow.record)[-1], "label")
+                    self.assertNotIn("label", flow.features)
+                    self.assertIn("packets_total", flow.features)
+
+    def test_no_label_unless_asked(self):
+        result = flowshark.extract(os.path.join(self.dataset, "browsing"))
+        for flow in result.values():
+            self.assertNotIn("label", flow.record)
+            self.assertFalse(hasattr(flow, "label"))
+            self.assertNotIn("label", dir(flow))
+        with self.assertRaises(AttributeError) as cm:
+            next(iter(result.values())).label
+        self.assertIn("label=", str(cm.exception))
+        self.assertIn("FROM_DIR", str(cm.exception))
+
+    def test_bad_label(self):
+        for label in (True, 1, ["a"], b"bytes"):
+            with self.subTest(label=label):
+                with self.assertRaises(TypeError) as cm:
+                    flowshark.extract(self.dataset, label=label)
+                self.assertIn("FROM_DIR", str(cm.exception))
+        self.assertEqual(repr(flowshark.FROM_DIR), "flowshark.FROM_DIR")
+
+    def test_to_pandas_label_column(self):
+        need_pandas(self)
+        df = flowshark.to_pandas(self.dataset, label=flowshark.FROM_DIR, extension=SNI)
+        self.assertEqual(list(df.columns), list(fs_extractor.RECORD_KEYS) + ["label"])
+        self.assertEqual(len(df), len(self.alone))
+        for row in df.to_dict("records"):
+            expected = self.labels[row["file"]]
+            if expected is None:
+                self.assertIsNone(row["label"])
+            else:
+                self.assertEqual(row["label"], expected)
+        self.assertEqual(sorted(df["label"].dropna().unique()), ["browsing", "remote", "video"])
+        # With added keys, label is still the last column.
+        folder = os.path.join(self.dataset, "browsing")
+        df = flowshark.to_pandas(folder, label="x", ndpi=True)
+        self.assertEqual(list(df.columns)[-2:], ["content_type", "label"])
+        self.assertEqual(set(df["label"]), {"x"})
+        # Without a label: no column. With a label and no flow: the column.
+        self.assertNotIn("label", flowshark.to_pandas(folder).columns)
+        empty = flowshark.to_pandas(folder, filter="frame.number == 0", label="x")
+        self.assertEqual(len(empty), 0)
+        self.assertEqual(list(empty.columns), list(fs_extractor.RECORD_KEYS) + ["label"])
+
+
+class TestMessages(unittest.TestCase):
+    """flowshark's standard error read by the wrapper: captures found in a
+    directory, warnings, progress and summary lines (none of which is a
+    failure), without running flowshark."""
+
+    def test_failures_in_a_directory(self):
+        stderr = ("flowshark: data/a: b.pcap: The file isn't a capture file in a known format\n"
+                  "flowshark: data/c.pcap: warning: the capture appears to have been cut short\n"
+                  "flowshark: data/d.pcap: the worker process reading it was killed by signal 9 "
+                  "(Killed); no records were written for it\n"
+                  "flowshark: 3/4 captures, 12 packets, 0.1 of 0.2 MB, 1.0 MB/s, 0:01\n"
+                  "flowshark: 4 captures: 1 ok, 1 truncated, 2 failed, 0 skipped; "
+                  "12 packets, 3 flows; 0.2 s\n")
+        for directory in ("data", "data/", "data//"):
+            with self.subTest(directory=directory):
+                failures = fs_extractor._capture_failures(3, stderr, [directory], [directory])
+                self.assertEqual(list(failures), ["data/a", "data/d.pcap"])
+                self.assertEqual(failures["data/d.pcap"][0], stderr.splitlines()[2])
+                # Some flow was read: the others are kept; none: raise.
+                self.assertEqual(list(fs_extractor._partial_failures(
+                    3, stderr, [directory], [directory], flows_read=3)), ["data/a", "data/d.pcap"])
+                self.assertEqual(fs_extractor._partial_failures(
+                    3, stderr, [directory], [directory], flows_read=0), {})
+                with self.assertRaises(flowshark.FlowsharkError) as cm:
+                    fs_extractor._raise_for_status(3, stderr, [directory], 3, [directory])
+                # The first failure; the message without the run's lines.
+                self.assertNotIn("captures", str(cm.exception))
+                self.assertIn("data/a: b.pcap", str(cm.exception))
+        # A file name holding ": ": the cut that names an existing file.
+        tmp = tempfile.mkdtemp()
+        try:
+            name = os.path.join(tmp, "x: y.pcap")
+            open(name, "w").close()
+            line = "flowshark: %s: No such file or directory\n" % name
+            self.assertEqual(list(fs_extractor._capture_failures(3, line, [tmp], [tmp])), [name])
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_warnings_are_not_failures(self):
+        for line in ("flowshark: a.pcap: warning: no packets (read as pcap)",
+                     "flowshark: warning: a.pcap: something",
+                     "flowshark: warning: data: cannot read the folder: Permission denied",
+                     "flowshark: 2 captures: 1 ok, 1 failed, 0 skipped; 1 other file (b.txt); "
+                     "144 packets, 2 flows; 0.1 s"):
+            with self.subTest(line=line):
+                self.assertEqual(fs_extractor._capture_failures(
+                    3, line + "\n", ["a.pcap", "data"], ["data"]), {})
+        self.assertTrue(fs_extractor._is_note("flowshark: a.pcap: warning: x", {"a.pcap"}, []))
+        self.assertTrue(fs_extractor._is_note("flowshark: d/b.pcap: warning: x", set(), ["d"]))
+        self.assertFalse(fs_extractor._is_note("flowshark: a.pcap: No such file", {"a.pcap"}, []))
+
+    def test_summary_is_never_an_error(self):
+        summary = ("flowshark: 1 capture: 1 ok, 0 failed, 0 skipped; 144 packets, 2 flows; "
+                   "0.1 s\n")
+        fs_extractor._raise_for_status(0, summary)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fs_extractor._raise_for_status(
+                2, "flowshark: a.pcap: warning: cut short\n" + summary, ["a.pcap"])
+        self.assertEqual([str(w.message) for w in caught], ["flowshark: a.pcap: warning: cut short"])
+
+    def test_command_line(self):
+        cmd, paths, directories = fs_extractor._prepare(
+            infile=[SAMPLES, sample("tls.pcap")], filter="", extension="", ip_layer=False,
+            verbose=True, cmd_parameter=(), split_flag=False, main="payload",
+            keep_empty=False, udp_data_length=False, exclusions=True, max_packets=None,
+            two_pass=False, direction="port", stats=False, splt=None, accounting_mode=0,
+            ndpi=False, ndpi_packets=None, label="-x",
+            flowshark_path=shutil.which("true") or "/bin/true")
+        self.assertEqual(cmd[1:], ["-q", "-r", SAMPLES, "-r", sample("tls.pcap"), "--label=-x"])
+        self.assertEqual(paths, [SAMPLES, sample("tls.pcap")])
+        self.assertEqual(directories, [SAMPLES])
 
 
 class TestStreaming(FlowsharkTestCase):
