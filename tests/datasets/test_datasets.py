@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -350,15 +351,30 @@ class Terminal(unittest.TestCase):
 
 class TerminalWorkers(unittest.TestCase):
     def test_one_line_with_workers(self):
-        """-j 2 over a folder that takes a few seconds: only the process that
-        started the run draws, at most once a second, each draw one whole
-        line; the summary follows an erased line."""
+        """-j 2 over a folder and a FIFO that gives its capture only after
+        2.5 s (so that the run lasts long enough to draw, however fast the
+        machine): only the process that started the run draws, at most once
+        a second, each draw one whole line; the summary follows an erased
+        line."""
         with tempfile.TemporaryDirectory() as d:
+            folder = os.path.join(d, "folder")
+            os.makedirs(folder)
             for i in range(3):
                 for name in ("1592993485_noise.pcap", "alexa-app.pcapng"):
-                    shutil.copy(os.path.join(SAMPLES, name), os.path.join(d, f"{i}-{name}"))
+                    shutil.copy(os.path.join(SAMPLES, name), os.path.join(folder, f"{i}-{name}"))
+            fifo = os.path.join(d, "late.pcap")
+            os.mkfifo(fifo)
+            with open(os.path.join(SAMPLES, "tls.pcap"), "rb") as f:
+                late = f.read()
+
+            def feed():
+                with open(fifo, "wb") as w:  # waits for the worker to open it
+                    time.sleep(2.5)
+                    w.write(late)
+            feeder = threading.Thread(target=feed)
+            feeder.start()
             master, slave = pty.openpty()
-            proc = subprocess.Popen([FLOWSHARK, "-r", d, "-j", "2", "-w",
+            proc = subprocess.Popen([FLOWSHARK, "-r", folder, fifo, "-j", "2", "-w",
                                      os.path.join(d, "out.jsonl")],
                                     stdout=subprocess.PIPE, stderr=slave)
             os.close(slave)
@@ -373,19 +389,23 @@ class TerminalWorkers(unittest.TestCase):
                 elif proc.poll() is not None:
                     break
             os.close(master)
+            feeder.join()
             self.assertEqual(proc.wait(), EXIT_OK)
             self.assertEqual(proc.stdout.read(), b"")
             proc.stdout.close()
         text = buf.decode()
         self.assertTrue(text.endswith("\r\n"), text)
         *draws, summary = text[:-2].split("\r")
-        m = re.fullmatch(r"\x1b\[Kflowshark: 6 captures: 6 ok, 0 failed, 0 skipped; \d+ packets, "
+        m = re.fullmatch(r"\x1b\[Kflowshark: 7 captures: 7 ok, 0 failed, 0 skipped; \d+ packets, "
                          r"\d+ flows; (\d+\.\d) s", summary)
         self.assertIsNotNone(m, summary)
+        self.assertGreaterEqual(float(m.group(1)), 2.5)
         self.assertEqual(draws[0], "")
+        self.assertGreaterEqual(len(draws) - 1, 1, text)
+        # The FIFO has no size: no total and no ETA.
         for line in draws[1:]:
-            self.assertRegex(line, r"^flowshark: [0-6]/6 captures, \d+ packets, \d+\.\d of "
-                                   r"\d+\.\d MB, \d+\.\d MB/s, \d:\d\d(, ETA \d:\d\d)?\x1b\[K$")
+            self.assertRegex(line, r"^flowshark: [0-7]/7 captures, \d+ packets, \d+\.\d MB, "
+                                   r"\d+\.\d MB/s, \d:\d\d\x1b\[K$")
         self.assertLessEqual(len(draws) - 1, int(float(m.group(1))) + 1, draws)
 
 
