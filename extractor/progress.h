@@ -35,7 +35,8 @@ void fs_progress_free(fs_progress *p);
 /* The slot of capture i. */
 struct fs_capture_result *fs_progress_result(fs_progress *p, guint i);
 
-/* Records what happened to capture i (in the process that started the run). */
+/* Keeps msg as the capture's error text unless it has one already (in
+ * whichever process reads the capture: the slot is shared). */
 void fs_progress_set_error(struct fs_capture_result *r, const char *msg);
 
 /* TRUE when the progress line is drawn. */
