@@ -126,7 +126,9 @@ static enum fs_status apply_results(
             ended = TRUE;
             break;
         }
-        p.stream = global_stream(map, &p);
+        /* Other IP protocols are numbered by the flow table itself. */
+        if (p.transport != FS_TRANSPORT_OTHER)
+            p.stream = global_stream(map, &p);
         if (kind == FS_FRAME_PACKET)
             fs_flow_table_add_packet(flows, &p);
     }

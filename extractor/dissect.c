@@ -9,6 +9,7 @@
 #include <epan/column-info.h>
 #include <epan/frame_data.h>
 #include <epan/frame_data_sequence.h>
+#include <epan/ipproto.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/print.h>
@@ -41,12 +42,16 @@ struct header_ids {
      * the protocol nodes: their bytes are read, so that epan builds no
      * field items for them. */
     int proto_eth, proto_vlan;
+    /* Looked up only with --all-protocols (-1 otherwise): the next-header
+     * fields of IP headers and IPv6 extension headers. */
+    int next_header[6];
 };
 
 struct fs_dissector {
     struct packet_provider_data prov;
     gboolean two_pass;
-    guint extras;  /* enum fs_packet_extra bits */
+    gboolean all_protocols; /* flows of other IP protocols too */
+    guint extras;           /* enum fs_packet_extra bits */
     gboolean used; /* a session serves one capture */
     epan_t *epan;
     epan_dissect_t *edt;
@@ -153,8 +158,14 @@ static int header_id(const char *name, GArray *prime_ids)
     return hf->id;
 }
 
-static void lookup_header_ids(struct header_ids *ids, guint extras, GArray *prime_ids)
+static void lookup_header_ids(
+        struct header_ids *ids, guint extras, gboolean all_protocols, GArray *prime_ids)
 {
+    static const char *const next_header_names[G_N_ELEMENTS(ids->next_header)] = { "ip.proto",
+        "ipv6.nxt", "ipv6.hopopts.nxt", "ipv6.routing.nxt", "ipv6.fraghdr.nxt",
+        "ipv6.dstopts.nxt" };
+    for (guint i = 0; i < G_N_ELEMENTS(ids->next_header); i++)
+        ids->next_header[i] = all_protocols ? header_id(next_header_names[i], prime_ids) : -1;
     gboolean link = (extras & FS_EXTRA_LINK) != 0;
     ids->proto_eth = link ? header_id("eth", prime_ids) : -1;
     ids->proto_vlan = link ? header_id("vlan", prime_ids) : -1;
@@ -187,6 +198,9 @@ struct layer_scan {
     proto_node *last_ip;   /* latest ip/ipv6 node so far */
     proto_node *transport; /* latest tcp/udp node */
     proto_node *carrier;   /* the ip/ipv6 node before it */
+    proto_node *outer_ip;  /* the latest ip/ipv6 node before any icmp/icmpv6 node */
+    guint next_proto;      /* the latest next-header value before any icmp node */
+    gboolean has_next;     /* next_proto was seen after outer_ip */
     gboolean icmp_seen;    /* an icmp/icmpv6 node came before now */
     gboolean quoted;       /* the latest tcp/udp came after an icmp node */
     GArray *all;           /* NULL, or struct layer_pair: every tcp/udp, quoted too */
@@ -213,8 +227,19 @@ static void scan_layers(proto_node *node, gpointer data)
             }
         } else if (id == ids->proto_ip || id == ids->proto_ipv6) {
             scan->last_ip = node;
+            if (!scan->icmp_seen) {
+                scan->outer_ip = node;
+                scan->has_next = FALSE;
+            }
         } else if (id == ids->proto_icmp || id == ids->proto_icmpv6) {
             scan->icmp_seen = TRUE;
+        } else if (!scan->icmp_seen && scan->outer_ip && ids->next_header[0] >= 0) {
+            for (guint i = 0; i < G_N_ELEMENTS(ids->next_header); i++) {
+                if (id == ids->next_header[i]) {
+                    scan->next_proto = fvalue_get_uinteger(&fi->value);
+                    scan->has_next = TRUE;
+                }
+            }
         }
     }
     if (node->first_child)
@@ -261,6 +286,8 @@ static gboolean read_text(fs_dissector *d, proto_node *layer, int hfid, char *ou
     return TRUE;
 }
 
+static gboolean read_carrier(fs_dissector *d, proto_node *carrier, struct fs_packet *pkt);
+
 /* Fills pkt's header from one transport layer and the IP layer carrying
  * it; FALSE without a stream number or ports. */
 static gboolean read_layer(
@@ -269,6 +296,7 @@ static gboolean read_layer(
     const struct header_ids *ids = &d->ids;
     gboolean tcp = PNODE_FINFO(transport)->hfinfo->id == ids->proto_tcp;
     pkt->transport = tcp ? FS_TRANSPORT_TCP : FS_TRANSPORT_UDP;
+    pkt->ip_proto = tcp ? 6 : 17;
     if (!read_uint(transport, tcp ? ids->tcp_stream : ids->udp_stream, &pkt->stream))
         return FALSE;
     if (!read_uint(transport, tcp ? ids->tcp_srcport : ids->udp_srcport, &pkt->sport) ||
@@ -277,6 +305,14 @@ static gboolean read_layer(
     if (!read_uint(transport, tcp ? ids->tcp_len : ids->udp_length, &pkt->transport_len))
         pkt->transport_len = 0; /* header cut short: stays in its flow, no payload */
 
+    return read_carrier(d, carrier, pkt);
+}
+
+/* Fills pkt's addresses and IP length from an ip/ipv6 node; FALSE without
+ * addresses. */
+static gboolean read_carrier(fs_dissector *d, proto_node *carrier, struct fs_packet *pkt)
+{
+    const struct header_ids *ids = &d->ids;
     gboolean v4 = PNODE_FINFO(carrier)->hfinfo->id == ids->proto_ip;
     if (!read_text(d, carrier, v4 ? ids->ip_src : ids->ipv6_src, pkt->src, sizeof(pkt->src)) ||
             !read_text(d, carrier, v4 ? ids->ip_dst : ids->ipv6_dst, pkt->dst, sizeof(pkt->dst)))
@@ -325,8 +361,9 @@ static void read_link_extras(fs_dissector *d, proto_node *transport, struct fs_p
     }
     const guint8 *vlan = item_bytes(primed_item(d, ids->proto_vlan, FALSE), 2);
     pkt->vlan_id = vlan ? ((guint32)(vlan[0] & 0x0f) << 8 | vlan[1]) : 0;
-    const guint8 *tcp =
-            pkt->transport == FS_TRANSPORT_TCP ? item_bytes(PNODE_FINFO(transport), 14) : NULL;
+    const guint8 *tcp = pkt->transport == FS_TRANSPORT_TCP && transport
+                                ? item_bytes(PNODE_FINFO(transport), 14)
+                                : NULL;
     if (tcp) {
         pkt->tcp_hdr_len = (guint32)(tcp[12] >> 4) * 4;
         pkt->tcp_flags = (guint16)((tcp[12] & 0x0f) << 8 | tcp[13]);
@@ -370,7 +407,7 @@ static void read_ip_bytes(
     out = d->ip_copy->data;
     memcpy(out, hdr, hdr_len);
     memcpy(out + hdr_len, payload, total - hdr_len);
-    guint8 next = pkt->transport == FS_TRANSPORT_TCP ? 6 : 17;
+    guint8 next = pkt->ip_proto;
     if (pkt->ip_version == 4) {
         out[2] = (guint8)(total >> 8); /* total length */
         out[3] = (guint8)total;
@@ -395,15 +432,28 @@ static gboolean extract_flow_header(fs_dissector *d, struct fs_packet *pkt)
     if (!d->edt->tree)
         return FALSE;
     proto_tree_children_foreach(d->edt->tree, scan_layers, &scan);
-    if (!scan.transport || !scan.carrier || scan.quoted)
+    proto_node *transport = scan.transport, *carrier = scan.carrier;
+    if (transport && carrier && !scan.quoted) {
+        if (!read_layer(d, transport, carrier, pkt))
+            return FALSE;
+    } else if (d->all_protocols && scan.outer_ip && scan.has_next && scan.next_proto != 6 &&
+               scan.next_proto != 17) {
+        /* Another IP protocol (an ICMP error quoting a TCP or UDP header
+         * too); a TCP or UDP packet without its header (a later fragment)
+         * has no flow. */
+        carrier = transport = scan.outer_ip;
+        pkt->transport = FS_TRANSPORT_OTHER;
+        pkt->ip_proto = (guint8)scan.next_proto;
+        if (!read_carrier(d, carrier, pkt))
+            return FALSE;
+    } else {
         return FALSE;
-    if (!read_layer(d, scan.transport, scan.carrier, pkt))
-        return FALSE;
-    pkt->ip_version = PNODE_FINFO(scan.carrier)->hfinfo->id == d->ids.proto_ip ? 4 : 6;
+    }
+    pkt->ip_version = PNODE_FINFO(carrier)->hfinfo->id == d->ids.proto_ip ? 4 : 6;
     if (d->extras & FS_EXTRA_LINK)
-        read_link_extras(d, scan.transport, pkt);
+        read_link_extras(d, transport, pkt);
     if (d->extras & FS_EXTRA_IP_BYTES)
-        read_ip_bytes(d, scan.transport, scan.carrier, pkt);
+        read_ip_bytes(d, transport, carrier, pkt);
     return TRUE;
 }
 
@@ -587,12 +637,13 @@ enum fs_status fs_dissector_new(
     d->fields = config->fields;
     d->two_pass = config->two_pass;
     d->extras = config->extras;
+    d->all_protocols = config->all_protocols;
     nstime_set_zero(&d->elapsed);
     if (d->extras & FS_EXTRA_IP_BYTES)
         d->ip_copy = g_byte_array_new();
 
     d->prime_ids = g_array_new(FALSE, FALSE, sizeof(int));
-    lookup_header_ids(&d->ids, d->extras, d->prime_ids);
+    lookup_header_ids(&d->ids, d->extras, d->all_protocols, d->prime_ids);
     const GArray *field_ids = fs_field_registry_hfids(d->fields);
     g_array_append_vals(d->prime_ids, field_ids->data, field_ids->len);
 
@@ -659,4 +710,18 @@ void fs_dissector_free(fs_dissector *d)
     if (d->ip_copy)
         g_byte_array_free(d->ip_copy, TRUE);
     g_free(d);
+}
+
+const char *fs_packet_protocol_name(guint8 proto)
+{
+    if (proto == 6)
+        return "tcp";
+    if (proto == 17)
+        return "udp";
+    /* Wireshark's names ("ICMP", "ICMPv6", "IGMP"...), interned once each. */
+    const char *name = ipprotostr(proto);
+    char *lower = g_ascii_strdown(name && *name ? name : "unknown", -1);
+    const char *interned = g_intern_string(lower);
+    g_free(lower);
+    return interned;
 }

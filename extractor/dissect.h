@@ -22,7 +22,8 @@ struct fs_dissect_config {
     const char *display_filter;      /* complete filter text, or NULL */
     const fs_field_registry *fields; /* borrowed */
     gboolean two_pass;
-    guint extras; /* enum fs_packet_extra bits */
+    gboolean all_protocols; /* --all-protocols: packets of other IP protocols too */
+    guint extras;           /* enum fs_packet_extra bits */
 };
 
 /* Compiles a display filter and throws it away: the check made before any

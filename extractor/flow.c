@@ -57,7 +57,10 @@ struct fs_flow *fs_flow_new_with(
 {
     struct fs_flow *flow = g_new0(struct fs_flow, 1);
     flow->transport = first->transport;
+    flow->ip_proto = first->ip_proto;
     flow->stream = first->stream;
+    flow->vlan_id = options->vlan_key ? first->vlan_id : 0;
+    flow->first_ms = flow->last_ms = fs_packet_time_ms(first);
     /* Direction rule: the end with the greater port is the source; on equal
      * ports, the first packet's destination is. With --direction first, the
      * first packet's source is. */
@@ -146,6 +149,7 @@ void fs_flow_add_packet(
 {
     guint32 payload = fs_flow_payload_length(packet, options);
     gboolean forward = fs_flow_is_forward(flow, packet);
+    flow->last_ms = fs_packet_time_ms(packet);
     flow->packets_total++;
     flow->bytes_total += packet->ip_len;
     if (payload != 0) {

@@ -30,13 +30,28 @@ struct fs_flow_options {
     guint max_packets;        /* keep only the first N packets in the sequences; 0 = all */
     enum fs_direction direction;
     const fs_feature_set *features; /* borrowed; NULL: no feature modules */
+    /* The meter (flow_table.c): 0 = no timeout. */
+    gint64 idle_timeout_ms;   /* a packet this long after the flow's last one begins a new flow */
+    gint64 active_timeout_ms; /* a packet this long after the flow's first one begins a new flow */
+    gboolean vlan_key;        /* packets of other VLAN ids are other flows */
+};
+
+/* Why a flow ended (expiration_id, NFStream's values). */
+enum fs_expiration {
+    FS_EXPIRED_IDLE = 0, /* idle timeout, or still open at the end of the capture */
+    FS_EXPIRED_ACTIVE = 1,
 };
 
 /* A flow. Callers outside flow.c only read its members; fs_flow_add_packet()
  * is the only writer. Every array and string is owned by the flow. */
 struct fs_flow {
     enum fs_transport transport;
-    guint32 stream;
+    guint8 ip_proto;  /* 6, 17, or the other IP protocol */
+    guint32 stream;   /* tcp.stream, udp.stream; flowshark's own numbering for other protocols */
+    guint32 vlan_id;  /* the first packet's (with the VLAN key; 0 otherwise) */
+    guint piece;      /* 0, 1...: which piece of its stream (timeouts split streams) */
+    enum fs_expiration expiration; /* set when the flow ends */
+    gint64 first_ms, last_ms;      /* its first and latest packet's time (fs_packet_time_ms) */
     char *src, *dst;
     guint32 sport, dport;
     GPtrArray *protocols;    /* const char * (interned, g_intern_string): distinct Protocol-column

@@ -163,8 +163,24 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         .max_packets = opts->max_packets,
         .direction = opts->direction,
         .features = features,
+        .idle_timeout_ms = (gint64)opts->idle_timeout * 1000,
+        .active_timeout_ms = (gint64)opts->active_timeout * 1000,
+        .vlan_key = opts->vlan_key,
     };
     fs_flow_table *flows = fs_flow_table_new(ctx->field_names->len, &flow_options);
+    const struct fs_record_context record = {
+        .file = path,
+        .label = in->label,
+        .field_names = ctx->field_names,
+        .main_seq = opts->main_seq,
+        .keep_empty = opts->keep_empty,
+        .meter_keys = opts->idle_timeout || opts->active_timeout,
+        .label_key = opts->label || opts->label_from_dir,
+        .features = features,
+    };
+    /* Records are written as the meter ends flows, the others at the end. */
+    struct write_state state = { .record = &record, .sink = sink, .writer = writer };
+    fs_flow_table_set_expired_cb(flows, write_flow, &state);
     enum fs_status status = read_flows(ctx, path, dissector, flows, &watch, &errmsg);
     if (status == FS_ERR_OPEN) {
         report(result, NULL, errmsg);
@@ -186,16 +202,6 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
     g_free(errmsg);
     errmsg = NULL;
 
-    const struct fs_record_context record = {
-        .file = path,
-        .label = in->label,
-        .field_names = ctx->field_names,
-        .main_seq = opts->main_seq,
-        .keep_empty = opts->keep_empty,
-        .label_key = opts->label || opts->label_from_dir,
-        .features = features,
-    };
-    struct write_state state = { .record = &record, .sink = sink, .writer = writer };
     fs_flow_table_finish(flows);
     fs_flow_table_foreach(flows, write_flow, &state);
     result->flows = state.written;

@@ -27,6 +27,10 @@ enum {
     OPT_NOTE,
     OPT_SCHEMA,
     OPT_LIST,
+    OPT_IDLE_TIMEOUT,
+    OPT_ACTIVE_TIMEOUT,
+    OPT_ALL_PROTOCOLS,
+    OPT_NFSTREAM,
     OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
@@ -60,6 +64,10 @@ static const struct option long_options[] = {
     { "note", required_argument, NULL, OPT_NOTE },
     { "schema", no_argument, NULL, OPT_SCHEMA },
     { "list", no_argument, NULL, OPT_LIST },
+    { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+    { "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
+    { "all-protocols", no_argument, NULL, OPT_ALL_PROTOCOLS },
+    { "nfstream", no_argument, NULL, OPT_NFSTREAM },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -94,6 +102,10 @@ static gboolean parse_choice(const char *text, const char *option, const char *c
 #define FS_MAX_PACKETS_MAX G_MAXINT32 /* sequence indices are 32-bit */
 #define FS_RESET_EVERY_MAX G_MAXINT32
 #define FS_JOBS_MAX        1024 /* worker processes at once */
+#define FS_TIMEOUT_MAX     G_MAXINT32 /* seconds */
+/* NFStream's default timeouts (NFStreamer's idle_timeout, active_timeout). */
+#define FS_NFSTREAM_IDLE_TIMEOUT   120
+#define FS_NFSTREAM_ACTIVE_TIMEOUT 1800
 /* The feature modules' options carry their ranges (feature_*.c). */
 
 /* A whole number from min to max. */
@@ -265,6 +277,20 @@ void fs_options_print_help(FILE *out)
           "                             record format's rule) or the sender of the first\n"
           "                             packet (as NFStream)\n"
           "\n"
+          "Flow meter (as NFStream; off by default: a record is one Wireshark stream):\n"
+          "  --idle-timeout <s>         end a flow idle for s seconds (1-2147483647);\n"
+          "                             its next packet begins a new one; records are\n"
+          "                             written as flows end and gain expiration_id\n"
+          "                             and stream_piece\n"
+          "  --active-timeout <s>       end a flow that has lasted s seconds, likewise\n"
+          "  --all-protocols            flows of every IP protocol (ICMP, IGMP...: keyed\n"
+          "                             by protocol and addresses, ports 0)\n"
+          "  --nfstream                 NFStream's flows and keys: --direction first\n"
+          "                             --no-exclusions --keep-empty --stats --ndpi\n"
+          "                             --idle-timeout 120 --active-timeout 1800\n"
+          "                             --all-protocols, the VLAN id in the flow key,\n"
+          "                             the first fragment of a datagram counted\n"
+          "\n"
           "Added keys (after the record's own; see flowshark(1)):\n",
             out);
     module_help(out);
@@ -342,6 +368,35 @@ static enum fs_status check_combinations(const struct fs_options *opts, char **e
     return *errmsg ? FS_ERR_USAGE : FS_OK;
 }
 
+/* --nfstream: NFStream's flows (NFStreamer's defaults) and its keys. The
+ * timeouts and --direction given on the command line win. */
+static void apply_nfstream(struct fs_options *opts, gboolean direction_given)
+{
+    if (!direction_given)
+        opts->direction = FS_DIRECTION_FIRST;
+    opts->default_exclusions = FALSE;
+    opts->keep_empty = TRUE;
+    if (!opts->idle_timeout)
+        opts->idle_timeout = FS_NFSTREAM_IDLE_TIMEOUT;
+    if (!opts->active_timeout)
+        opts->active_timeout = FS_NFSTREAM_ACTIVE_TIMEOUT;
+    opts->all_protocols = TRUE;
+    opts->vlan_key = TRUE;
+    opts->no_defragment = TRUE;
+    /* Before the user's -o, which win. */
+    g_ptr_array_insert(opts->prefs, 0, g_strdup("ipv6.defragment:FALSE"));
+    g_ptr_array_insert(opts->prefs, 0, g_strdup("ip.defragment:FALSE"));
+    static const char *const modules[] = { "stats", "ndpi" };
+    for (guint m = 0; m < G_N_ELEMENTS(modules); m++) {
+        for (guint i = 0; fs_feature_option_at(i); i++) {
+            if (strcmp(fs_feature_option_at(i)->name, modules[m]) == 0) {
+                opts->module_given[i] = TRUE;
+                opts->module_values[i] = 1;
+            }
+        }
+    }
+}
+
 /* The getopt loop and the checks after it, into opts (already set up). */
 static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
         const struct option *options, guint modules, char **errmsg)
@@ -350,6 +405,7 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
     optind = 0;
     opterr = 0;
     int c;
+    gboolean direction_given = FALSE;
     static const char short_options[] = ":r:Y:e:o:d:w:j:T:q2hv";
     while ((c = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
         if (c >= OPT_MODULE && c < OPT_MODULE + (int)modules) {
@@ -436,6 +492,7 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 if (!parse_choice(optarg, "--direction", names, values, 2, 2, &value, errmsg))
                     return FS_ERR_USAGE;
                 opts->direction = (enum fs_direction)value;
+                direction_given = TRUE;
                 break;
             }
             case OPT_PROGRESS:
@@ -474,6 +531,22 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
             case OPT_LIST:
                 opts->list_only = TRUE;
                 break;
+            case OPT_IDLE_TIMEOUT:
+                if (!parse_count(optarg, "--idle-timeout", FS_TIMEOUT_MAX, &opts->idle_timeout,
+                            errmsg))
+                    return FS_ERR_USAGE;
+                break;
+            case OPT_ACTIVE_TIMEOUT:
+                if (!parse_count(optarg, "--active-timeout", FS_TIMEOUT_MAX,
+                            &opts->active_timeout, errmsg))
+                    return FS_ERR_USAGE;
+                break;
+            case OPT_ALL_PROTOCOLS:
+                opts->all_protocols = TRUE;
+                break;
+            case OPT_NFSTREAM:
+                opts->nfstream = TRUE;
+                break;
             case 'h':
                 opts->show_help = TRUE;
                 break;
@@ -497,6 +570,8 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
     /* Plain arguments are captures too (flowshark -r a.pcap b.pcap, globs). */
     for (int i = optind; i < argc; i++)
         g_ptr_array_add(opts->inputs, g_strdup(argv[i]));
+    if (opts->nfstream)
+        apply_nfstream(opts, direction_given);
     if (opts->show_help || opts->show_version || opts->show_schema)
         return FS_OK;
     return check_combinations(opts, errmsg);

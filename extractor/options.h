@@ -69,6 +69,14 @@ struct fs_options {
     char *format;      /* -T: an output format's name (sink.h), "jsonl" by default */
     enum fs_accounting accounting; /* --accounting-mode 0..3 */
     enum fs_direction direction;   /* --direction port|first */
+    /* The flow meter (--idle-timeout, --active-timeout, --all-protocols,
+     * --nfstream): 0 = no timeout. */
+    guint idle_timeout;     /* seconds */
+    guint active_timeout;   /* seconds */
+    gboolean all_protocols; /* flows of every IP protocol, not only TCP and UDP */
+    gboolean vlan_key;      /* the VLAN id is part of the flow key (--nfstream) */
+    gboolean no_defragment; /* the first fragment counts, later ones are dropped (--nfstream) */
+    gboolean nfstream;      /* --nfstream: NFStream's flows and keys */
     /* The feature modules' own options (feature.h), by their index in
      * fs_feature_option_at(): read them with fs_options_module_value(). */
     guint *module_values;

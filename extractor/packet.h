@@ -13,6 +13,7 @@
 enum fs_transport {
     FS_TRANSPORT_TCP = 0,
     FS_TRANSPORT_UDP,
+    FS_TRANSPORT_OTHER, /* another IP protocol (--all-protocols): ip_proto says which */
 };
 
 /* Room for any IPv4 or IPv6 address text. */
@@ -33,7 +34,8 @@ enum fs_packet_extra {
  * (a callback, or until the next fs_packet_reader_next()). */
 struct fs_packet {
     enum fs_transport transport;
-    guint32 stream;              /* tcp.stream / udp.stream */
+    guint32 stream;              /* tcp.stream / udp.stream; 0 for FS_TRANSPORT_OTHER */
+    guint8 ip_proto;             /* IP protocol number (6 TCP, 17 UDP, 1 ICMP...) */
     char src[FS_ADDR_TEXT_SIZE]; /* ip.src / ipv6.src as tshark prints it */
     char dst[FS_ADDR_TEXT_SIZE];
     guint32 sport, dport;
@@ -61,6 +63,10 @@ struct fs_packet {
     const guint8 *ip_bytes;
     guint32 ip_bytes_len;
 };
+
+/* The name of IP protocol number proto as records give it: "tcp", "udp",
+ * or Wireshark's name for it in lower case ("icmp", "icmpv6", "igmp"...). */
+const char *fs_packet_protocol_name(guint8 proto);
 
 typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);
 

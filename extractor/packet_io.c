@@ -12,7 +12,7 @@ struct frame_head {
     guint32 transport, stream, sport, dport, ip_len, transport_len, decimals, texts;
     guint32 frame_len, ip_version, tcp_flags, tcp_hdr_len, vlan_id, ip_bytes_len;
     gint32 nsecs;
-    gint32 pad; /* keeps secs aligned, written as 0 */
+    guint32 ip_proto; /* also keeps secs aligned */
     gint64 secs;
 };
 
@@ -57,6 +57,7 @@ void fs_frame_write_packet(FILE *out, enum fs_frame_kind kind, const struct fs_p
         .vlan_id = p->vlan_id,
         .ip_bytes_len = p->ip_bytes ? p->ip_bytes_len : 0,
         .nsecs = p->ts_nsecs,
+        .ip_proto = p->ip_proto,
         .secs = p->ts_secs,
     };
     fwrite(&k, sizeof(k), 1, out);
@@ -150,7 +151,7 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     struct frame_head h;
     if (fread(&h, sizeof(h), 1, r->in) != 1)
         return FS_FRAME_DAMAGED;
-    if (h.texts < BASE_TEXTS || h.texts > MAX_TEXTS || h.transport > FS_TRANSPORT_UDP ||
+    if (h.texts < BASE_TEXTS || h.texts > MAX_TEXTS || h.transport > FS_TRANSPORT_OTHER || h.ip_proto > G_MAXUINT8 ||
             (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) || h.nsecs < 0 ||
             h.nsecs >= 1000000000)
         return FS_FRAME_DAMAGED;
@@ -167,6 +168,7 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     if (ip->len != h.ip_bytes_len)
         return FS_FRAME_DAMAGED;
     p->transport = (enum fs_transport)h.transport;
+    p->ip_proto = (guint8)h.ip_proto;
     p->stream = h.stream;
     p->sport = h.sport;
     p->dport = h.dport;

@@ -18,7 +18,9 @@ static void emit_endpoints(
         fs_sink *s, const struct fs_flow *flow, const struct fs_record_context *ctx)
 {
     fs_sink_key_string(s, "file", ctx->file);
-    fs_sink_key_string(s, "protocol", flow->transport == FS_TRANSPORT_TCP ? "tcp" : "udp");
+    fs_sink_key_string(s, "protocol", flow->transport == FS_TRANSPORT_TCP   ? "tcp"
+                                         : flow->transport == FS_TRANSPORT_UDP ? "udp"
+                                         : fs_packet_protocol_name(flow->ip_proto));
     fs_sink_key_int(s, "stream", flow->stream);
     fs_sink_key_string(s, "src", flow->src);
     fs_sink_key_int(s, "sport", flow->sport);
@@ -101,7 +103,8 @@ static void emit_extensions(
 gboolean fs_record_write(
         const struct fs_flow *flow, const struct fs_record_context *ctx, fs_sink *s)
 {
-    if (flow->payload_packets_total == 0 && !ctx->keep_empty)
+    if (flow->payload_packets_total == 0 && !ctx->keep_empty &&
+            flow->transport != FS_TRANSPORT_OTHER)
         return FALSE;
     GString *scratch = g_string_sized_new(32);
     fs_sink_begin_record(s);
@@ -113,6 +116,10 @@ gboolean fs_record_write(
     emit_lengths(s, "payload_lengths", flow->payload_lengths);
     emit_times(s, "payload_timestamps", flow, TRUE, scratch);
     emit_extensions(s, flow, ctx);
+    if (ctx->meter_keys) {
+        fs_sink_key_int(s, "expiration_id", flow->expiration);
+        fs_sink_key_int(s, "stream_piece", flow->piece);
+    }
     fs_feature_set_emit(ctx->features, flow->features, flow, s);
     if (ctx->label_key) {
         fs_sink_key(s, "label");

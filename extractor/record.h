@@ -16,12 +16,14 @@ struct fs_record_context {
     enum fs_main_seq main_seq;      /* where time_start/time_end come from */
     gboolean keep_empty;            /* write flows without payload too */
     const fs_feature_set *features; /* modules whose keys follow; NULL: none */
+    gboolean meter_keys;            /* timeouts: expiration_id and stream_piece */
     gboolean label_key;             /* --label/--label-from-dir: a last key "label" */
     const char *label;              /* its value; NULL is null */
 };
 
 /* Writes flow as one record, unless none of its packets carries payload
- * and keep_empty is off. Returns TRUE when a record was written (write
+ * and keep_empty is off (flows of other IP protocols than TCP and UDP
+ * carry no transport payload and are always written). Returns TRUE when a record was written (write
  * errors stay in the sink's writer). */
 gboolean fs_record_write(
         const struct fs_flow *flow, const struct fs_record_context *ctx, fs_sink *sink);

@@ -21,10 +21,15 @@ char *fs_run_filter_text(const struct fs_options *opts)
     /* The same packets as flowcontainer's filter was meant to keep (see the
      * spec): exclusions apply at any protocol layer. */
     GString *text = g_string_new(NULL);
+    /* --all-protocols: every IP packet (the dissector keeps those with a
+     * flow). */
+    const char *base = opts->all_protocols ? "(ip or ipv6)" : FS_FILTER_BASE;
     if (opts->default_exclusions)
-        g_string_append(text, "(ip or ipv6) and " FS_FILTER_EXCLUSIONS " and (tcp or udp)");
+        g_string_append(text, opts->all_protocols
+                                      ? "(ip or ipv6) and " FS_FILTER_EXCLUSIONS
+                                      : "(ip or ipv6) and " FS_FILTER_EXCLUSIONS " and (tcp or udp)");
     else
-        g_string_append(text, FS_FILTER_BASE);
+        g_string_append(text, base);
     if (opts->display_filter && *opts->display_filter)
         g_string_append_printf(text, " and (%s)", opts->display_filter);
     return g_string_free(text, FALSE);
@@ -55,6 +60,7 @@ static GPtrArray *record_keys(
         .field_names = field_names,
         .main_seq = opts->main_seq,
         .keep_empty = opts->keep_empty,
+        .meter_keys = opts->idle_timeout || opts->active_timeout,
         .features = features,
         .label_key = opts->label || opts->label_from_dir,
     };
@@ -160,7 +166,9 @@ enum fs_status fs_run(const struct fs_options *opts)
         .display_filter = filter,
         .fields = fields,
         .two_pass = opts->two_pass,
-        .extras = fs_feature_set_extras(features),
+        .all_protocols = opts->all_protocols,
+        /* The VLAN id of the flow key comes with the link values. */
+        .extras = fs_feature_set_extras(features) | (opts->vlan_key ? FS_EXTRA_LINK : 0),
     };
     const struct fs_run_ctx ctx = {
         .opts = opts,
