@@ -9,7 +9,6 @@
 #include <epan/column-info.h>
 #include <epan/frame_data.h>
 #include <epan/frame_data_sequence.h>
-#include <epan/ipproto.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/print.h>
@@ -718,10 +717,17 @@ const char *fs_packet_protocol_name(guint8 proto)
         return "tcp";
     if (proto == 17)
         return "udp";
-    /* Wireshark's names ("ICMP", "ICMPv6", "IGMP"...), interned once each. */
-    const char *name = ipprotostr(proto);
-    char *lower = g_ascii_strdown(name && *name ? name : "unknown", -1);
-    const char *interned = g_intern_string(lower);
-    g_free(lower);
+    /* The display-filter name of the protocol Wireshark dissects for that
+     * number ("icmp", "icmpv6", "igmp", "gre"...), as "tcp" and "udp" are;
+     * "ipproto-N" for a number Wireshark has no dissector for. */
+    dissector_table_t table = find_dissector_table("ip.proto");
+    dissector_handle_t handle = table ? dissector_get_uint_handle(table, proto) : NULL;
+    int id = handle ? dissector_handle_get_protocol_index(handle) : -1;
+    const char *name = id >= 0 ? proto_get_protocol_filter_name(id) : NULL;
+    if (name && *name)
+        return name;
+    char *fallback = g_strdup_printf("ipproto-%u", proto);
+    const char *interned = g_intern_string(fallback);
+    g_free(fallback);
     return interned;
 }

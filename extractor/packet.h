@@ -65,7 +65,9 @@ struct fs_packet {
 };
 
 /* The name of IP protocol number proto as records give it: "tcp", "udp",
- * or Wireshark's name for it in lower case ("icmp", "icmpv6", "igmp"...). */
+ * or the display-filter name of the protocol Wireshark dissects for it
+ * ("icmp", "icmpv6", "igmp", "gre"...; "ipproto-N" without one). Needs
+ * libwireshark initialised. */
 const char *fs_packet_protocol_name(guint8 proto);
 
 typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);

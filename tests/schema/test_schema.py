@@ -72,6 +72,12 @@ OPTION_SETS = [
                              "-e", "dns.qry.name"]),
     ("bounded", ["--stats", "--splt", "8", "--ndpi", "--direction", "first",
                  "--reset-every", "1000"] + FIELDS),
+    # The flow meter: other IP protocols, expiration_id and stream_piece.
+    ("nfstream", ["--nfstream"]),
+    ("nfstream_everything", ["--nfstream", "--splt", "5", "--max-packets", "3",
+                             "--idle-timeout", "1", "--active-timeout", "5"] + FIELDS),
+    ("idle_timeout", ["--idle-timeout", "10"] + FIELDS),
+    ("all_protocols", ["--all-protocols", "--no-exclusions", "--stats", "--reset-every", "500"]),
 ] + [
     # tests/features: every accounting mode, each direction rule twice (they
     # change values, never keys).
@@ -83,6 +89,8 @@ OPTION_SETS = [
                             "--udp-data-length", "--direction", "first",
                             "--accounting-mode", "3"] + FIELDS + HTTP_FIELDS),
 ]
+
+IMPLIED_BY_NFSTREAM = {"--stats", "--ndpi", "--idle-timeout", "--active-timeout"}
 
 # A run over several captures ends with the status of the worst: 2 when a
 # capture is cut short (signal-truncated.pcap).
@@ -114,15 +122,18 @@ class Checker:
         self.required = list(schema["required"])
         # The groups of added keys: {option: [keys]}, from the allOf entries
         # "OPTION: all of its keys or none."
+        # "OPTION, OPTION: ..." when several options add the same keys.
         self.groups = {}
         for entry in schema.get("allOf", []):
-            option = entry["$comment"].split(":")[0]
-            self.groups[option] = entry["anyOf"][0]["required"]
+            options = tuple(entry["$comment"].split(":")[0].split(", "))
+            self.groups[options] = entry["anyOf"][0]["required"]
 
     def expected_keys(self, args):
         keys = set(self.required)
-        for option, group in self.groups.items():
-            if option in args:
+        # --nfstream is --stats --ndpi with both timeouts (flowshark --help).
+        given = set(args) | (IMPLIED_BY_NFSTREAM if "--nfstream" in args else set())
+        for options, group in self.groups.items():
+            if given & set(options):
                 keys.update(group)
         if "--label" in args or "--label-from-dir" in args:
             keys.add("label")
@@ -247,7 +258,10 @@ def mutations(record):
                 lambda r: r.update(src2dst_byte=r.pop("src2dst_bytes"))),
         changed("stream as a string", lambda r: r.update(stream=str(r["stream"]))),
         changed("stream as a fraction", lambda r: r.update(stream=r["stream"] + 0.5)),
-        changed("protocol icmp", lambda r: r.update(protocol="icmp")),
+        changed("protocol TCP", lambda r: r.update(protocol="TCP")),
+        changed("protocol empty", lambda r: r.update(protocol="")),
+        changed("expiration_id 2", lambda r: r.update(expiration_id=2, stream_piece=0)),
+        changed("stream_piece without expiration_id", lambda r: r.update(stream_piece=0)),
         changed("sport beyond 65535", lambda r: r.update(sport=65536)),
         changed("time_start as a string", lambda r: r.update(time_start="0")),
         changed("a fractional IP length", lambda r: r["ip_lengths"].append(1.5)),
