@@ -51,7 +51,7 @@ struct fs_dissector {
     gboolean two_pass;
     gboolean all_protocols; /* flows of other IP protocols too */
     guint extras;           /* enum fs_packet_extra bits */
-    gboolean used; /* a session serves one capture */
+    gboolean used;          /* a session serves one capture */
     epan_t *epan;
     epan_dissect_t *edt;
     dfilter_t *dfcode;

@@ -46,10 +46,10 @@ enum fs_expiration {
  * is the only writer. Every array and string is owned by the flow. */
 struct fs_flow {
     enum fs_transport transport;
-    guint8 ip_proto;  /* 6, 17, or the other IP protocol */
-    guint32 stream;   /* tcp.stream, udp.stream; flowshark's own numbering for other protocols */
-    guint32 vlan_id;  /* the first packet's (with the VLAN key; 0 otherwise) */
-    guint piece;      /* 0, 1...: which piece of its stream (timeouts split streams) */
+    guint8 ip_proto; /* 6, 17, or the other IP protocol */
+    guint32 stream;  /* tcp.stream, udp.stream; flowshark's own numbering for other protocols */
+    guint32 vlan_id; /* the first packet's (with the VLAN key; 0 otherwise) */
+    guint piece;     /* 0, 1...: which piece of its stream (timeouts split streams) */
     enum fs_expiration expiration; /* set when the flow ends */
     gint64 first_ms, last_ms;      /* its first and latest packet's time (fs_packet_time_ms) */
     char *src, *dst;

@@ -27,8 +27,8 @@ struct entry {
 };
 
 struct fs_flow_table {
-    GHashTable *entries; /* struct flow_key * (inside the entry) -> struct entry * (owned) */
-    GHashTable *others;  /* "proto|vlan|lower|upper" -> stream + 1, other IP protocols */
+    GHashTable *entries;    /* struct flow_key * (inside the entry) -> struct entry * (owned) */
+    GHashTable *others;     /* "proto|vlan|lower|upper" -> stream + 1, other IP protocols */
     GHashTable *other_next; /* ip_proto -> next stream number + 1 */
     GQueue idle;            /* entries with a flow, least recently active first */
     guint64 next_order;

@@ -101,7 +101,7 @@ static gboolean parse_choice(const char *text, const char *option, const char *c
 /* The range of each numeric option (documented in --help and flowshark(1)). */
 #define FS_MAX_PACKETS_MAX G_MAXINT32 /* sequence indices are 32-bit */
 #define FS_RESET_EVERY_MAX G_MAXINT32
-#define FS_JOBS_MAX        1024 /* worker processes at once */
+#define FS_JOBS_MAX        1024       /* worker processes at once */
 #define FS_TIMEOUT_MAX     G_MAXINT32 /* seconds */
 /* NFStream's default timeouts (NFStreamer's idle_timeout, active_timeout). */
 #define FS_NFSTREAM_IDLE_TIMEOUT   120
@@ -532,13 +532,13 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 opts->list_only = TRUE;
                 break;
             case OPT_IDLE_TIMEOUT:
-                if (!parse_count(optarg, "--idle-timeout", FS_TIMEOUT_MAX, &opts->idle_timeout,
-                            errmsg))
+                if (!parse_count(
+                            optarg, "--idle-timeout", FS_TIMEOUT_MAX, &opts->idle_timeout, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_ACTIVE_TIMEOUT:
-                if (!parse_count(optarg, "--active-timeout", FS_TIMEOUT_MAX,
-                            &opts->active_timeout, errmsg))
+                if (!parse_count(optarg, "--active-timeout", FS_TIMEOUT_MAX, &opts->active_timeout,
+                            errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_ALL_PROTOCOLS:

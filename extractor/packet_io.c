@@ -151,9 +151,9 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     struct frame_head h;
     if (fread(&h, sizeof(h), 1, r->in) != 1)
         return FS_FRAME_DAMAGED;
-    if (h.texts < BASE_TEXTS || h.texts > MAX_TEXTS || h.transport > FS_TRANSPORT_OTHER || h.ip_proto > G_MAXUINT8 ||
-            (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) || h.nsecs < 0 ||
-            h.nsecs >= 1000000000)
+    if (h.texts < BASE_TEXTS || h.texts > MAX_TEXTS || h.transport > FS_TRANSPORT_OTHER ||
+            h.ip_proto > G_MAXUINT8 || (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) ||
+            h.nsecs < 0 || h.nsecs >= 1000000000)
         return FS_FRAME_DAMAGED;
     for (guint i = 0; i < h.texts; i++) {
         if (!read_text(r, i, NULL))

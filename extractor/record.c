@@ -18,9 +18,10 @@ static void emit_endpoints(
         fs_sink *s, const struct fs_flow *flow, const struct fs_record_context *ctx)
 {
     fs_sink_key_string(s, "file", ctx->file);
-    fs_sink_key_string(s, "protocol", flow->transport == FS_TRANSPORT_TCP   ? "tcp"
-                                         : flow->transport == FS_TRANSPORT_UDP ? "udp"
-                                         : fs_packet_protocol_name(flow->ip_proto));
+    fs_sink_key_string(s, "protocol",
+            flow->transport == FS_TRANSPORT_TCP   ? "tcp"
+            : flow->transport == FS_TRANSPORT_UDP ? "udp"
+                                                  : fs_packet_protocol_name(flow->ip_proto));
     fs_sink_key_int(s, "stream", flow->stream);
     fs_sink_key_string(s, "src", flow->src);
     fs_sink_key_int(s, "sport", flow->sport);

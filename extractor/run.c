@@ -25,9 +25,9 @@ char *fs_run_filter_text(const struct fs_options *opts)
      * flow). */
     const char *base = opts->all_protocols ? "(ip or ipv6)" : FS_FILTER_BASE;
     if (opts->default_exclusions)
-        g_string_append(text, opts->all_protocols
-                                      ? "(ip or ipv6) and " FS_FILTER_EXCLUSIONS
-                                      : "(ip or ipv6) and " FS_FILTER_EXCLUSIONS " and (tcp or udp)");
+        g_string_append(text, opts->all_protocols ? "(ip or ipv6) and " FS_FILTER_EXCLUSIONS
+                                                  : "(ip or ipv6) and " FS_FILTER_EXCLUSIONS
+                                                    " and (tcp or udp)");
     else
         g_string_append(text, base);
     if (opts->display_filter && *opts->display_filter)
