@@ -214,6 +214,7 @@ static void replace_string(char **slot, const char *text)
 void fs_options_print_help(FILE *out)
 {
     fputs("Usage: flowshark [options] [-r] <capture or folder> ...\n"
+          "       flowshark [options] -i <interface> ...   (live capture)\n"
           "\n"
           "Prints one JSON object per TCP/UDP flow of a capture (JSON Lines),\n"
           "dissected by Wireshark's engine (libwireshark). Record format: flowshark(1).\n"
