@@ -87,6 +87,22 @@ static void add_capture(struct collector *c, const char *path, const char *rel)
     g_ptr_array_add(c->list->captures, in);
 }
 
+/* -i: one input named by its interfaces as given, joined by ",". */
+static void add_live(struct collector *c)
+{
+    const GPtrArray *names = c->opts->interfaces;
+    GString *joined = g_string_new(NULL);
+    for (guint i = 0; i < names->len; i++)
+        g_string_append_printf(joined, "%s%s", i ? "," : "", (const char *)names->pdata[i]);
+    struct fs_input *in = g_new0(struct fs_input, 1);
+    in->path = g_string_free(joined, FALSE);
+    in->rel = g_strdup(in->path);
+    in->label = g_strdup(c->opts->label);
+    in->size = -1;
+    in->live = TRUE;
+    g_ptr_array_add(c->list->captures, in);
+}
+
 static gint compare_names(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -211,6 +227,8 @@ enum fs_status fs_inputs_collect(const struct fs_options *opts, fs_input_probe p
     list->others = g_ptr_array_new_with_free_func(g_free);
     struct collector c = { .opts = opts, .probe = probe, .list = list };
     enum fs_status status = FS_OK;
+    if (opts->interfaces && opts->interfaces->len > 0)
+        add_live(&c);
     for (guint i = 0; i < opts->inputs->len; i++)
         add_named(&c, g_ptr_array_index(opts->inputs, i));
     for (guint i = 0; status == FS_OK && i < opts->files_from->len; i++)

@@ -17,7 +17,8 @@ struct fs_input {
     char *path;     /* as named, or DIR/sub/file as found: the records' "file" */
     char *rel;      /* below its -r directory (or --root), else its file name */
     char *label;    /* --label, --label-from-dir's folder, or NULL */
-    long long size; /* bytes; -1 unknown (standard input, missing file) */
+    long long size; /* bytes; -1 unknown (standard input, missing file, live) */
+    gboolean live;  /* -i: path is the interfaces joined by ","; read through live.h */
 };
 
 struct fs_input_list {
@@ -31,12 +32,13 @@ struct fs_input_list {
  * fs_capture_probe in the program; a stand-in in unit tests). */
 typedef gboolean (*fs_input_probe)(const char *path);
 
-/* Collects the inputs of opts. Files named directly are captures whether
- * or not they can be read (the job reports them); hidden files and folders
- * (names starting with '.') met in a walk are ignored, and folders reached
- * through symbolic links are not entered (no loops). FS_ERR_USAGE with
- * *errmsg (caller g_free()s) when a --files-from list cannot be read, or
- * when two captures would write the same --output-dir file. */
+/* Collects the inputs of opts; with -i, the one live input. Files named
+ * directly are captures whether or not they can be read (the job reports
+ * them); hidden files and folders (names starting with '.') met in a walk
+ * are ignored, and folders reached through symbolic links are not entered
+ * (no loops). FS_ERR_USAGE with *errmsg (caller g_free()s) when a
+ * --files-from list cannot be read, or when two captures would write the
+ * same --output-dir file. */
 enum fs_status fs_inputs_collect(const struct fs_options *opts, fs_input_probe probe,
         struct fs_input_list **out, char **errmsg);
 

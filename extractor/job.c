@@ -7,6 +7,7 @@
 #include "flow_table.h"
 #include "inputs.h"
 #include "interrupt.h"
+#include "live.h"
 #include "output.h"
 #include "progress.h"
 #include "record.h"
@@ -39,15 +40,47 @@ static void report(struct fs_capture_result *result, const char *path, const cha
     fs_report(path, msg);
 }
 
+/* -i: the live capture (live.h) dissected here until dumpcap ends its
+ * output (-c, -a, or a stop request passed on to it). */
+static enum fs_status read_live(const struct fs_run_ctx *ctx, fs_dissector *dissector,
+        fs_flow_table *flows, struct watch *watch, char **errmsg)
+{
+    fs_live *live = NULL;
+    enum fs_status status = fs_live_start(ctx->opts, &live, errmsg);
+    if (status != FS_OK)
+        return status;
+    fs_capture *cap = fs_live_capture(live);
+    if (cap) {
+        fs_capture_watch(cap, on_progress, watch);
+        status = fs_dissector_run(dissector, cap, on_packet, flows, errmsg);
+        watch->result->packets = fs_capture_records_read(cap);
+    }
+    char *why = NULL;
+    enum fs_status ended = fs_live_finish(live, status == FS_OK, &why);
+    if (ended != FS_OK) {
+        /* dumpcap's reason comes first. Before any packet (a missing
+         * interface, a bad capture filter: wiretap takes its empty output
+         * for an empty capture) the capture failed; later (an interface
+         * gone) its output ended early and the flows seen are written. */
+        g_free(*errmsg);
+        *errmsg = why;
+        status = watch->result->packets ? FS_ERR_TRUNCATED : ended;
+    }
+    return status;
+}
+
 /* Fills flows from the capture: dissected here with the fresh session
  * `dissector` (exact mode), or, with --reset-every, chunk by chunk in
- * workers forked from it (it stays unused). */
-static enum fs_status read_flows(const struct fs_run_ctx *ctx, const char *path,
+ * workers forked from it (it stays unused); a live input through live.h. */
+static enum fs_status read_flows(const struct fs_run_ctx *ctx, const struct fs_input *in,
         fs_dissector *dissector, fs_flow_table *flows, struct watch *watch, char **errmsg)
 {
+    const char *path = in->path;
     guint64 records = 0;
     const char *format = NULL;
     enum fs_status status;
+    if (in->live)
+        return read_live(ctx, dissector, flows, watch, errmsg);
     if (ctx->opts->reset_every) {
         status = fs_bounded_read(
                 ctx, path, dissector, flows, on_progress, watch, &records, &format, errmsg);
@@ -193,8 +226,8 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
     /* Records are written as the meter ends flows, the others at the end. */
     struct write_state state = { .record = &record, .sink = sink, .writer = writer };
     fs_flow_table_set_expired_cb(flows, write_ended_flow, &state);
-    enum fs_status status = read_flows(ctx, path, dissector, flows, &watch, &errmsg);
-    if (status == FS_ERR_OPEN) {
+    enum fs_status status = read_flows(ctx, in, dissector, flows, &watch, &errmsg);
+    if (status == FS_ERR_OPEN || (in->live && status == FS_ERR_FILTER)) {
         report(result, NULL, errmsg);
         g_free(errmsg);
         fs_flow_table_free(flows);

@@ -5,6 +5,7 @@
 
 #include "epan_session.h"
 #include "interrupt.h"
+#include "live.h"
 #include "options.h"
 #include "run.h"
 #include "schema.h"
@@ -54,6 +55,14 @@ int main(int argc, char **argv)
     }
     if (opts.show_schema) {
         status = print_schema();
+        fs_options_free(&opts);
+        return fs_status_exit_code(status);
+    }
+    if (opts.list_interfaces) {
+        status = fs_live_list_interfaces(&errmsg);
+        if (status != FS_OK && errmsg)
+            fprintf(stderr, "flowshark: %s\n", errmsg);
+        g_free(errmsg);
         fs_options_free(&opts);
         return fs_status_exit_code(status);
     }

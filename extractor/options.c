@@ -68,6 +68,11 @@ static const struct option long_options[] = {
     { "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
     { "all-protocols", no_argument, NULL, OPT_ALL_PROTOCOLS },
     { "nfstream", no_argument, NULL, OPT_NFSTREAM },
+    { "interface", required_argument, NULL, 'i' },
+    { "list-interfaces", no_argument, NULL, 'D' },
+    { "capture-filter", required_argument, NULL, 'f' },
+    { "packet-count", required_argument, NULL, 'c' },
+    { "autostop", required_argument, NULL, 'a' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -106,6 +111,7 @@ static gboolean parse_choice(const char *text, const char *option, const char *c
 /* NFStream's default timeouts (NFStreamer's idle_timeout, active_timeout). */
 #define FS_NFSTREAM_IDLE_TIMEOUT   120
 #define FS_NFSTREAM_ACTIVE_TIMEOUT 1800
+#define FS_COUNT_MAX       G_MAXINT32 /* -c and -a packets:N, as dumpcap's int */
 /* The feature modules' options carry their ranges (feature_*.c). */
 
 /* A whole number from min to max. */
@@ -220,6 +226,7 @@ static void replace_string(char **slot, const char *text)
 void fs_options_print_help(FILE *out)
 {
     fputs("Usage: flowshark [options] [-r] <capture or folder> ...\n"
+          "       flowshark [options] -i <interface> ...   (live capture)\n"
           "\n"
           "Prints one JSON object per TCP/UDP flow of a capture (JSON Lines),\n"
           "dissected by Wireshark's engine (libwireshark). Record format: flowshark(1).\n"
@@ -251,6 +258,16 @@ void fs_options_print_help(FILE *out)
           "  --note <text>              -T sqlite: the note of this run (runs table)\n"
           "  --list                     print the captures the inputs name, one a line,\n"
           "                             in the order they would be read, and exit\n"
+          "\n"
+          "Live capture (as tshark: through Wireshark's dumpcap):\n"
+          "  -i, --interface <iface>    capture on <iface> (a name or number of -D) until\n"
+          "                             Ctrl-C, SIGTERM, -c or -a; repeatable; the records'\n"
+          "                             \"file\" is the interfaces as given, joined by \",\"\n"
+          "  -D, --list-interfaces      print the interfaces dumpcap can capture on, and exit\n"
+          "  -f, --capture-filter <f>   capture filter (BPF, libpcap syntax) on every -i\n"
+          "  -c, --packet-count <n>     stop after n packets (1-2147483647)\n"
+          "  -a, --autostop <cond>      stop after duration:<seconds> or packets:<n>;\n"
+          "                             repeatable: the first condition met stops\n"
           "\n"
           "Dissection (as in tshark):\n"
           "  -Y, --display-filter <f>   keep only packets matching this display filter\n"
@@ -328,12 +345,65 @@ void fs_options_print_help(FILE *out)
           "  -h, --help                 show this help and exit\n"
           "  -v, --version              show the version and the libwireshark version\n"
           "\n"
-          "Exit status: 0 success, 1 bad command line, 2 capture cut short or damaged\n"
-          "(records of its complete packets written), 3 capture not readable, 4 bad\n"
-          "display filter, 5 unknown field, 6 output not written, 7 initialisation failed,\n"
-          "8 interrupted by SIGINT/SIGTERM (records of the flows seen so far written),\n"
-          "9 a capture's worker process died (no records for that capture).\n",
+          "Exit status: 0 success (a live capture stopped by Ctrl-C, SIGTERM, -c or -a\n"
+          "too), 1 bad command line, 2 capture cut short or damaged (records of its\n"
+          "complete packets written), 3 capture not readable or interface not\n"
+          "captured, 4 bad display or capture filter, 5 unknown field, 6 output not\n"
+          "written, 7 initialisation failed, 8 interrupted by SIGINT/SIGTERM (records\n"
+          "of the flows seen so far written), 9 a capture's worker process died (no\n"
+          "records for that capture).\n",
             out);
+}
+
+/* ---- live capture (-i -D -f -c -a) ---- */
+
+/* -a duration:S (S seconds, a positive decimal number, as dumpcap takes it)
+ * or packets:N; kept as given for dumpcap's command line. */
+static gboolean parse_autostop(const char *text, GPtrArray *autostop, char **errmsg)
+{
+    const char *seconds = g_str_has_prefix(text, "duration:") ? text + strlen("duration:") : NULL;
+    const char *packets = g_str_has_prefix(text, "packets:") ? text + strlen("packets:") : NULL;
+    gboolean ok = FALSE;
+    if (seconds && g_ascii_isdigit(seconds[0])) {
+        char *end = NULL;
+        double value = g_ascii_strtod(seconds, &end);
+        ok = *end == '\0' && value > 0 && value <= G_MAXINT32;
+    } else if (packets && g_ascii_isdigit(packets[0])) {
+        char *end = NULL;
+        guint64 value = g_ascii_strtoull(packets, &end, 10);
+        ok = *end == '\0' && value >= 1 && value <= FS_COUNT_MAX;
+    }
+    if (!ok) {
+        *errmsg = g_strdup_printf("-a takes duration:<seconds> (more than 0) or packets:<n> "
+                                  "(1-%u), not \"%s\"",
+                FS_COUNT_MAX, text);
+        return FALSE;
+    }
+    g_ptr_array_add(autostop, g_strdup(text));
+    return TRUE;
+}
+
+/* Live capture is one input read in this process, as it arrives. */
+static enum fs_status check_live(const struct fs_options *opts, char **errmsg)
+{
+    if (opts->interfaces->len == 0) {
+        if (opts->capture_filter || opts->packet_count || opts->autostop->len)
+            *errmsg = g_strdup("-f, -c and -a apply to a live capture: give it with -i IFACE");
+    } else if (opts->inputs->len || opts->files_from->len) {
+        *errmsg = g_strdup("-i captures live: it cannot be combined with captures to read (-r, "
+                           "plain arguments, --files-from)");
+    } else if (opts->output_dir || opts->resume) {
+        *errmsg = g_strdup("-i captures live: --output-dir and --resume need capture files");
+    } else if (opts->jobs > 1 || opts->reset_every) {
+        *errmsg = g_strdup("-i captures live in this process: -j (above 1) and --reset-every "
+                           "need capture files");
+    } else if (opts->two_pass) {
+        *errmsg = g_strdup("-2 needs a capture file it can read twice, not a live capture (-i)");
+    } else if (opts->list_only || opts->root || opts->label_from_dir) {
+        *errmsg = g_strdup("-i captures live: --list, --root and --label-from-dir need capture "
+                           "files");
+    }
+    return *errmsg ? FS_ERR_USAGE : FS_OK;
 }
 
 /* The checks of options that depend on each other. */
@@ -341,7 +411,11 @@ static enum fs_status check_combinations(const struct fs_options *opts, char **e
 {
     const struct fs_sink_ops *format = fs_sink_format_find(opts->format);
     gboolean stdin_capture = contains_string(opts->inputs, "-");
-    if (opts->inputs->len == 0 && opts->files_from->len == 0)
+    if (opts->list_interfaces)
+        return FS_OK;
+    if (check_live(opts, errmsg) != FS_OK)
+        return FS_ERR_USAGE;
+    if (opts->interfaces->len == 0 && opts->inputs->len == 0 && opts->files_from->len == 0)
         *errmsg = g_strdup("no capture given: use -r FILE or DIRECTORY, plain arguments or "
                            "--files-from LIST (see flowshark --help)");
     else if (opts->two_pass && stdin_capture)
@@ -406,7 +480,7 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
     opterr = 0;
     int c;
     gboolean direction_given = FALSE;
-    static const char short_options[] = ":r:Y:e:o:d:w:j:T:q2hv";
+    static const char short_options[] = ":r:Y:e:o:d:w:j:T:q2hvi:Df:c:a:";
     while ((c = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
         if (c >= OPT_MODULE && c < OPT_MODULE + (int)modules) {
             if (!parse_module_option(opts, (guint)(c - OPT_MODULE), optarg, errmsg))
@@ -547,6 +621,23 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
             case OPT_NFSTREAM:
                 opts->nfstream = TRUE;
                 break;
+            case 'i':
+                g_ptr_array_add(opts->interfaces, g_strdup(optarg));
+                break;
+            case 'D':
+                opts->list_interfaces = TRUE;
+                break;
+            case 'f':
+                replace_string(&opts->capture_filter, optarg);
+                break;
+            case 'c':
+                if (!parse_count(optarg, "-c", FS_COUNT_MAX, &opts->packet_count, errmsg))
+                    return FS_ERR_USAGE;
+                break;
+            case 'a':
+                if (!parse_autostop(optarg, opts->autostop, errmsg))
+                    return FS_ERR_USAGE;
+                break;
             case 'h':
                 opts->show_help = TRUE;
                 break;
@@ -607,6 +698,8 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->fields = g_ptr_array_new_with_free_func(g_free);
     opts->prefs = g_ptr_array_new_with_free_func(g_free);
     opts->decode_as = g_ptr_array_new_with_free_func(g_free);
+    opts->interfaces = g_ptr_array_new_with_free_func(g_free);
+    opts->autostop = g_ptr_array_new_with_free_func(g_free);
     opts->main_seq = FS_MAIN_PAYLOAD;
     opts->default_exclusions = TRUE;
     opts->format = g_strdup("jsonl");
@@ -643,5 +736,10 @@ void fs_options_free(struct fs_options *opts)
     g_free(opts->format);
     g_free(opts->module_values);
     g_free(opts->module_given);
+    if (opts->interfaces)
+        g_ptr_array_free(opts->interfaces, TRUE);
+    if (opts->autostop)
+        g_ptr_array_free(opts->autostop, TRUE);
+    g_free(opts->capture_filter);
     memset(opts, 0, sizeof(*opts));
 }

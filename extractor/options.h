@@ -85,6 +85,12 @@ struct fs_options {
     gboolean show_version; /* -v, --version */
     gboolean show_schema;  /* --schema: print the records' JSON Schema */
     gboolean list_only;    /* --list: print the captures the inputs name, and exit */
+    /* Live capture through dumpcap (live.h): one input instead of captures. */
+    GPtrArray *interfaces;    /* char *: -i names, in order; empty: no live capture */
+    char *capture_filter;     /* -f: a BPF capture filter for every interface, or NULL */
+    guint packet_count;       /* -c N: dumpcap stops after N packets; 0 = no limit */
+    GPtrArray *autostop;      /* char *: -a duration:S and packets:N, in order */
+    gboolean list_interfaces; /* -D: print the interfaces dumpcap sees, and exit */
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns

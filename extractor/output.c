@@ -59,6 +59,9 @@ static enum fs_status open_output(const struct fs_run_ctx *ctx, const char *path
         status = fs_writer_open(path, &o->writer, errmsg);
         if (status == FS_OK)
             o->sink = fs_sink_new(o->format, o->writer);
+        /* Live capture: each record out as soon as it is written. */
+        if (status == FS_OK && ctx->opts->interfaces && ctx->opts->interfaces->len)
+            fs_writer_flush_each(o->writer);
     }
     if (status != FS_OK) {
         g_free(o->path);

@@ -114,14 +114,27 @@ static struct totals add_up(const fs_progress *p)
     return t;
 }
 
+/* The live input (-i), or NULL: a live capture is a run's only input. */
+static const struct fs_input *live_input(const fs_progress *p)
+{
+    const GPtrArray *captures = p->inputs->captures;
+    const struct fs_input *in = captures->len == 1 ? g_ptr_array_index(captures, 0) : NULL;
+    return in && in->live ? in : NULL;
+}
+
 static void draw(fs_progress *p)
 {
     struct totals t = add_up(p);
     double elapsed = (g_get_monotonic_time() - p->started_us) / 1e6;
     long long total = p->inputs->total_size;
     GString *line = g_string_new("flowshark: ");
-    g_string_append_printf(line, "%u/%u captures, %" G_GUINT64_FORMAT " packets, ", t.done,
-            p->inputs->captures->len, t.packets);
+    const struct fs_input *live = live_input(p);
+    if (live)
+        g_string_append_printf(
+                line, "live capture on %s, %" G_GUINT64_FORMAT " packets, ", live->path, t.packets);
+    else
+        g_string_append_printf(line, "%u/%u captures, %" G_GUINT64_FORMAT " packets, ", t.done,
+                p->inputs->captures->len, t.packets);
     /* Without every size (standard input) there is no total to go by. */
     if (p->sizes_known)
         g_string_append_printf(line, "%.1f of %.1f MB, ", t.bytes / 1e6, total / 1e6);
@@ -170,6 +183,24 @@ void fs_progress_summary(fs_progress *p)
     guint n = p->inputs->captures->len;
     double elapsed = (g_get_monotonic_time() - p->started_us) / 1e6;
     GString *line = g_string_new(NULL);
+    const struct fs_input *live = live_input(p);
+    if (live) {
+        /* No captures to count: what became of the live capture; nothing
+         * when it failed to start (its error said it all). */
+        if (strcmp(fs_status_capture_word(p->results[0].status), "failed") == 0) {
+            g_string_free(line, TRUE);
+            return;
+        }
+        g_string_append_printf(line,
+                "flowshark: live capture on %s: %s; %" G_GUINT64_FORMAT
+                " packets, %" G_GUINT64_FORMAT " flows; %.1f s",
+                live->path, fs_status_capture_word(p->results[0].status), t.packets, t.flows,
+                elapsed);
+        fs_progress_clear(p);
+        fprintf(stderr, "%s\n", line->str);
+        g_string_free(line, TRUE);
+        return;
+    }
     g_string_append_printf(line, "flowshark: %u capture%s: %u ok", n, n == 1 ? "" : "s", t.ok);
     if (t.truncated)
         g_string_append_printf(line, ", %u truncated", t.truncated);

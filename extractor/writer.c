@@ -17,6 +17,7 @@ struct fs_writer {
     int error;         /* first errno seen, 0 if none */
     gboolean borrowed; /* file belongs to the caller (fs_writer_over) */
     gboolean reported; /* the error's message was handed out */
+    gboolean each;     /* fflush() after every text (fs_writer_flush_each) */
 };
 
 fs_writer *fs_writer_over(FILE *file)
@@ -76,8 +77,14 @@ void fs_writer_text(fs_writer *w, const char *text, gsize len)
         return;
     /* errno is read right after the failing call: a later one may change it. */
     errno = 0;
-    if (fwrite(text, 1, len, w->file) != len || ferror(w->file))
+    if (fwrite(text, 1, len, w->file) != len || ferror(w->file) ||
+            (w->each && fflush(w->file) != 0))
         w->error = errno ? errno : EIO;
+}
+
+void fs_writer_flush_each(fs_writer *w)
+{
+    w->each = TRUE;
 }
 
 gboolean fs_writer_failed(const fs_writer *w)

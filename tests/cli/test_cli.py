@@ -350,7 +350,8 @@ def source_options():
 TEXT_VALUES = {"<file>": "capture.pcap", "<path>": "capture.pcap", "<list>": "captures.txt",
                "<folder>": "dataset", "<text>": "youtube", "<f>": "tcp", "<field>": "tls.handshake.type",
                "<name>:<value>": "tcp.desegment_tcp_streams:TRUE",
-               "<layer>==<selector>,<protocol>": "tcp.port==8443,tls"}
+               "<layer>==<selector>,<protocol>": "tcp.port==8443,tls",
+               "<iface>": "eth0", "<cond>": "duration:10"}
 
 
 def value_kind(entry):

@@ -443,6 +443,60 @@ static void filter_with_empty_display_filter(void **state)
     assert_string_equal(s->text, "(ip or ipv6) and (tcp or udp)");
 }
 
+/* ---- live capture (-i -D -f -c -a) ---- */
+
+static void live_options(void **state)
+{
+    struct parse_state *s = *state;
+    assert_int_equal(parse(s, ARGS("-i", "veth0", "--interface=eth1", "-f", "tcp port 80", "-c",
+                                      "500", "-a", "duration:2.5", "--autostop", "packets:9")),
+            FS_OK);
+    assert_int_equal(s->opts.interfaces->len, 2);
+    assert_string_equal(item(s->opts.interfaces, 0), "veth0");
+    assert_string_equal(item(s->opts.interfaces, 1), "eth1");
+    assert_string_equal(s->opts.capture_filter, "tcp port 80");
+    assert_int_equal(s->opts.packet_count, 500);
+    assert_int_equal(s->opts.autostop->len, 2);
+    assert_string_equal(item(s->opts.autostop, 0), "duration:2.5");
+    assert_string_equal(item(s->opts.autostop, 1), "packets:9");
+    assert_int_equal(s->opts.inputs->len, 0);
+    /* -D needs nothing else; -w and -q go with -i. */
+    assert_int_equal(reparse(s, ARGS("-D")), FS_OK);
+    assert_true(s->opts.list_interfaces);
+    assert_int_equal(reparse(s, ARGS("-i", "lo", "-w", "out.jsonl", "-q", "-j", "1")), FS_OK);
+}
+
+static void live_combinations(void **state)
+{
+    struct parse_state *s = *state;
+    const char *const *const refused[] = {
+        ARGS("-i", "lo", "-r", "a.pcap"),
+        ARGS("-i", "lo", "a.pcap"),
+        ARGS("-i", "lo", "--files-from", "list.txt"),
+        ARGS("-i", "lo", "--output-dir", "out"),
+        ARGS("-i", "lo", "-j", "2"),
+        ARGS("-i", "lo", "--reset-every", "1000"),
+        ARGS("-i", "lo", "-2"),
+        ARGS("-i", "lo", "--list"),
+        ARGS("-r", "a.pcap", "-c", "10"),
+        ARGS("-r", "a.pcap", "-f", "tcp"),
+        ARGS("-r", "a.pcap", "-a", "duration:1"),
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
+        assert_int_equal(reparse(s, refused[i]), FS_ERR_USAGE);
+        assert_non_null(s->errmsg);
+    }
+    assert_int_equal(reparse(s, ARGS("-i", "lo", "-r", "a.pcap")), FS_ERR_USAGE);
+    assert_string_equal(s->errmsg, "-i captures live: it cannot be combined with captures to "
+                                   "read (-r, plain arguments, --files-from)");
+    static const char *const bad_autostop[] = { "duration:0", "duration:", "duration:x",
+        "packets:0", "packets:1.5", "filesize:10", "10" };
+    for (guint i = 0; i < G_N_ELEMENTS(bad_autostop); i++) {
+        assert_int_equal(reparse(s, ARGS("-i", "lo", "-a", bad_autostop[i])), FS_ERR_USAGE);
+        assert_non_null(strstr(s->errmsg, bad_autostop[i]));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest valid_tests[] = {
@@ -457,6 +511,7 @@ int main(void)
         PARSE_TEST(help_without_capture),
         PARSE_TEST(version_without_capture),
         PARSE_TEST(two_pass_with_relative_path_to_dash),
+        PARSE_TEST(live_options),
     };
     const struct CMUnitTest error_tests[] = {
         PARSE_TEST(main_bad_value),
@@ -470,6 +525,7 @@ int main(void)
         PARSE_TEST(dataset_combinations),
         PARSE_TEST(command_line_is_quoted),
         PARSE_TEST(two_pass_with_standard_input),
+        PARSE_TEST(live_combinations),
     };
     const struct CMUnitTest state_tests[] = {
         PARSE_TEST(parse_twice),
