@@ -111,7 +111,7 @@ static gboolean parse_choice(const char *text, const char *option, const char *c
 /* NFStream's default timeouts (NFStreamer's idle_timeout, active_timeout). */
 #define FS_NFSTREAM_IDLE_TIMEOUT   120
 #define FS_NFSTREAM_ACTIVE_TIMEOUT 1800
-#define FS_COUNT_MAX       G_MAXINT32 /* -c and -a packets:N, as dumpcap's int */
+#define FS_COUNT_MAX               G_MAXINT32 /* -c and -a packets:N, as dumpcap's int */
 /* The feature modules' options carry their ranges (feature_*.c). */
 
 /* A whole number from min to max. */
