@@ -362,7 +362,7 @@ def value_kind(entry):
         return "text", [TEXT_VALUES[metavar]]
     if "|" in metavar:
         return "choice", metavar.split("|")
-    if metavar == "<n>":
+    if metavar in ("<n>", "<s>"):  # a count, or seconds
         m = re.search(r"\((\d+)-(\d+)\b", entry["text"])
         if not m:
             raise AssertionError(f"--help gives no range for {entry['names']}")

@@ -33,6 +33,7 @@ EXIT_OK, EXIT_USAGE = 0, 1
 TCP_PORT, UDP_PORT = 5001, 5002
 SERVER = "10.77.0.2"
 N_TCP, N_UDP = 200, 120
+UDP_CLIENT_PORT = 41000  # the UDP exchanges' source ports: 41000, 41001...
 WAIT = 120  # seconds: the most any wait may take (a loaded machine)
 
 FLOWSHARK = None
@@ -85,6 +86,9 @@ def client(n_tcp, n_udp):
                 pass
     for i in range(n_udp):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            # A port of its own: the kernel may give a closed socket's
+            # ephemeral port again, and two exchanges would be one flow.
+            s.bind(("", UDP_CLIENT_PORT + i))
             s.settimeout(30)
             s.sendto(b"u" * (20 + i % 30), (SERVER, UDP_PORT))
             s.recvfrom(65535)
