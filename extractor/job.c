@@ -88,6 +88,7 @@ static void write_flow(const struct fs_flow *flow, void *user_data)
 {
     struct write_state *state = user_data;
     if ((!state->writer || !fs_writer_failed(state->writer)) &&
+            fs_flow_selected(flow, state->record->select) &&
             fs_record_write(flow, state->record, state->sink))
         state->written++;
 }
@@ -194,6 +195,7 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         .keep_empty = opts->keep_empty,
         .label_key = opts->label || opts->label_from_dir,
         .features = features,
+        .select = &opts->select,
     };
     struct write_state state = { .record = &record, .sink = sink, .writer = writer };
     fs_flow_table_finish(flows);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "flow_select.h"
 #include "status.h"
 
 /* How a packet's size is counted by --stats and --splt (--accounting-mode,
@@ -69,6 +70,9 @@ struct fs_options {
     char *format;      /* -T: an output format's name (sink.h), "jsonl" by default */
     enum fs_accounting accounting; /* --accounting-mode 0..3 */
     enum fs_direction direction;   /* --direction port|first */
+    /* Flow-level selection (flow_select.h): */
+    char *flow_filter;       /* --flow-filter EXPR, or NULL: flows with a packet matching it */
+    struct fs_select select; /* flow_filter given and not empty, --min-packets, --min-bytes */
     /* The feature modules' own options (feature.h), by their index in
      * fs_feature_option_at(): read them with fs_options_module_value(). */
     guint *module_values;

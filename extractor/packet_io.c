@@ -12,9 +12,12 @@ struct frame_head {
     guint32 transport, stream, sport, dport, ip_len, transport_len, decimals, texts;
     guint32 frame_len, ip_version, tcp_flags, tcp_hdr_len, vlan_id, ip_bytes_len;
     gint32 nsecs;
-    gint32 pad; /* keeps secs aligned, written as 0 */
+    guint32 flags; /* FRAME_FLOW_FILTER_MATCH; also keeps secs aligned */
     gint64 secs;
 };
+
+/* Bits of frame_head.flags. */
+#define FRAME_FLOW_FILTER_MATCH 0x1u
 
 /* Texts before the field values. */
 #define BASE_TEXTS 6
@@ -57,6 +60,7 @@ void fs_frame_write_packet(FILE *out, enum fs_frame_kind kind, const struct fs_p
         .vlan_id = p->vlan_id,
         .ip_bytes_len = p->ip_bytes ? p->ip_bytes_len : 0,
         .nsecs = p->ts_nsecs,
+        .flags = p->flow_filter_match ? FRAME_FLOW_FILTER_MATCH : 0,
         .secs = p->ts_secs,
     };
     fwrite(&k, sizeof(k), 1, out);
@@ -152,7 +156,7 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
         return FS_FRAME_DAMAGED;
     if (h.texts < BASE_TEXTS || h.texts > MAX_TEXTS || h.transport > FS_TRANSPORT_UDP ||
             (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) || h.nsecs < 0 ||
-            h.nsecs >= 1000000000)
+            h.nsecs >= 1000000000 || (h.flags & ~FRAME_FLOW_FILTER_MATCH) != 0)
         return FS_FRAME_DAMAGED;
     for (guint i = 0; i < h.texts; i++) {
         if (!read_text(r, i, NULL))
@@ -181,6 +185,7 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     p->tcp_flags = (guint16)h.tcp_flags;
     p->tcp_hdr_len = h.tcp_hdr_len;
     p->vlan_id = h.vlan_id;
+    p->flow_filter_match = (h.flags & FRAME_FLOW_FILTER_MATCH) != 0;
     p->ip_bytes = ip->len ? (const guint8 *)ip->str : NULL;
     p->ip_bytes_len = (guint32)ip->len;
     g_ptr_array_set_size(r->values, 0);
