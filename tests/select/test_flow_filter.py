@@ -27,6 +27,7 @@ name), so that libwireshark starts a few times rather than hundreds. Checks:
    len(ip_lengths) >= N / sum(|ip_lengths|) >= N, for N from 0 to the
    largest value accepted; with --max-packets 2 the same flows are kept (the
    counts go beyond the sequences).
+   A flow left out is not counted in the summary line's flows.
 4. A bad --flow-filter expression: exit status 4, one message, nothing on
    standard output (also with -j 2 over a folder).
 5. --flow-filter with -j 2 over a folder of the samples gives the records of
@@ -216,6 +217,18 @@ def bad_filter(fs, folder):
                   f"{label}: not one message: {err!r}")
 
 
+def flows_counted(fs):
+    """A flow left out is not counted: the summary line of tls.pcap (two
+    flows, of 27 and 117 packets) says 1 flow with --min-packets 28, 0 with
+    --flow-filter dns."""
+    for args, count in ((["--min-packets", "28"], 1), (["--flow-filter", "dns"], 0),
+                        (["--flow-filter", "tls"], 2)):
+        status, out, err = run([fs.binary, *args, "tls.pcap"], fs.samples)
+        check(status == 0 and len(text_lines(out)) == count
+              and f"144 packets, {count} flows;" in err,
+              f"{' '.join(args)} on tls.pcap: {len(text_lines(out))} records, summary {err!r}")
+
+
 def workers_and_chunks(fs, names, tmp):
     folder = os.path.join(tmp, "caps")
     os.mkdir(folder)
@@ -269,6 +282,7 @@ def main(argv):
             ThreadPoolExecutor(max_workers=2) as pool:
         plain = flow_filter_against_tshark(fs, pool, args.tshark, samples, names)
         min_counts(fs, plain)
+        flows_counted(fs)
         workers_and_chunks(fs, names, tmp)
         bad_filter(fs, os.path.join(tmp, "caps"))
     print(f"{len(failures)} failed checks" if failures else "all checks passed")
