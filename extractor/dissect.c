@@ -55,6 +55,7 @@ struct fs_dissector {
     epan_t *epan;
     epan_dissect_t *edt;
     dfilter_t *dfcode;
+    dfilter_t *flow_dfcode; /* --flow-filter, or NULL */
     column_info cinfo;
     const fs_field_registry *fields;
     GArray *prime_ids; /* int: every hfid primed before each packet */
@@ -481,6 +482,8 @@ static void prime(fs_dissector *d)
 {
     if (d->dfcode)
         epan_dissect_prime_with_dfilter(d->edt, d->dfcode);
+    if (d->flow_dfcode)
+        epan_dissect_prime_with_dfilter(d->edt, d->flow_dfcode);
     epan_dissect_prime_with_hfid_array(d->edt, d->prime_ids);
 }
 
@@ -497,12 +500,14 @@ static tvbuff_t *frame_tvb(fs_dissector *d, const frame_data *fd)
     return tvb_new_real_data(fs_capture_data(d->prov.cap), fd->cap_len, (gint)reported_length(fd));
 }
 
-static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec)
+static void deliver(
+        fs_dissector *d, const frame_data *fd, const wtap_rec *rec, gboolean flow_filter_match)
 {
     struct fs_packet pkt;
     memset(&pkt, 0, sizeof(pkt));
     if (!extract_flow_header(d, &pkt))
         return;
+    pkt.flow_filter_match = flow_filter_match;
     pkt.ts_secs = (gint64)fd->abs_ts.secs;
     pkt.ts_nsecs = fd->abs_ts.nsecs;
     fs_packet_normalise_time(&pkt.ts_secs, &pkt.ts_nsecs);
@@ -534,7 +539,9 @@ static void dissect_for_output(fs_dissector *d, frame_data *fd)
     if (passed) {
         frame_data_set_after_dissect(fd, &d->cum_bytes);
         epan_dissect_fill_in_columns(d->edt, FALSE, TRUE);
-        deliver(d, fd, rec);
+        /* --flow-filter: tried on the packets -Y kept, as the flows are
+         * made of them. */
+        deliver(d, fd, rec, d->flow_dfcode ? dfilter_apply_edt(d->flow_dfcode, d->edt) : TRUE);
     }
     /* The one-pass loop keeps copies; the two-pass one points into the
      * frame sequence, which outlives the loop. */
@@ -573,7 +580,8 @@ static enum fs_status run_two_pass(fs_dissector *d, char **errmsg)
     enum fs_status status = FS_OK;
     gint64 offset = 0;
     guint32 count = 0;
-    epan_dissect_t *first = epan_dissect_new(d->epan, d->dfcode != NULL, FALSE);
+    epan_dissect_t *first =
+            epan_dissect_new(d->epan, d->dfcode != NULL || d->flow_dfcode != NULL, FALSE);
     d->prov.frames = new_frame_data_sequence();
     while (!fs_interrupt_requested() && fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
         wtap_rec *rec = fs_capture_record(d->prov.cap);
@@ -581,6 +589,8 @@ static enum fs_status run_two_pass(fs_dissector *d, char **errmsg)
         frame_data_init(&fd, count + 1, rec, offset, d->cum_bytes);
         if (d->dfcode)
             epan_dissect_prime_with_dfilter(first, d->dfcode);
+        if (d->flow_dfcode)
+            epan_dissect_prime_with_dfilter(first, d->flow_dfcode);
         frame_data_set_before_dissect(&fd, &d->elapsed, &d->prov.ref, d->prov.prev_dis);
         if (d->prov.ref == &fd) {
             d->ref_frame = fd;
@@ -626,13 +636,22 @@ enum fs_status fs_dissector_new(
     *out = NULL;
     *errmsg = NULL;
     dfilter_t *dfcode = NULL;
+    dfilter_t *flow_dfcode = NULL;
     if (config->display_filter && *config->display_filter) {
         enum fs_status status = compile_filter(config->display_filter, &dfcode, errmsg);
         if (status != FS_OK)
             return status;
     }
+    if (config->flow_filter && *config->flow_filter) {
+        enum fs_status status = compile_filter(config->flow_filter, &flow_dfcode, errmsg);
+        if (status != FS_OK) {
+            dfilter_free(dfcode);
+            return status;
+        }
+    }
     fs_dissector *d = g_new0(fs_dissector, 1);
     d->dfcode = dfcode;
+    d->flow_dfcode = flow_dfcode;
     d->fields = config->fields;
     d->two_pass = config->two_pass;
     d->extras = config->extras;
@@ -701,6 +720,7 @@ void fs_dissector_free(fs_dissector *d)
         free_frame_data_sequence(d->prov.frames);
     epan_free(d->epan);
     dfilter_free(d->dfcode);
+    dfilter_free(d->flow_dfcode);
     col_cleanup(&d->cinfo);
     for (guint i = 0; i < d->value_count; i++)
         g_string_free(d->values[i], TRUE);

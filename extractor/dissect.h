@@ -20,6 +20,7 @@ typedef struct fs_field_registry fs_field_registry;
 /* What to dissect with. Plain struct. */
 struct fs_dissect_config {
     const char *display_filter;      /* complete filter text, or NULL */
+    const char *flow_filter;         /* --flow-filter text, or NULL: sets flow_filter_match */
     const fs_field_registry *fields; /* borrowed */
     gboolean two_pass;
     gboolean all_protocols; /* --all-protocols: packets of other IP protocols too */
@@ -37,12 +38,15 @@ enum fs_status fs_dissect_check_filter(const char *text, char **errmsg);
 typedef struct fs_dissector fs_dissector;
 
 /* Prepares a session. FS_ERR_FILTER with *errmsg (caller g_free()s) when
- * the filter does not compile. On success free *out with fs_dissector_free(). */
+ * the display filter or the flow filter does not compile. On success free
+ * *out with fs_dissector_free(). */
 enum fs_status fs_dissector_new(
         const struct fs_dissect_config *config, fs_dissector **out, char **errmsg);
 
 /* Reads and dissects every record of cap (at most once per session),
- * calling cb for each packet of a flow that passes the filter. Returns FS_OK,
+ * calling cb for each packet of a flow that passes the filter, with
+ * flow_filter_match telling whether it also matches the flow filter (with
+ * -2, both are applied in the second pass). Returns FS_OK,
  * FS_ERR_TRUNCATED (every complete packet was delivered; *errmsg says what
  * was wrong) or FS_ERR_INTERRUPTED (SIGINT/SIGTERM: reading stopped early).
  * *errmsg is caller g_free()d. */

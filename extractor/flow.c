@@ -152,6 +152,8 @@ void fs_flow_add_packet(
     flow->last_ms = fs_packet_time_ms(packet);
     flow->packets_total++;
     flow->bytes_total += packet->ip_len;
+    if (packet->flow_filter_match)
+        flow->flow_filter_matched = TRUE;
     if (payload != 0) {
         flow->payload_packets_total++;
         flow->payload_bytes_total += payload;

@@ -65,7 +65,8 @@ struct fs_flow {
     /* Every packet of the flow, also those beyond options->max_packets. */
     guint64 packets_total, bytes_total;                 /* IP lengths */
     guint64 payload_packets_total, payload_bytes_total; /* transport payload */
-    gpointer *features; /* one slot per module of options->features; NULL without */
+    gboolean flow_filter_matched; /* some packet had flow_filter_match (flow_select.h) */
+    gpointer *features;           /* one slot per module of options->features; NULL without */
 };
 
 /* A new flow whose endpoints follow the direction rule applied to its first
@@ -90,9 +91,10 @@ void fs_flow_free(struct fs_flow *flow, const struct fs_flow_options *options);
  * its source address and port are the flow's src and sport. */
 gboolean fs_flow_is_forward(const struct fs_flow *flow, const struct fs_packet *packet);
 
-/* Counts a packet in the totals and, unless the flow already holds
- * options->max_packets packets, appends it: its signed lengths, timestamps,
- * Protocol column and the non-empty values of its fields (copied). */
+/* Counts a packet in the totals (and whether it matched --flow-filter) and,
+ * unless the flow already holds options->max_packets packets, appends it:
+ * its signed lengths, timestamps, Protocol column and the non-empty values
+ * of its fields (copied). */
 void fs_flow_add_packet(struct fs_flow *flow, const struct fs_packet *packet,
         const struct fs_flow_options *options);
 

@@ -122,6 +122,7 @@ static void write_flow(const struct fs_flow *flow, void *user_data)
 {
     struct write_state *state = user_data;
     if ((!state->writer || !fs_writer_failed(state->writer)) &&
+            fs_flow_selected(flow, state->record->select) &&
             fs_record_write(flow, state->record, state->sink))
         state->written++;
 }
@@ -222,6 +223,7 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         .meter_keys = opts->idle_timeout || opts->active_timeout,
         .label_key = opts->label || opts->label_from_dir,
         .features = features,
+        .select = &opts->select,
     };
     /* Records are written as the meter ends flows, the others at the end. */
     struct write_state state = { .record = &record, .sink = sink, .writer = writer };

@@ -1,4 +1,5 @@
 /* options.c: command-line parsing with getopt_long. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,9 @@ enum {
     OPT_ACTIVE_TIMEOUT,
     OPT_ALL_PROTOCOLS,
     OPT_NFSTREAM,
+    OPT_FLOW_FILTER,
+    OPT_MIN_PACKETS,
+    OPT_MIN_BYTES,
     OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
@@ -73,6 +77,9 @@ static const struct option long_options[] = {
     { "capture-filter", required_argument, NULL, 'f' },
     { "packet-count", required_argument, NULL, 'c' },
     { "autostop", required_argument, NULL, 'a' },
+    { "flow-filter", required_argument, NULL, OPT_FLOW_FILTER },
+    { "min-packets", required_argument, NULL, OPT_MIN_PACKETS },
+    { "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -223,6 +230,58 @@ static void replace_string(char **slot, const char *text)
     *slot = g_strdup(text);
 }
 
+/* ---- flow-level selection (flow_select.h) ---- */
+
+/* The range of --min-packets and --min-bytes: the flow's counts are 64-bit. */
+#define FS_MIN_COUNT_MAX G_MAXINT64
+
+static gboolean is_select_option(int c)
+{
+    return c == OPT_FLOW_FILTER || c == OPT_MIN_PACKETS || c == OPT_MIN_BYTES;
+}
+
+/* --flow-filter, --min-packets or --min-bytes (c) with its value, into
+ * opts->flow_filter and opts->select. */
+static gboolean parse_select_option(struct fs_options *opts, int c, const char *text, char **errmsg)
+{
+    if (c == OPT_FLOW_FILTER) {
+        replace_string(&opts->flow_filter, text);
+        opts->select.flow_filter = *text != '\0';
+        return TRUE;
+    }
+    const char *option = c == OPT_MIN_PACKETS ? "--min-packets" : "--min-bytes";
+    char *end = NULL;
+    errno = 0;
+    guint64 n = g_ascii_isdigit(text[0]) ? g_ascii_strtoull(text, &end, 10) : 0;
+    if (!end || *end || errno == ERANGE || n > FS_MIN_COUNT_MAX) {
+        *errmsg = g_strdup_printf("%s takes a whole number from 0 to %" G_GINT64_FORMAT
+                                  ", not \"%s\"",
+                option, (gint64)FS_MIN_COUNT_MAX, text);
+        return FALSE;
+    }
+    if (c == OPT_MIN_PACKETS)
+        opts->select.min_packets = n;
+    else
+        opts->select.min_bytes = n;
+    return TRUE;
+}
+
+static void select_help(FILE *out)
+{
+    fputs("Flow selection (after the records' own rules; a flow left out is not counted):\n"
+          "  --flow-filter <f>          keep the flows with at least one packet matching\n"
+          "                             the display filter <f>, with all their packets\n"
+          "                             (-Y removes packets; with both, <f> is tried on\n"
+          "                             the packets that -Y kept)\n"
+          "  --min-packets <n>          keep the flows of at least n packets\n"
+          "                             (0-9223372036854775807)\n"
+          "  --min-bytes <n>            keep the flows of at least n bytes: the sum of the\n"
+          "                             IP lengths of all their packets (bytes_total)\n"
+          "                             (0-9223372036854775807)\n"
+          "\n",
+            out);
+}
+
 void fs_options_print_help(FILE *out)
 {
     fputs("Usage: flowshark [options] [-r] <capture or folder> ...\n"
@@ -308,9 +367,10 @@ void fs_options_print_help(FILE *out)
           "                             --idle-timeout 120 --active-timeout 1800\n"
           "                             --all-protocols, the VLAN id in the flow key,\n"
           "                             the first fragment of a datagram counted\n"
-          "\n"
-          "Added keys (after the record's own; see flowshark(1)):\n",
+          "\n",
             out);
+    select_help(out);
+    fputs("Added keys (after the record's own; see flowshark(1)):\n", out);
     module_help(out);
     fputs("  --accounting-mode <m>      packet sizes of --stats/--splt: 0 frame (default),\n"
           "                             1 IP, 2 transport, 3 payload\n"
@@ -483,6 +543,11 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
     gboolean direction_given = FALSE;
     static const char short_options[] = ":r:Y:e:o:d:w:j:T:q2hvi:Df:c:a:";
     while ((c = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
+        if (is_select_option(c)) {
+            if (!parse_select_option(opts, c, optarg, errmsg))
+                return FS_ERR_USAGE;
+            continue;
+        }
         if (c >= OPT_MODULE && c < OPT_MODULE + (int)modules) {
             if (!parse_module_option(opts, (guint)(c - OPT_MODULE), optarg, errmsg))
                 return FS_ERR_USAGE;
@@ -733,6 +798,7 @@ void fs_options_free(struct fs_options *opts)
     if (opts->decode_as)
         g_ptr_array_free(opts->decode_as, TRUE);
     g_free(opts->display_filter);
+    g_free(opts->flow_filter);
     g_free(opts->output_path);
     g_free(opts->format);
     g_free(opts->module_values);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "flow_select.h"
 #include "status.h"
 
 /* How a packet's size is counted by --stats and --splt (--accounting-mode,
@@ -77,6 +78,9 @@ struct fs_options {
     gboolean vlan_key;      /* the VLAN id is part of the flow key (--nfstream) */
     gboolean no_defragment; /* the first fragment counts, later ones are dropped (--nfstream) */
     gboolean nfstream;      /* --nfstream: NFStream's flows and keys */
+    /* Flow-level selection (flow_select.h): */
+    char *flow_filter;       /* --flow-filter EXPR, or NULL: flows with a packet matching it */
+    struct fs_select select; /* flow_filter given and not empty, --min-packets, --min-bytes */
     /* The feature modules' own options (feature.h), by their index in
      * fs_feature_option_at(): read them with fs_options_module_value(). */
     guint *module_values;

@@ -49,6 +49,9 @@ struct fs_packet {
     guint value_count;
     guint32 frame_len; /* frame.len: the length on the wire, at most 2^31 - 1 as tshark */
     guint8 ip_version; /* 4 or 6: the IP header carrying the transport header */
+    /* TRUE when the packet matches --flow-filter (checked on every packet
+     * delivered); TRUE for every packet when there is no --flow-filter. */
+    gboolean flow_filter_match;
     /* Filled only with FS_EXTRA_LINK (0 or "" otherwise): */
     guint16 tcp_flags;              /* tcp.flags (0 for UDP): FIN 0x01 ... CWR 0x80 */
     guint32 tcp_hdr_len;            /* tcp.hdr_len (0 for UDP) */

@@ -12,9 +12,12 @@ struct frame_head {
     guint32 transport, stream, sport, dport, ip_len, transport_len, decimals, texts;
     guint32 frame_len, ip_version, tcp_flags, tcp_hdr_len, vlan_id, ip_bytes_len;
     gint32 nsecs;
-    guint32 ip_proto; /* also keeps secs aligned */
+    guint32 flags; /* the IP protocol (bits 0-7), FRAME_FLOW_FILTER_MATCH; keeps secs aligned */
     gint64 secs;
 };
+
+/* Bits of frame_head.flags. */
+#define FRAME_FLOW_FILTER_MATCH 0x100u
 
 /* Texts before the field values. */
 #define BASE_TEXTS 6
@@ -57,7 +60,7 @@ void fs_frame_write_packet(FILE *out, enum fs_frame_kind kind, const struct fs_p
         .vlan_id = p->vlan_id,
         .ip_bytes_len = p->ip_bytes ? p->ip_bytes_len : 0,
         .nsecs = p->ts_nsecs,
-        .ip_proto = p->ip_proto,
+        .flags = p->ip_proto | (p->flow_filter_match ? FRAME_FLOW_FILTER_MATCH : 0),
         .secs = p->ts_secs,
     };
     fwrite(&k, sizeof(k), 1, out);
@@ -152,8 +155,8 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     if (fread(&h, sizeof(h), 1, r->in) != 1)
         return FS_FRAME_DAMAGED;
     if (h.texts < BASE_TEXTS || h.texts > MAX_TEXTS || h.transport > FS_TRANSPORT_OTHER ||
-            h.ip_proto > G_MAXUINT8 || (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) ||
-            h.nsecs < 0 || h.nsecs >= 1000000000)
+            (h.decimals != 0 && h.decimals != 6 && h.decimals != 9) || h.nsecs < 0 ||
+            h.nsecs >= 1000000000 || (h.flags & ~(FRAME_FLOW_FILTER_MATCH | 0xffu)) != 0)
         return FS_FRAME_DAMAGED;
     for (guint i = 0; i < h.texts; i++) {
         if (!read_text(r, i, NULL))
@@ -168,7 +171,7 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     if (ip->len != h.ip_bytes_len)
         return FS_FRAME_DAMAGED;
     p->transport = (enum fs_transport)h.transport;
-    p->ip_proto = (guint8)h.ip_proto;
+    p->ip_proto = (guint8)(h.flags & 0xffu);
     p->stream = h.stream;
     p->sport = h.sport;
     p->dport = h.dport;
@@ -183,6 +186,7 @@ static enum fs_frame_result read_packet(fs_frame_reader *r, struct fs_packet *p)
     p->tcp_flags = (guint16)h.tcp_flags;
     p->tcp_hdr_len = h.tcp_hdr_len;
     p->vlan_id = h.vlan_id;
+    p->flow_filter_match = (h.flags & FRAME_FLOW_FILTER_MATCH) != 0;
     p->ip_bytes = ip->len ? (const guint8 *)ip->str : NULL;
     p->ip_bytes_len = (guint32)ip->len;
     g_ptr_array_set_size(r->values, 0);

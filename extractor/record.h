@@ -6,6 +6,7 @@
 
 #include "feature.h"
 #include "flow.h"
+#include "flow_select.h"
 #include "options.h"
 #include "sink.h"
 
@@ -19,6 +20,7 @@ struct fs_record_context {
     gboolean meter_keys;            /* timeouts: expiration_id and stream_piece */
     gboolean label_key;             /* --label/--label-from-dir: a last key "label" */
     const char *label;              /* its value; NULL is null */
+    const struct fs_select *select; /* which flows get a record (flow_select.h); NULL: all */
 };
 
 /* Writes flow as one record, unless none of its packets carries payload

@@ -144,6 +144,13 @@ enum fs_status fs_run(const struct fs_options *opts)
             goto out;
         }
     }
+    if (opts->flow_filter && *opts->flow_filter) {
+        status = fs_dissect_check_filter(opts->flow_filter, &errmsg);
+        if (status != FS_OK) {
+            fs_report(NULL, errmsg);
+            goto out;
+        }
+    }
     filter = fs_run_filter_text(opts);
     status = fs_dissect_check_filter(filter, &errmsg);
     if (status != FS_OK) {
@@ -164,6 +171,7 @@ enum fs_status fs_run(const struct fs_options *opts)
 
     const struct fs_dissect_config dissect = {
         .display_filter = filter,
+        .flow_filter = opts->flow_filter,
         .fields = fields,
         .two_pass = opts->two_pass,
         .all_protocols = opts->all_protocols,

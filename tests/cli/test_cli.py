@@ -437,8 +437,11 @@ class OptionTable(unittest.TestCase):
             if kind == "text":
                 continue
             if kind == "number":
-                high = valid[1]
-                bad = ["", "ten", "0", "-1", str(high + 1), "4000000000",
+                low, high = valid
+                # 0 and 4000000000 are bad unless the range holds them
+                # (--min-packets and --min-bytes take 0 to 2^63 - 1).
+                bad = ["", "ten", *(["0"] if low > 0 else []), "-1", str(high + 1),
+                       *(["4000000000"] if high < 4000000000 else []),
                        "99999999999999999999", "5x"]
             else:
                 bad = ["", "nosuch", valid[0] + "x"]

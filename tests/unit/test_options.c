@@ -143,6 +143,31 @@ static void display_filter(void **state)
     assert_string_equal(s->opts.display_filter, "dns");
 }
 
+static void flow_selection(void **state)
+{
+    struct parse_state *s = *state;
+    assert_int_equal(parse(s, ARGS("-r", "a.pcap")), FS_OK);
+    assert_null(s->opts.flow_filter);
+    assert_false(s->opts.select.flow_filter);
+    assert_int_equal(s->opts.select.min_packets, 0);
+    assert_int_equal(s->opts.select.min_bytes, 0);
+    assert_int_equal(reparse(s, ARGS("-r", "a.pcap", "-Y", "tcp", "--flow-filter",
+                                        "tls.handshake.certificate", "--min-packets", "3",
+                                        "--min-bytes", "9223372036854775807")),
+            FS_OK);
+    assert_string_equal(s->opts.display_filter, "tcp");
+    assert_string_equal(s->opts.flow_filter, "tls.handshake.certificate");
+    assert_true(s->opts.select.flow_filter);
+    assert_int_equal(s->opts.select.min_packets, 3);
+    assert_int_equal(s->opts.select.min_bytes, G_MAXINT64);
+    /* An empty expression selects every flow, as -Y "" keeps every packet. */
+    assert_int_equal(
+            reparse(s, ARGS("-r", "a.pcap", "--flow-filter", "", "--min-bytes", "0")), FS_OK);
+    assert_string_equal(s->opts.flow_filter, "");
+    assert_false(s->opts.select.flow_filter);
+    assert_int_equal(s->opts.select.min_bytes, 0);
+}
+
 static void prefs_and_decode_as_in_order(void **state)
 {
     struct parse_state *s = *state;
@@ -233,6 +258,26 @@ static void main_bad_value(void **state)
     struct parse_state *s = *state;
     assert_int_equal(parse(s, ARGS("-r", "a.pcap", "--main", "tcp")), FS_ERR_USAGE);
     assert_string_equal(s->errmsg, "--main takes \"payload\" or \"ip\", not \"tcp\"");
+}
+
+static void flow_selection_bad_values(void **state)
+{
+    struct parse_state *s = *state;
+    const char *const bad[] = { "-1", "", "1e3", "12x", "9223372036854775808",
+        "99999999999999999999" };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        assert_int_equal(reparse(s, ARGS("-r", "a.pcap", "--min-packets", bad[i])), FS_ERR_USAGE);
+        char *want = g_strdup_printf(
+                "--min-packets takes a whole number from 0 to 9223372036854775807, not \"%s\"",
+                bad[i]);
+        assert_string_equal(s->errmsg, want);
+        g_free(want);
+    }
+    assert_int_equal(reparse(s, ARGS("-r", "a.pcap", "--min-bytes", "many")), FS_ERR_USAGE);
+    assert_string_equal(s->errmsg,
+            "--min-bytes takes a whole number from 0 to 9223372036854775807, not \"many\"");
+    assert_int_equal(reparse(s, ARGS("-r", "a.pcap", "--flow-filter")), FS_ERR_USAGE);
+    assert_string_equal(s->errmsg, "option --flow-filter needs a value");
 }
 
 static void no_capture(void **state)
@@ -390,7 +435,8 @@ static void help_text_lists_every_option(void **state)
             g_str_has_prefix(s->text, "Usage: flowshark [options] [-r] <capture or folder> ..."));
     const char *const names[] = { "-r, --read-file", "-w, --write", "-Y, --display-filter",
         "-e, --field", "-o, --pref", "-d, --decode-as", "-2, --two-pass", "--main payload|ip",
-        "--keep-empty", "--udp-data-length", "--no-exclusions", "-h, --help", "-v, --version" };
+        "--keep-empty", "--udp-data-length", "--no-exclusions", "--flow-filter <f>",
+        "--min-packets <n>", "--min-bytes <n>", "-h, --help", "-v, --version" };
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
         assert_non_null(strstr(s->text, names[i]));
 }
@@ -512,9 +558,11 @@ int main(void)
         PARSE_TEST(version_without_capture),
         PARSE_TEST(two_pass_with_relative_path_to_dash),
         PARSE_TEST(live_options),
+        PARSE_TEST(flow_selection),
     };
     const struct CMUnitTest error_tests[] = {
         PARSE_TEST(main_bad_value),
+        PARSE_TEST(flow_selection_bad_values),
         PARSE_TEST(no_capture),
         PARSE_TEST(no_arguments),
         PARSE_TEST(unknown_long_option),

@@ -48,6 +48,7 @@ static struct fs_packet full_packet(GString **values, guint8 *ip)
         ip[i] = (guint8)(0x60 + i);
     p.ip_bytes = ip;
     p.ip_bytes_len = 48;
+    p.flow_filter_match = TRUE;
     return p;
 }
 
@@ -79,6 +80,7 @@ static void assert_same_packet(const struct fs_packet *a, const struct fs_packet
     assert_string_equal(a->dst_mac, b->dst_mac);
     assert_int_equal(a->ip_bytes_len, b->ip_bytes_len);
     assert_memory_equal(a->ip_bytes, b->ip_bytes, a->ip_bytes_len);
+    assert_int_equal(a->flow_filter_match, b->flow_filter_match);
 }
 
 static void free_values(GString **values, guint n)
@@ -128,6 +130,7 @@ static void round_trip_of_every_frame(void **state)
     assert_null(got.values);
     assert_null(got.ip_bytes);
     assert_string_equal(got.protocol_column, "");
+    assert_false(got.flow_filter_match);
 
     assert_int_equal(fs_frame_read(r, &kind, &got, &status, &message), FS_FRAME_OK);
     assert_int_equal(kind, FS_FRAME_END);
@@ -224,12 +227,57 @@ static void malformed_frames_are_damaged(void **state)
     free_values(values, 3);
 }
 
+/* The flags word of the head: the --flow-filter bit round-trips both ways,
+ * and a bit no writer sets is damage. */
+static void flow_filter_flag(void **state)
+{
+    (void)state;
+    GString *values[3];
+    guint8 ip[48];
+    struct fs_packet full = full_packet(values, ip);
+    for (guint flags = 0; flags < 3; flags++) {
+        full.flow_filter_match = flags == 1;
+        char *buffer = NULL;
+        size_t size = 0;
+        FILE *w = open_memstream(&buffer, &size);
+        fs_frame_write_packet(w, FS_FRAME_PACKET, &full);
+        fclose(w);
+        /* The kind, 14 words, nsecs, then the flags word. */
+        size_t at = sizeof(guint32) + 15 * sizeof(guint32);
+        guint32 word;
+        memcpy(&word, buffer + at, sizeof(word));
+        assert_int_equal(word, flags == 1 ? 1 : 0);
+        if (flags == 2) {
+            word = 2;
+            memcpy(buffer + at, &word, sizeof(word));
+        }
+        FILE *f = fmemopen(buffer, size, "r");
+        fs_frame_reader *r = fs_frame_reader_new(f);
+        enum fs_frame_kind kind;
+        struct fs_packet got;
+        enum fs_status status;
+        const char *message;
+        enum fs_frame_result result = fs_frame_read(r, &kind, &got, &status, &message);
+        if (flags == 2) {
+            assert_int_equal(result, FS_FRAME_DAMAGED);
+        } else {
+            assert_int_equal(result, FS_FRAME_OK);
+            assert_same_packet(&full, &got);
+        }
+        fs_frame_reader_free(r);
+        fclose(f);
+        free(buffer);
+    }
+    free_values(values, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_of_every_frame),
         cmocka_unit_test(every_cut_is_damaged),
         cmocka_unit_test(malformed_frames_are_damaged),
+        cmocka_unit_test(flow_filter_flag),
     };
     return cmocka_run_group_tests_name("packet_io", tests, NULL, NULL);
 }
