@@ -6,7 +6,9 @@ the same run, then prints a Markdown report: throughput on a large capture
 (default record, and with extension fields), a directory of many small
 captures, and peak memory at 1x and 4x capture length; and flowshark against
 itself: a folder of captures with -j 2 over -j 1, and -T sqlite against JSON
-Lines written to a file. See bench/README.md.
+Lines written to a file; and flat peak memory of the flow meter with
+timeouts at 1x and 4x and over a long capture replayed through a pipe (g).
+See bench/README.md.
 
 Python 3 standard library only; needs editcap and capinfos (wireshark-common).
 """
@@ -52,6 +54,8 @@ FOLDER_CLASSES = 4             # class folders of the dataset folder (run e, f)
 MAX_ARGS_BYTES = 100_000       # split flowshark's -r list beyond this
 SEGMENT_GAP_US = 1_000_000     # idle time between two shifted copies
 BASE_TIME_US = 1_700_000_000 * 1_000_000  # start of the built captures
+LONG_MIN_SPAN_S = 3600         # run g's replay: at least an hour of capture time
+FLAT_TOLERANCE = 0.20          # run g: "flat" = RSS ratio within 1 +- this
 
 LINKTYPE_ETHERNET = 1
 LINKTYPE_RAW = (12, 14, 101)   # raw IP, version in the first nibble
@@ -249,25 +253,41 @@ class Run:
 
 # One measurement: key (run name, tool), input label, manifest entry of the
 # input, number of files (or None), commands, and the files the commands
-# write with -w (removed before each run: SQLite appends to a database).
-Job = collections.namedtuple("Job", "key label info files cmds outputs",
-                             defaults=((),))
+# write with -w (removed before each run: SQLite appends to a database),
+# and a file fed to the commands' standard input through a pipe (or None).
+Job = collections.namedtuple("Job", "key label info files cmds outputs stdin",
+                             defaults=((), None))
 
 
-def run_measured(cmd, stdout_path, stderr_path):
+def run_measured(cmd, stdout_path, stderr_path, stdin_path=None):
     """Run cmd as a fresh process; return a Run with its wall time
-    (time.monotonic) and peak RSS (wait4's ru_maxrss, KB on Linux)."""
+    (time.monotonic) and peak RSS (wait4's ru_maxrss, KB on Linux). With
+    stdin_path, `cat stdin_path` writes that file into a pipe read as cmd's
+    standard input (as a live capture arrives); cat is not cmd's child, so
+    its memory is not in cmd's ru_maxrss."""
     with open(stdout_path, "wb") as out, open(stderr_path, "ab") as err:
-        err.write(("$ " + shlex.join(cmd) + "\n").encode())
+        err.write(("$ " + ("cat " + shlex.quote(str(stdin_path)) + " | "
+                           if stdin_path else "")
+                   + shlex.join(cmd) + "\n").encode())
         err.flush()
         start = time.monotonic()
+        feeder = None
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=err)
+            if stdin_path:
+                feeder = subprocess.Popen(["cat", str(stdin_path)],
+                                          stdout=subprocess.PIPE, stderr=err)
+            proc = subprocess.Popen(
+                cmd, stdin=feeder.stdout if feeder else subprocess.DEVNULL,
+                stdout=out, stderr=err)
         except OSError as exc:
             raise BenchError(f"cannot run {cmd[0]}: {exc}") from exc
+        finally:
+            if feeder:
+                feeder.stdout.close()  # cmd holds the pipe's read end
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.monotonic() - start
+        if feeder:
+            feeder.wait()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Run(seconds, usage.ru_maxrss, proc.returncode,
                cpu_seconds=usage.ru_utime + usage.ru_stime)
@@ -464,6 +484,58 @@ def ensure_folder(args, manifest):
     (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
 
 
+def capinfos_duration(path):
+    """Capture duration in seconds (capinfos -u -M)."""
+    out = tool_output(["capinfos", "-u", "-M", str(path)])
+    for line in out.splitlines():
+        if "Capture duration" in line:
+            return float(line.split(":", 1)[1].split()[0])
+    raise BenchError(f"capinfos gave no capture duration for {path}")
+
+
+def ensure_long(args, manifest):
+    """The long capture of run g's replay: big4x.pcap itself when it spans
+    at least LONG_MIN_SPAN_S of capture time, else long.pcap, rounds of one
+    copy of every kept sample (as big4x, each copy with its own address key,
+    one after the other in time) until it spans that long, and at least as
+    many rounds as big4x. Adds the capture durations of big1x and big4x
+    (span_s) and the "long" entry to the manifest, and saves it."""
+    work = args.work
+    changed = False
+    for name in ("big1x", "big4x"):
+        if "span_s" not in manifest[name]:
+            manifest[name]["span_s"] = capinfos_duration(
+                work / manifest[name]["path"])
+            changed = True
+    entry = manifest.get("long")
+    if entry is None or not (work / entry["path"]).exists():
+        big4 = manifest["big4x"]
+        if big4["span_s"] >= LONG_MIN_SPAN_S:
+            entry = dict(big4, source="big4x.pcap (spans at least an hour)")
+        else:
+            ingredients = [
+                Ingredient(n, *read_pcap(work / "ingredients"
+                                         / (Path(n).stem + ".pcap")))
+                for n in manifest["ingredients"]]
+            round_s = sum(i.span_us + SEGMENT_GAP_US
+                          for i in ingredients) / 1e6
+            rounds = max(big4["rounds"],
+                         -(-int(LONG_MIN_SPAN_S) // max(1, int(round_s))))
+            path = work / "long.pcap"
+            log(f"writing {path.name}: {rounds} rounds of"
+                f" {len(ingredients)} samples")
+            write_copies(path, ingredients, rounds)
+            entry = {"path": path.name, "rounds": rounds,
+                     "packets": capinfos_packets(path),
+                     "bytes": path.stat().st_size,
+                     "span_s": capinfos_duration(path),
+                     "source": f"long.pcap ({rounds} rounds)"}
+        manifest["long"] = entry
+        changed = True
+    if changed:
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
 def capinfos_packets(path):
     """Packet count of a capture (capinfos -c -M)."""
     out = tool_output(["capinfos", "-c", "-M", str(path)])
@@ -489,6 +561,8 @@ def build_inputs(args, flowshark):
         if manifest.get("key") == key and all(p.exists() for p in files):
             log(f"reusing inputs in {work}")
             ensure_folder(args, manifest)
+            if "g" in args.only:
+                ensure_long(args, manifest)
             return manifest
     manifest_path.unlink(missing_ok=True)
 
@@ -511,6 +585,8 @@ def build_inputs(args, flowshark):
     manifest["small"] = build_small(samples, work, args.small_count)
     manifest_path.write_text(json.dumps(manifest, indent=1))
     ensure_folder(args, manifest)
+    if "g" in args.only:
+        ensure_long(args, manifest)
     return manifest
 
 
@@ -544,16 +620,17 @@ def flowshark_cmds(flowshark, captures, fields, extra):
     return cmds
 
 
-def measure(cmds, out_dir, name, keep_output):
+def measure(cmds, out_dir, name, keep_output, stdin_path=None):
     """Run cmds one after the other (fresh processes) and return one Run:
     summed wall time, largest peak RSS, first non-zero exit status, and
-    (when keep_output) the total number of output lines."""
+    (when keep_output) the total number of output lines. stdin_path: a file
+    piped into each command's standard input (run_measured)."""
     out = out_dir / f"{name}.out" if keep_output else Path(os.devnull)
     err = out_dir / f"{name}.err"
     err.unlink(missing_ok=True)
     total = Run(0.0, 0, 0, 0 if keep_output else None, cpu_seconds=0.0)
     for cmd in cmds:
-        run = run_measured(cmd, out, err)
+        run = run_measured(cmd, out, err, stdin_path)
         total.seconds += run.seconds
         total.cpu_seconds += run.cpu_seconds
         total.rss_kb = max(total.rss_kb, run.rss_kb)
@@ -768,9 +845,13 @@ def parse_args(argv):
     ap.add_argument("--folder-count", type=int,
                     help="captures of the folder of runs e and f, cut from"
                     " big1x.pcap (default 32; 8 with --quick)")
-    ap.add_argument("--only", default="abcdef",
-                    help="the runs to measure, as letters (default abcdef;"
+    ap.add_argument("--only", default="abcdefg",
+                    help="the runs to measure, as letters (default abcdefg;"
                     " e.g. --only ef for the folder runs alone)")
+    ap.add_argument("--reset-every", type=int, default=100_000,
+                    help="--reset-every N of run g's bounded option sets"
+                    " (default 100000, as run d's bounded mode in the"
+                    " README)")
     ap.add_argument("--check", action="store_true",
                     help="keep the outputs and report flowshark's record"
                     " counts against the expected ones")
@@ -785,8 +866,10 @@ def parse_args(argv):
             or args.folder_count <= 0):
         ap.error("--size-mb, --small-count, --folder-count and --repeat must"
                  " be positive")
-    if not args.only or set(args.only) - set("abcdef"):
-        ap.error("--only takes letters among abcdef")
+    if not args.only or set(args.only) - set("abcdefg"):
+        ap.error("--only takes letters among abcdefg")
+    if args.reset_every <= 0:
+        ap.error("--reset-every must be positive")
     args.work = args.work.resolve()
     return args
 
@@ -841,6 +924,8 @@ def plan(args, manifest, flowshark, tshark, sqlite_skip):
             out.append(Job((f"e folder -j {jobs_n}", "flowshark"), label,
                            folder, folder["captures"],
                            [base + ["-j", str(jobs_n), "-r", path]]))
+    if "g" in args.only:
+        out += g_jobs(args, manifest, flowshark, extra)
     if "f" in args.only:
         outputs = {"jsonl": work / "runs" / "out.jsonl",
                    "sqlite": work / "runs" / "out.db"}
@@ -853,6 +938,103 @@ def plan(args, manifest, flowshark, tshark, sqlite_skip):
                                     "-w", str(out_path), "-r", path]],
                            (out_path,)))
     return out
+
+
+# Run g: flowshark's option sets, by name: exact mode (memory grows with
+# the capture, the contrast), timeouts in the bounded mode, the NFStream
+# preset in the bounded mode; "{n}" is --reset-every's N.
+G_OPTIONS = [
+    ("exact", []),
+    ("timeouts", ["--idle-timeout", "120", "--active-timeout", "1800",
+                  "--reset-every", "{n}"]),
+    ("nfstream", ["--nfstream", "--reset-every", "{n}"]),
+]
+G_REPLAY = "nfstream"  # the option set of the replay through a pipe
+
+
+def g_options(name, n):
+    """Run g's options of option set `name`, with N filled in."""
+    return [a.format(n=n) for a in dict(G_OPTIONS)[name]]
+
+
+def g_jobs(args, manifest, flowshark, extra):
+    """Run g: each option set on big1x.pcap and big4x.pcap (-r FILE), then
+    the replay: big1x.pcap and the long capture (big4x.pcap, or long.pcap
+    when big4x spans less than an hour) fed through a pipe to -r -. Job keys
+    ("g OPTIONS CAPTURE", "flowshark"); output lines are records."""
+    work = args.work
+    jobs = []
+    for name, _ in G_OPTIONS:
+        for inp in ("big1x", "big4x"):
+            info = manifest[inp]
+            cmd = [flowshark, "-q", *extra, "-r", str(work / info["path"]),
+                   *g_options(name, args.reset_every)]
+            jobs.append(Job((f"g {name} {inp[3:]}", "flowshark"),
+                            info["path"], info, None, [cmd]))
+    opts = g_options(G_REPLAY, args.reset_every)
+    for inp, label in (("big1x", "1x"), ("long", "long")):
+        info = manifest[inp]
+        cmd = [flowshark, "-q", *extra, "-r", "-", *opts]
+        jobs.append(Job((f"g replay {label}", "flowshark"),
+                        f"cat {info['path']} |", info, None, [cmd],
+                        stdin=work / info["path"]))
+    return jobs
+
+
+def flat_verdict(r):
+    """"flat within +-20%" or how far off, for an RSS ratio r."""
+    if r is None:
+        return "n/a"
+    if abs(r - 1) <= FLAT_TOLERANCE:
+        return f"**flat** within ±{FLAT_TOLERANCE:.0%}"
+    return f"**not flat** ({(r - 1):+.0%})"
+
+
+def g_tables(args, runs, jobs):
+    """Markdown lines of run g: every run, then the ratios RSS(4x)/RSS(1x)
+    per option set and RSS(long)/RSS(1x) of the replay, with verdicts."""
+    lines = ["| g | capture | MB | packets | hours | options | wall s | CPU s"
+             " | peak RSS MB | records |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for job in jobs:
+        if not job.key[0].startswith("g "):
+            continue
+        run = runs[job.key]
+        info = job.info
+        cmd = job.cmds[0]
+        opts = shlex.join(info["path"] if a == str(args.work / info["path"])
+                          else a for a in cmd[cmd.index("-q"):])
+        if job.stdin:
+            opts = f"cat {info['path']} \| flowshark " + opts
+        ok = run is not None and not run.status
+        lines.append(
+            f"| {job.key[0]} | {info['path']} | {info['bytes'] / 1e6:,.1f} |"
+            f" {info['packets']:,} | {info['span_s'] / 3600:,.1f} |"
+            f" `{opts}` |"
+            + (f" {fmt(run.seconds, 2)} | {fmt(run.cpu_seconds, 2)} |"
+               f" {fmt(run.rss_kb / 1024)} | {fmt(run.lines, 0)} |" if ok else
+               f" error (exit status {run.status if run else '?'}) | | | |"))
+    lines += ["", "| g: peak RSS | 1x MB | 4x (or long) MB | ratio | verdict |",
+              "|---|---|---|---|---|"]
+    pairs = [(f"{name}: 4x/1x", f"g {name} 1x", f"g {name} 4x")
+             for name, _ in G_OPTIONS]
+    pairs.append((f"replay ({G_REPLAY}, pipe): long/1x", "g replay 1x",
+                   "g replay long"))
+    for label, k1, k4 in pairs:
+        if (k1, "flowshark") not in runs:
+            continue
+        m1 = rss_mb(runs.get((k1, "flowshark")))
+        m4 = rss_mb(runs.get((k4, "flowshark")))
+        r = m4 / m1 if m1 and m4 is not None else None
+        lines.append(f"| {label} | {fmt(m1)} | {fmt(m4)} | {ratio(m4, m1)} |"
+                     f" {flat_verdict(r)} |")
+    lines += ["", f"- N = {args.reset_every} (--reset-every); hours: capture"
+              " time from first to last packet (capinfos); records: lines"
+              " written on standard output; peak RSS: wait4's ru_maxrss of"
+              " flowshark, which covers its reaped workers as the largest"
+              " single process; times depend on the machine's load, peak"
+              " RSS does not"]
+    return lines
 
 
 def expected_records(args, flowshark, manifest):
@@ -881,7 +1063,8 @@ def run_jobs(args, jobs):
             log(f"[{rep + 1}/{args.repeat}] {key[0]}: {key[1]} on {job.label}")
             name = "-".join(key).replace(" ", "_")
             remove_outputs(job.outputs)
-            run = measure(job.cmds, out_dir, name, args.check and not job.outputs)
+            keep = (args.check or key[0].startswith("g ")) and not job.outputs
+            run = measure(job.cmds, out_dir, name, keep, job.stdin)
             if job.outputs:
                 run.output_bytes = output_size(job.outputs)
                 if args.check:
@@ -1007,10 +1190,13 @@ def header(args, info, manifest, per_round, sqlite_skip=None):
              f" {manifest['folder']['captures']} captures in"
              f" {FOLDER_CLASSES} class folders, and a README.txt), standard"
              " output to /dev/null; f -j 2 on folder/, -T jsonl and"
-             " -T sqlite written with -w to a file (removed before each run)."
+             " -T sqlite written with -w to a file (removed before each run);"
+             " g peak RSS of exact mode, timeouts and --nfstream (both with"
+             f" --reset-every {args.reset_every}) at 1x and 4x, and"
+             " --nfstream over a long capture fed through a pipe (-r -)."
              " speed = tshark time / flowshark time,"
              " RSS = flowshark peak RSS / tshark peak RSS"]
-    if args.only != "abcdef":
+    if args.only != "abcdefg":
         lines.append(f"- runs measured: {', '.join(args.only)} (--only)")
     if sqlite_skip and "f" in args.only:
         lines.append("- f: -T sqlite not measured: flowshark does not accept"
@@ -1052,16 +1238,25 @@ def main(argv=None):
     report = Report()
     for job in jobs:
         key = job.key
+        if key[0].startswith("g "):
+            run = runs[key]
+            if run is not None and run.status:
+                report.failed.append(f"{key[0]} {key[1]}")
+            continue
         peer = runs.get((key[0], "tshark")) if key[1] == "flowshark" else None
         if peer is not None and peer.status:
             peer = None
         report.row(key[0], key[1], job.label, job.info["packets"],
                    job.info["bytes"], runs[key], job.files, peer)
-    lines = header(args, info, manifest, per_round, sqlite_skip) + report.table()
+    lines = header(args, info, manifest, per_round, sqlite_skip)
+    if report.rows:
+        lines += report.table()
     if set("ad") & set(args.only):
         lines += ["", *memory_table(runs, manifest)]
     if set("ef") & set(args.only):
         lines += ["", *self_table(runs, manifest, sqlite_skip)]
+    if "g" in args.only:
+        lines += ["", *g_tables(args, runs, jobs)]
     if args.check:
         lines += ["", *check_table(runs, per_round, manifest)]
     lines += ["", "- load average (1, 5, 15 min) after the runs: "
