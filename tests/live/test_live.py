@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import select
 import signal
 import socket
 import subprocess
@@ -302,6 +303,37 @@ class Live(unittest.TestCase):
         finally:
             chat.kill()
             chat.wait(timeout=WAIT)
+
+    def test_records_stream_out_as_flows_end(self):
+        """With a timeout, a live run writes a flow's record when a later
+        packet ends it, while the capture goes on."""
+        base = packet_sockets()
+        proc = self.flowshark("-i", IF_A, "-q", "--idle-timeout", "1")
+        wait_for("a capture on " + IF_A, lambda: packet_sockets() >= base + 1)
+        time.sleep(0.5)
+        subprocess.run(ns_cmd(NS_A, *me("--role", "client")), check=True, timeout=WAIT * 3)
+        # The chatter's packets keep coming: they end the idle flows.
+        chat = PROCS.start(ns_cmd(NS_A, *me("--role", "chatter")))
+        try:
+            ready, _, _ = select.select([proc.stdout], [], [], WAIT)
+            first = json.loads(proc.stdout.readline()) if ready else None
+            self.assertIsNone(proc.poll(), "the capture is still running")
+        finally:
+            chat.kill()
+            chat.wait(timeout=WAIT)
+        self.assertIsNotNone(first, "no record while the capture ran")
+        self.assertEqual(first["expiration_id"], 0)
+        self.assertIn(TCP_PORT if first["protocol"] == "tcp" else UDP_PORT,
+                      (first["sport"], first["dport"]))
+        os.kill(proc.pid, signal.SIGINT)
+        status, out, err = self.finish(proc)
+        self.assertEqual((status, err), (EXIT_OK, ""))
+        recs = [first] + records(out)
+        tcp = [r for r in recs if r["protocol"] == "tcp" and TCP_PORT in (r["sport"], r["dport"])]
+        udp = [r for r in recs if r["protocol"] == "udp" and {r["sport"], r["dport"]} & set(
+            range(UDP_CLIENT_PORT, UDP_CLIENT_PORT + N_UDP))]
+        # Every exchange once (none idle for a second within itself).
+        self.assertEqual((len(tcp), len(udp)), (N_TCP, N_UDP))
 
     def test_packet_count_stops(self):
         status, out, err = self.with_chatter("-c", "40")

@@ -21,6 +21,7 @@ static struct fs_packet full_packet(GString **values, guint8 *ip)
     struct fs_packet p;
     memset(&p, 0, sizeof(p));
     p.transport = FS_TRANSPORT_UDP;
+    p.ip_proto = 17;
     p.stream = 7;
     g_strlcpy(p.src, "2001:db8::1", sizeof(p.src));
     g_strlcpy(p.dst, "2001:db8::ffff:1", sizeof(p.dst));
@@ -76,6 +77,7 @@ static void assert_same_packet(const struct fs_packet *a, const struct fs_packet
     assert_int_equal(a->tcp_flags, b->tcp_flags);
     assert_int_equal(a->tcp_hdr_len, b->tcp_hdr_len);
     assert_int_equal(a->vlan_id, b->vlan_id);
+    assert_int_equal(a->ip_proto, b->ip_proto);
     assert_string_equal(a->src_mac, b->src_mac);
     assert_string_equal(a->dst_mac, b->dst_mac);
     assert_int_equal(a->ip_bytes_len, b->ip_bytes_len);
@@ -227,8 +229,9 @@ static void malformed_frames_are_damaged(void **state)
     free_values(values, 3);
 }
 
-/* The flags word of the head: the --flow-filter bit round-trips both ways,
- * and a bit no writer sets is damage. */
+/* The flags word of the head (the IP protocol in bits 0-7, the
+ * --flow-filter bit 0x100): the bit round-trips both ways, and a bit no
+ * writer sets is damage. */
 static void flow_filter_flag(void **state)
 {
     (void)state;
@@ -246,9 +249,9 @@ static void flow_filter_flag(void **state)
         size_t at = sizeof(guint32) + 15 * sizeof(guint32);
         guint32 word;
         memcpy(&word, buffer + at, sizeof(word));
-        assert_int_equal(word, flags == 1 ? 1 : 0);
+        assert_int_equal(word, full.ip_proto | (flags == 1 ? 0x100u : 0));
         if (flags == 2) {
-            word = 2;
+            word = 0x200;
             memcpy(buffer + at, &word, sizeof(word));
         }
         FILE *f = fmemopen(buffer, size, "r");
