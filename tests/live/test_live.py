@@ -326,7 +326,11 @@ class Live(unittest.TestCase):
         self.assertIn(TCP_PORT if first["protocol"] == "tcp" else UDP_PORT,
                       (first["sport"], first["dport"]))
         os.kill(proc.pid, signal.SIGINT)
-        status, out, err = self.finish(proc)
+        # Through the same buffered reader as the first line (communicate()
+        # would read the pipe beneath it and miss what it holds).
+        out = proc.stdout.read()
+        err = proc.stderr.read()
+        status = proc.wait(timeout=WAIT)
         self.assertEqual((status, err), (EXIT_OK, ""))
         recs = [first] + records(out)
         tcp = [r for r in recs if r["protocol"] == "tcp" and TCP_PORT in (r["sport"], r["dport"])]
