@@ -268,3 +268,15 @@ void fs_epan_session_cleanup(void)
     wtap_cleanup();
     free_progdirs();
 }
+
+const char *fs_epan_field_value_label(const char *field, guint32 value)
+{
+    header_field_info *hf = proto_registrar_get_byname(field);
+    if (!hf || !hf->strings || !IS_FT_UINT(hf->type))
+        return NULL;
+    if (hf->display & BASE_EXT_STRING)
+        return try_val_to_str_ext(value, (value_string_ext *)hf->strings);
+    if (hf->display & (BASE_RANGE_STRING | BASE_VAL64_STRING | BASE_CUSTOM | BASE_UNIT_STRING))
+        return NULL;
+    return try_val_to_str(value, (const value_string *)hf->strings);
+}

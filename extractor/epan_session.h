@@ -25,6 +25,12 @@ enum fs_status fs_epan_session_decode_as(const char *spec, char **errmsg);
 /* The version string of the libwireshark in use (static storage). */
 const char *fs_epan_session_version(void);
 
+/* The label Wireshark gives value of the integer field named field (its
+ * value string: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" for
+ * tls.handshake.ciphersuite 0xc02f), or NULL when the field has no label
+ * for it. Static storage. */
+const char *fs_epan_field_value_label(const char *field, guint32 value);
+
 /* Releases what fs_epan_session_init() set up. */
 void fs_epan_session_cleanup(void);
 

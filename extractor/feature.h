@@ -42,6 +42,11 @@ struct fs_feature_ops {
     gboolean (*enabled)(const struct fs_options *opts);
     /* The enum fs_packet_extra bits its packets need. */
     guint extras;
+    /* Wireshark fields (display-filter names) whose values it reads from
+     * every packet, as tshark -T fields prints them (all occurrences joined
+     * by ","); NULL-terminated, NULL for none. They are dissected with the
+     * user's -e fields but never written in "extension". */
+    const char *const *fields;
     /* Run-wide state made from the options (*state may stay NULL).
      * FS_ERR_INIT with *errmsg (caller g_free()s) when it cannot be made. */
     enum fs_status (*setup)(const struct fs_options *opts, void **state, char **errmsg);
@@ -53,6 +58,11 @@ struct fs_feature_ops {
      * The flow's own members are up to date with this packet. */
     void (*packet)(void *state, void *data, const struct fs_flow *flow,
             const struct fs_packet *packet, gboolean forward);
+    /* With fields: called after packet, with the values of the module's
+     * fields for this packet, in the order of `fields` ("" when the field did
+     * not occur). Optional. */
+    void (*packet_values)(void *state, void *data, const struct fs_flow *flow,
+            const struct fs_packet *packet, gboolean forward, const GString *const *values);
     /* The flow is over (its record follows); optional. */
     void (*finish)(void *state, void *data);
     /* Writes the module's keys into the current record; data may belong to
@@ -75,6 +85,13 @@ typedef struct fs_feature_set fs_feature_set;
  * fs_feature_set_free(). An empty set is valid (no added keys). */
 enum fs_status fs_feature_set_new(
         const struct fs_options *opts, fs_feature_set **out, char **errmsg);
+
+/* The module fields that are not among opts->fields (the -e fields), in
+ * the order they must be added to the field registry after the -e fields
+ * (char *, borrowed): the set reads each module field's value at the index
+ * that order gives it (a module field also given with -e is read at its -e
+ * index). */
+const GPtrArray *fs_feature_set_added_fields(const fs_feature_set *set);
 
 /* Frees the set and the modules' states; NULL does nothing. */
 void fs_feature_set_free(fs_feature_set *set);

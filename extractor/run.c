@@ -163,6 +163,15 @@ enum fs_status fs_run(const struct fs_options *opts)
         fs_report(NULL, errmsg);
         goto out;
     }
+    /* The fields the modules read, dissected after the -e ones. */
+    const GPtrArray *module_fields = fs_feature_set_added_fields(features);
+    for (guint i = 0; i < module_fields->len; i++) {
+        if (!fs_field_registry_add(fields, g_ptr_array_index(module_fields, i), &errmsg)) {
+            fs_report(NULL, errmsg);
+            status = FS_ERR_INIT;
+            goto out;
+        }
+    }
     status = collect_inputs(opts, &inputs);
     if (status != FS_OK)
         goto out;
