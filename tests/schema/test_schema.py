@@ -77,6 +77,8 @@ OPTION_SETS = [
     ("nfstream_everything", ["--nfstream", "--splt", "5", "--max-packets", "3",
                              "--idle-timeout", "1", "--active-timeout", "5"] + FIELDS),
     ("idle_timeout", ["--idle-timeout", "10"] + FIELDS),
+    ("tls", ["--tls", "--keep-empty", "--no-exclusions"]),
+    ("tls_everything", ["--tls", "--nfstream", "--splt", "3"] + FIELDS),
     ("all_protocols", ["--all-protocols", "--no-exclusions", "--stats", "--reset-every", "500"]),
 ] + [
     # tests/features: every accounting mode, each direction rule twice (they
