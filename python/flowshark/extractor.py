@@ -784,6 +784,50 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     ndpi_packets : int
         Packets per flow given to nDPI (``--ndpi-packets``; flowshark's
         default is 20, NFStream's n_dissections).
+
+    Flow meter (doc/nfstream.md; off by default: a flow is one Wireshark
+    stream)
+    ----------
+    nfstream : bool
+        NFStream's flows and keys in one option (``--nfstream``):
+        direction "first", exclusions off, empty flows kept, ``stats`` and
+        ``ndpi``, idle and active timeouts of 120 s and 1800 s, flows of
+        every IP protocol, the VLAN id in the flow key, the first fragment
+        of a datagram counted. ``idle_timeout`` and ``active_timeout`` given
+        too win (``direction`` cannot be set back to "port" here: pass
+        ``cmd_parameter=["--direction", "port"]``).
+    idle_timeout : int
+        Seconds (1 to 2^31 - 1): a packet coming that long after its flow's
+        latest packet ends the flow and begins a new one
+        (``--idle-timeout``).
+    active_timeout : int
+        Seconds (1 to 2^31 - 1): a packet coming that long after its flow's
+        first packet ends the flow and begins a new one
+        (``--active-timeout``). With either timeout (or ``nfstream``) each
+        flow has ``expiration_id`` and ``stream_piece``, and the flows of one
+        stream are told apart by the piece in their key (Returns, below).
+    all_protocols : bool
+        Flows of every IP protocol, not only TCP and UDP
+        (``--all-protocols``): ``protocol`` is Wireshark's name for it
+        ("icmp", "icmpv6", "igmp"...), ports are 0. ICMP and ICMPv6 are
+        among the default exclusions: add ``exclusions=False`` to keep them.
+        With ``all_protocols`` or ``nfstream`` the default ``filter``
+        (flowcontainer's "(tcp or udp or gre)") is not passed on, as it
+        would remove those packets; any other filter is.
+
+    Flow selection (after the records' own rules)
+    ----------
+    flow_filter : str
+        Keep the flows with at least one packet matching this display filter,
+        with all their packets (``--flow-filter``; ``filter`` removes
+        packets instead; with both, it is tried on the packets ``filter``
+        kept). None or "": every flow.
+    min_packets : int
+        Keep the flows of at least n packets (``--min-packets``; n >= 0).
+    min_bytes : int
+        Keep the flows of at least n bytes, the sum of the IP lengths of all
+        their packets (``--min-bytes``; n >= 0).
+
     label : str or flowshark.FROM_DIR
         Label every flow: with a string, that text (``--label``); with
         ``FROM_DIR``, the name of the capture's first folder below the
@@ -802,8 +846,13 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     Returns
     -------
     An ExtractResult: a dict mapping ``(infile, protocol, stream_id)`` to
-    Flow, with ``protocol`` "tcp" or "udp" and ``stream_id`` the stream number
-    as a string (as flowcontainer's keys). Its ``errors`` attribute maps each
+    Flow, with ``protocol`` "tcp" or "udp" (or another IP protocol's name
+    with ``all_protocols``) and ``stream_id`` the stream number as a string
+    (as flowcontainer's keys). With a timeout (``idle_timeout``,
+    ``active_timeout``, ``nfstream``) a stream may be several flows, and the
+    key is ``(infile, protocol, stream_id, stream_piece)``; with
+    ``nfstream``, whose flows are keyed by VLAN too, ``(infile, protocol,
+    stream_id, stream_piece, vlan_id)`` (``Flow.key``). Its ``errors`` attribute maps each
     failed capture of a list to its exception (see below); it is empty when
     every capture was read.
 
@@ -811,7 +860,10 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     ------
     FileNotFoundError: the capture does not exist. ValueError
     (FlowsharkUsageError): bad filter, unknown field, bad cmd_parameter.
-    TypeError: extension not strings. FlowsharkNotFoundError: no flowshark
+    A bad value of a keyword-only parameter (``max_packets=0``,
+    ``idle_timeout=0``, ``min_bytes=-1``...) raises ValueError before
+    flowshark runs; a bad ``flow_filter`` expression, FlowsharkUsageError.
+    TypeError: extension or flow_filter not strings. FlowsharkNotFoundError: no flowshark
     program. FlowsharkError (a RuntimeError): anything else flowshark reports.
     A capture cut short gives a FlowsharkWarning and the flows of its complete
     packets.
@@ -851,10 +903,13 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     dst, dport, ext_protocols, time_start, time_end, ip_lengths,
     ip_timestamps, payload_lengths, payload_timestamps, extension — the
     latter a dict of lists of (value, index) tuples), then the keys the
-    options add, in the record's order (``packets_total``... with
-    max_packets, ``src_mac``... with stats, ``splt_ps``... with splt,
+    options add, in the record's order (``expiration_id``, ``stream_piece``
+    with a timeout or nfstream, ``packets_total``... with max_packets,
+    ``src_mac``... with stats, ``splt_ps``... with splt,
     ``application_name``... with ndpi), and last ``label`` with ``label=``
-    (even when there is no row). Same parameters as ``extract``.
+    (even when there is no row). Same parameters as ``extract``; with
+    ``nfstream=True`` one row per NFStream flow, the pieces of a stream cut
+    by a timeout told apart by ``stream_piece``.
 
     The failed captures of a list are reported as by ``extract``, and
     ``attrs["errors"]`` of the DataFrame holds its ``errors`` mapping.
