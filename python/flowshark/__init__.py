@@ -10,7 +10,10 @@ and its subdirectories) or a list of both; label="text" or label=FROM_DIR
 (each capture's folder name) labels the flows (Flow.label). flows() streams
 Flow objects as flowshark writes them; to_pandas() returns a DataFrame
 (needs pandas). stats=True, splt=n, ndpi=True... add NFStream's
-features and nDPI's labels (Flow.features). A failed capture of a list gives
+features and nDPI's labels (Flow.features); nfstream=True gives NFStream's
+flows (timeouts: idle_timeout=, active_timeout=; all_protocols=True: flows
+of every IP protocol), flow_filter=, min_packets=, min_bytes= select flows.
+A failed capture of a list gives
 a FlowsharkCaptureWarning and an entry in result.errors; the other captures'
 flows are kept. The flowshark program is found through the
 flowshark_path= argument, the FLOWSHARK environment variable, or PATH.

@@ -25,7 +25,9 @@ __all__ = [
 ]
 
 #: flowcontainer's default ``filter``. flowshark keeps only IP TCP/UDP flows
-#: anyway, so passing it on as ``-Y`` changes nothing.
+#: anyway, so passing it on as ``-Y`` changes nothing; with the flows of
+#: every IP protocol (``all_protocols=True`` or ``nfstream=True``) it would
+#: remove the ICMP... packets, so it is not passed on then.
 DEFAULT_FILTER = "(tcp or udp or gre)"
 
 
@@ -56,6 +58,11 @@ EXIT_INTERRUPTED = 8
 EXIT_WORKER = 9
 
 _STDERR_LIMIT = 1 << 20  # keep at most 1 MiB of flowshark's messages
+
+# The ranges flowshark's options take: --idle-timeout and --active-timeout
+# 1 to 2^31 - 1 seconds, --min-packets and --min-bytes 0 to 2^63 - 1.
+_TIMEOUT_MAX = 2147483647
+_INT64_MAX = 9223372036854775807
 
 
 class FlowsharkError(RuntimeError):
@@ -178,11 +185,35 @@ def _fields(extension):
     return fields
 
 
-def _count(name, value):
-    """value, a whole number > 0 (not a bool); ValueError otherwise."""
+def _count(name, value, maximum=None):
+    """value, a whole number > 0 (not a bool), at most maximum if given;
+    ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError("%s must be a positive int, not %r" % (name, value))
+    if maximum is not None and value > maximum:
+        raise ValueError("%s must be at most %d, not %r" % (name, maximum, value))
     return value
+
+
+def _amount(name, value):
+    """value, a whole number >= 0 (not a bool) that flowshark takes (at most
+    2^63 - 1); ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("%s must be an int >= 0, not %r" % (name, value))
+    if value > _INT64_MAX:
+        raise ValueError("%s must be at most %d, not %r" % (name, _INT64_MAX, value))
+    return value
+
+
+def _flow_filter(value):
+    """The flow_filter parameter: a display filter (str), or None or ""
+    for none; TypeError otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("flow_filter must be a display filter (a string) or None, not %r"
+                        % (value,))
+    return value or None
 
 
 def _choice(name, value, choices):
@@ -215,7 +246,8 @@ def _command(program, paths, filter, fields, cmd_parameter, options):
     cmd = [program, "-q"]
     for path in paths:
         cmd += ["-r", path]
-    if filter:
+    every_protocol = options["all_protocols"] or options["nfstream"]
+    if filter and not (every_protocol and filter == DEFAULT_FILTER):
         cmd += ["-Y", filter]
     for field in fields:
         cmd += ["-e", field]
@@ -243,6 +275,20 @@ def _command(program, paths, filter, fields, cmd_parameter, options):
         cmd.append("--ndpi")
     if options["ndpi_packets"] is not None:
         cmd += ["--ndpi-packets", str(_count("ndpi_packets", options["ndpi_packets"]))]
+    if options["nfstream"]:
+        cmd.append("--nfstream")
+    for name in ("idle_timeout", "active_timeout"):
+        if options[name] is not None:
+            cmd += ["--" + name.replace("_", "-"),
+                    str(_count(name, options[name], _TIMEOUT_MAX))]
+    if options["all_protocols"]:
+        cmd.append("--all-protocols")
+    flow_filter = _flow_filter(options["flow_filter"])
+    if flow_filter is not None:
+        cmd += ["--flow-filter", flow_filter]
+    for name in ("min_packets", "min_bytes"):
+        if options[name] is not None:
+            cmd += ["--" + name.replace("_", "-"), str(_amount(name, options[name]))]
     cmd += _label_args(options["label"])
     if cmd_parameter:
         if isinstance(cmd_parameter, str):
@@ -475,11 +521,14 @@ class FlowIterator(object):
     directly failed), that exception is raised instead.
 
     ``directories``: which of the paths of ``cmd`` are directories.
+    ``vlan_key``: the VLAN id is part of the flow key (``--nfstream``), and
+    so of each Flow's ``key`` (see Flow).
     """
 
-    def __init__(self, cmd, paths, main="payload", directories=()):
+    def __init__(self, cmd, paths, main="payload", directories=(), vlan_key=False):
         self.command = cmd
         self.main = main
+        self.vlan_key = vlan_key
         self.errors = {}
         self._paths = paths
         self._directories = list(directories)
@@ -534,7 +583,7 @@ class FlowIterator(object):
             raise StopIteration
         try:
             record = json.loads(line)
-            flow = Flow(record, self.main)
+            flow = Flow(record, self.main, vlan_key=self.vlan_key)
             self._read += 1
             return flow
         except (ValueError, KeyError, TypeError) as exc:
@@ -629,10 +678,12 @@ def _prepare(infile, filter, extension, ip_layer, verbose, cmd_parameter,
         raise NotImplementedError(
             "ip_layer=True (flowcontainer's flows of non-TCP/UDP IP protocols "
             "such as GRE/PPTP, L2TP) is not supported: flowshark builds TCP "
-            "and UDP flows only (a packet tunnelled in GRE or L2TP belongs to "
-            "the flow of its innermost TCP/UDP header)")
+            "and UDP flows by default, and with all_protocols=True flows of "
+            "every IP protocol, but a packet tunnelled in GRE or L2TP belongs "
+            "to the flow of its innermost TCP/UDP header)")
     fields = _fields(extension)  # type check before anything runs
     _label_args(options["label"])
+    _flow_filter(options["flow_filter"])
     paths, directories = _input_paths(infile)
     program = find_flowshark(flowshark_path)
     cmd = _command(program, paths, filter, fields, cmd_parameter, options)
@@ -647,7 +698,9 @@ def flows(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
           keep_empty=False, udp_data_length=False, exclusions=True,
           max_packets=None, two_pass=False, direction="port", stats=False,
           splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
-          label=None, flowshark_path=None):
+          nfstream=False, idle_timeout=None, active_timeout=None,
+          all_protocols=False, flow_filter=None, min_packets=None,
+          min_bytes=None, label=None, flowshark_path=None):
     """Iterate over the flows of a capture as flowshark writes them.
 
     Same parameters as ``extract``. Returns a FlowIterator (use it in a
@@ -655,7 +708,9 @@ def flows(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     records end (bad filter and unknown field: at the first ``next``).
     """
     cmd, paths, directories = _prepare(**locals())
-    return FlowIterator(cmd, paths, main, directories)
+    # --nfstream (here or in cmd_parameter) puts the VLAN id in the flow key.
+    vlan_key = bool(nfstream) or "--nfstream" in [str(a) for a in cmd_parameter or ()]
+    return FlowIterator(cmd, paths, main, directories, vlan_key=vlan_key)
 
 
 def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
@@ -663,7 +718,9 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
             keep_empty=False, udp_data_length=False, exclusions=True,
             max_packets=None, two_pass=False, direction="port", stats=False,
             splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
-            label=None, flowshark_path=None):
+            nfstream=False, idle_timeout=None, active_timeout=None,
+            all_protocols=False, flow_filter=None, min_packets=None,
+            min_bytes=None, label=None, flowshark_path=None):
     """Extract the flows of a capture, as flowcontainer.extractor.extract.
 
     Parameters (flowcontainer's, in its order)
@@ -727,6 +784,50 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     ndpi_packets : int
         Packets per flow given to nDPI (``--ndpi-packets``; flowshark's
         default is 20, NFStream's n_dissections).
+
+    Flow meter (doc/nfstream.md; off by default: a flow is one Wireshark
+    stream)
+    ----------
+    nfstream : bool
+        NFStream's flows and keys in one option (``--nfstream``):
+        direction "first", exclusions off, empty flows kept, ``stats`` and
+        ``ndpi``, idle and active timeouts of 120 s and 1800 s, flows of
+        every IP protocol, the VLAN id in the flow key, the first fragment
+        of a datagram counted. ``idle_timeout`` and ``active_timeout`` given
+        too win (``direction`` cannot be set back to "port" here: pass
+        ``cmd_parameter=["--direction", "port"]``).
+    idle_timeout : int
+        Seconds (1 to 2^31 - 1): a packet coming that long after its flow's
+        latest packet ends the flow and begins a new one
+        (``--idle-timeout``).
+    active_timeout : int
+        Seconds (1 to 2^31 - 1): a packet coming that long after its flow's
+        first packet ends the flow and begins a new one
+        (``--active-timeout``). With either timeout (or ``nfstream``) each
+        flow has ``expiration_id`` and ``stream_piece``, and the flows of one
+        stream are told apart by the piece in their key (Returns, below).
+    all_protocols : bool
+        Flows of every IP protocol, not only TCP and UDP
+        (``--all-protocols``): ``protocol`` is Wireshark's name for it
+        ("icmp", "icmpv6", "igmp"...), ports are 0. ICMP and ICMPv6 are
+        among the default exclusions: add ``exclusions=False`` to keep them.
+        With ``all_protocols`` or ``nfstream`` the default ``filter``
+        (flowcontainer's "(tcp or udp or gre)") is not passed on, as it
+        would remove those packets; any other filter is.
+
+    Flow selection (after the records' own rules)
+    ----------
+    flow_filter : str
+        Keep the flows with at least one packet matching this display filter,
+        with all their packets (``--flow-filter``; ``filter`` removes
+        packets instead; with both, it is tried on the packets ``filter``
+        kept). None or "": every flow.
+    min_packets : int
+        Keep the flows of at least n packets (``--min-packets``; n >= 0).
+    min_bytes : int
+        Keep the flows of at least n bytes, the sum of the IP lengths of all
+        their packets (``--min-bytes``; n >= 0).
+
     label : str or flowshark.FROM_DIR
         Label every flow: with a string, that text (``--label``); with
         ``FROM_DIR``, the name of the capture's first folder below the
@@ -745,8 +846,13 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     Returns
     -------
     An ExtractResult: a dict mapping ``(infile, protocol, stream_id)`` to
-    Flow, with ``protocol`` "tcp" or "udp" and ``stream_id`` the stream number
-    as a string (as flowcontainer's keys). Its ``errors`` attribute maps each
+    Flow, with ``protocol`` "tcp" or "udp" (or another IP protocol's name
+    with ``all_protocols``) and ``stream_id`` the stream number as a string
+    (as flowcontainer's keys). With a timeout (``idle_timeout``,
+    ``active_timeout``, ``nfstream``) a stream may be several flows, and the
+    key is ``(infile, protocol, stream_id, stream_piece)``; with
+    ``nfstream``, whose flows are keyed by VLAN too, ``(infile, protocol,
+    stream_id, stream_piece, vlan_id)`` (``Flow.key``). Its ``errors`` attribute maps each
     failed capture of a list to its exception (see below); it is empty when
     every capture was read.
 
@@ -754,7 +860,10 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     ------
     FileNotFoundError: the capture does not exist. ValueError
     (FlowsharkUsageError): bad filter, unknown field, bad cmd_parameter.
-    TypeError: extension not strings. FlowsharkNotFoundError: no flowshark
+    A bad value of a keyword-only parameter (``max_packets=0``,
+    ``idle_timeout=0``, ``min_bytes=-1``...) raises ValueError before
+    flowshark runs; a bad ``flow_filter`` expression, FlowsharkUsageError.
+    TypeError: extension or flow_filter not strings. FlowsharkNotFoundError: no flowshark
     program. FlowsharkError (a RuntimeError): anything else flowshark reports.
     A capture cut short gives a FlowsharkWarning and the flows of its complete
     packets.
@@ -785,17 +894,22 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
               keep_empty=False, udp_data_length=False, exclusions=True,
               max_packets=None, two_pass=False, direction="port", stats=False,
               splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
-              label=None, flowshark_path=None):
+              nfstream=False, idle_timeout=None, active_timeout=None,
+              all_protocols=False, flow_filter=None, min_packets=None,
+              min_bytes=None, label=None, flowshark_path=None):
     """The flows of a capture as a pandas DataFrame, one row per flow.
 
     Columns: the record's keys in order (file, protocol, stream, src, sport,
     dst, dport, ext_protocols, time_start, time_end, ip_lengths,
     ip_timestamps, payload_lengths, payload_timestamps, extension — the
     latter a dict of lists of (value, index) tuples), then the keys the
-    options add, in the record's order (``packets_total``... with
-    max_packets, ``src_mac``... with stats, ``splt_ps``... with splt,
+    options add, in the record's order (``expiration_id``, ``stream_piece``
+    with a timeout or nfstream, ``packets_total``... with max_packets,
+    ``src_mac``... with stats, ``splt_ps``... with splt,
     ``application_name``... with ndpi), and last ``label`` with ``label=``
-    (even when there is no row). Same parameters as ``extract``.
+    (even when there is no row). Same parameters as ``extract``; with
+    ``nfstream=True`` one row per NFStream flow, the pieces of a stream cut
+    by a timeout told apart by ``stream_piece``.
 
     The failed captures of a list are reported as by ``extract``, and
     ``attrs["errors"]`` of the DataFrame holds its ``errors`` mapping.

@@ -14,9 +14,16 @@ _RECORD_KEY_SET = frozenset(RECORD_KEYS)
 #: label (a string, or None). A Flow attribute of its own, not a feature.
 LABEL_KEY = "label"
 
+#: The keys the flow meter's timeouts add (--idle-timeout, --active-timeout,
+#: --nfstream), right after ``extension``: why the flow ended and which piece
+#: of its stream it is. Flow attributes that are None without a timeout.
+METER_KEYS = ("expiration_id", "stream_piece")
+
 
 class Flow(object):
-    """One TCP or UDP flow, built from one flowshark JSON record.
+    """One flow, built from one flowshark JSON record: a TCP or UDP flow,
+    or with ``all_protocols=True`` (or ``nfstream=True``) a flow of another
+    IP protocol too.
 
     Attributes (flowcontainer's names and meanings):
 
@@ -27,7 +34,12 @@ class Flow(object):
     source, destination
         ``(src, sport)`` and ``(dst, dport)``.
     protocol
-        ``"tcp"`` or ``"udp"``.
+        ``"tcp"`` or ``"udp"``; with ``all_protocols=True`` or
+        ``nfstream=True`` also the flows of other IP protocols, named by
+        Wireshark's display-filter name (``"icmp"``, ``"icmpv6"``,
+        ``"igmp"``, ``"gre"``..., ``"ipproto-N"`` when Wireshark has none):
+        their ports are 0, their payload sequences empty, and their
+        ``stream`` flowshark's own number, per protocol.
     ip_lengths, ip_timestamps
         one entry per packet: IP length signed by direction (+ src->dst,
         - dst->src) and epoch seconds (float).
@@ -54,7 +66,19 @@ class Flow(object):
         number (an int; the result key of ``extract`` holds it as a string,
         as flowcontainer's does).
     key
-        ``(file, protocol, str(stream))``, the key ``extract`` files it under.
+        the key ``extract`` files it under, unique within one run:
+        ``(file, protocol, str(stream))`` as flowcontainer's; with a timeout
+        (``idle_timeout``, ``active_timeout``, ``nfstream``), where a stream
+        may be cut into several flows, ``(file, protocol, str(stream),
+        stream_piece)``; with ``nfstream=True``, whose flow key holds the
+        VLAN id too (one stream seen in two VLANs is two flows),
+        ``(file, protocol, str(stream), stream_piece, vlan_id)``.
+    expiration_id, stream_piece
+        with a timeout (``idle_timeout``, ``active_timeout``, ``nfstream``):
+        why the flow ended, NFStream's values (0 idle, or still open when the
+        capture ended; 1 active), and which piece of its Wireshark stream it
+        is (0, 1, 2... in the order they began). None without a timeout.
+        They are in ``features`` too, as the record's keys.
     ext_protocols
         the Protocol-column values as a list, in order of first appearance.
     main
@@ -87,10 +111,14 @@ class Flow(object):
         "file", "protocol", "stream", "src", "sport", "dst", "dport",
         "ext_protocols", "time_start", "time_end", "ip_lengths",
         "ip_timestamps", "payload_lengths", "payload_timestamps", "extension",
-        "main", "record", "features", "label",
+        "main", "record", "features", "label", "expiration_id",
+        "stream_piece", "vlan_key",
     )
 
-    def __init__(self, record, main="payload"):
+    def __init__(self, record, main="payload", vlan_key=False):
+        """record: one flowshark JSON record (a dict); main: "payload" or
+        "ip"; vlan_key: the VLAN id is part of the flow key (``--nfstream``),
+        so of ``key``."""
         if main not in ("payload", "ip"):
             raise ValueError('main must be "payload" or "ip", not %r' % (main,))
         self.record = record
@@ -117,6 +145,9 @@ class Flow(object):
                          if key not in _RECORD_KEY_SET and key != LABEL_KEY}
         if LABEL_KEY in record:
             self.label = record[LABEL_KEY]
+        self.expiration_id = record.get("expiration_id")
+        self.stream_piece = record.get("stream_piece")
+        self.vlan_key = bool(vlan_key)
 
     def __getattr__(self, name):
         # Only called when no attribute has that name (or a slot is unset,
@@ -148,7 +179,13 @@ class Flow(object):
 
     @property
     def key(self):
-        return (self.file, self.protocol, str(self.stream))
+        key = (self.file, self.protocol, str(self.stream))
+        if self.stream_piece is None:
+            return key
+        key += (self.stream_piece,)
+        if self.vlan_key:
+            key += (self.record.get("vlan_id"),)
+        return key
 
     @property
     def source(self):
@@ -180,8 +217,11 @@ class Flow(object):
         label = ""
         if LABEL_KEY in self.record:
             label = ", label %r" % (self.record[LABEL_KEY],)
-        return "<Flow %s %s stream %d %s:%s -> %s:%s, %d packets (%d with payload)%s>" % (
-            self.file, self.protocol, self.stream, self.src, self.sport,
+        piece = ""
+        if self.stream_piece is not None:
+            piece = " piece %d" % (self.stream_piece,)
+        return "<Flow %s %s stream %d%s %s:%s -> %s:%s, %d packets (%d with payload)%s>" % (
+            self.file, self.protocol, self.stream, piece, self.src, self.sport,
             self.dst, self.dport, len(self.ip_lengths), len(self.payload_lengths), label)
 
     # Flows order by start time, as flowcontainer's do.

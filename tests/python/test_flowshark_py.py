@@ -990,11 +990,249 @@ class TestMessages(unittest.TestCase):
             verbose=True, cmd_parameter=(), split_flag=False, main="payload",
             keep_empty=False, udp_data_length=False, exclusions=True, max_packets=None,
             two_pass=False, direction="port", stats=False, splt=None, accounting_mode=0,
-            ndpi=False, ndpi_packets=None, label="-x",
-            flowshark_path=shutil.which("true") or "/bin/true")
+            ndpi=False, ndpi_packets=None, nfstream=False, idle_timeout=None,
+            active_timeout=None, all_protocols=False, flow_filter=None, min_packets=None,
+            min_bytes=None, label="-x", flowshark_path=shutil.which("true") or "/bin/true")
         self.assertEqual(cmd[1:], ["-q", "-r", SAMPLES, "-r", sample("tls.pcap"), "--label=-x"])
         self.assertEqual(paths, [SAMPLES, sample("tls.pcap")])
         self.assertEqual(directories, [SAMPLES])
+
+
+def prepared(**kwargs):
+    """flowshark's command line (after the program) for extract's defaults
+    and kwargs, for tls.pcap, without running anything."""
+    import inspect
+    arguments = {name: p.default for name, p in inspect.signature(flowshark.extract)
+                 .parameters.items() if p.default is not inspect.Parameter.empty}
+    arguments.update(infile=sample("tls.pcap"),
+                     flowshark_path=shutil.which("true") or "/bin/true")
+    arguments.update(kwargs)
+    cmd, _, _ = fs_extractor._prepare(**arguments)
+    return cmd[1:]
+
+
+class TestMeterCommandLine(unittest.TestCase):
+    """The flow meter and flow selection parameters (issue 12): the
+    arguments each one gives, and the errors bad values raise, without
+    running flowshark."""
+
+    BASE = ["-q", "-r", sample("tls.pcap")]
+    DEFAULT = BASE + ["-Y", flowshark.DEFAULT_FILTER]
+
+    def test_same_parameters(self):
+        import inspect
+        new = ["nfstream", "idle_timeout", "active_timeout", "all_protocols", "flow_filter",
+               "min_packets", "min_bytes"]
+        for function in (flowshark.extract, flowshark.flows, flowshark.to_pandas):
+            with self.subTest(function=function.__name__):
+                parameters = inspect.signature(function).parameters
+                self.assertEqual(list(parameters), list(inspect.signature(
+                    flowshark.extract).parameters))
+                names = list(parameters)
+                self.assertEqual(names[names.index("ndpi_packets") + 1:names.index("label")], new)
+                for name in new:
+                    self.assertEqual(parameters[name].kind, inspect.Parameter.KEYWORD_ONLY)
+                    self.assertIn(parameters[name].default, (None, False))
+
+    def test_arguments(self):
+        for kwargs, args in [
+                ({}, []),
+                (dict(nfstream=False, all_protocols=False, flow_filter=None, idle_timeout=None,
+                      active_timeout=None, min_packets=None, min_bytes=None), []),
+                (dict(idle_timeout=120), ["--idle-timeout", "120"]),
+                (dict(active_timeout=1), ["--active-timeout", "1"]),
+                (dict(idle_timeout=2147483647, active_timeout=1800),
+                 ["--idle-timeout", "2147483647", "--active-timeout", "1800"]),
+                (dict(flow_filter="tls.handshake.certificate"),
+                 ["--flow-filter", "tls.handshake.certificate"]),
+                (dict(flow_filter=""), []),
+                (dict(min_packets=0), ["--min-packets", "0"]),
+                (dict(min_packets=28), ["--min-packets", "28"]),
+                (dict(min_bytes=0), ["--min-bytes", "0"]),
+                (dict(min_bytes=2 ** 63 - 1), ["--min-bytes", str(2 ** 63 - 1)]),
+                (dict(min_packets=3, min_bytes=1000, flow_filter="dns"),
+                 ["--flow-filter", "dns", "--min-packets", "3", "--min-bytes", "1000"])]:
+            with self.subTest(kwargs=kwargs):
+                self.assertEqual(prepared(**kwargs), self.DEFAULT + args)
+
+    def test_every_protocol_drops_the_default_filter(self):
+        # flowcontainer's default filter would remove the ICMP... packets.
+        self.assertEqual(prepared(nfstream=True), self.BASE + ["--nfstream"])
+        self.assertEqual(prepared(all_protocols=True), self.BASE + ["--all-protocols"])
+        self.assertEqual(prepared(all_protocols=True, exclusions=False),
+                         self.BASE + ["--no-exclusions", "--all-protocols"])
+        self.assertEqual(prepared(nfstream=True, idle_timeout=10, active_timeout=60),
+                         self.BASE + ["--nfstream", "--idle-timeout", "10",
+                                      "--active-timeout", "60"])
+        # A filter of one's own is passed on.
+        self.assertEqual(prepared(nfstream=True, filter="ip"),
+                         self.BASE + ["-Y", "ip", "--nfstream"])
+        self.assertEqual(prepared(all_protocols=True, filter="icmpv6", label="x"),
+                         self.BASE + ["-Y", "icmpv6", "--all-protocols", "--label=x"])
+
+    def test_bad_values(self):
+        for kwargs in (dict(idle_timeout=0), dict(idle_timeout=-1), dict(idle_timeout=True),
+                       dict(idle_timeout="120"), dict(idle_timeout=1.5),
+                       dict(idle_timeout=2 ** 31), dict(active_timeout=0),
+                       dict(active_timeout=False), dict(active_timeout=2 ** 31),
+                       dict(min_packets=-1), dict(min_packets=True), dict(min_packets="3"),
+                       dict(min_packets=2.0), dict(min_bytes=-1), dict(min_bytes=False),
+                       dict(min_bytes=2 ** 63)):
+            with self.subTest(kwargs=kwargs):
+                with self.assertRaises(ValueError) as cm:
+                    prepared(**kwargs)
+                self.assertIn(list(kwargs)[0], str(cm.exception))
+        for value in (3, b"tls", ["tls"]):
+            with self.subTest(flow_filter=value):
+                with self.assertRaises(TypeError) as cm:
+                    prepared(flow_filter=value)
+                self.assertIn("flow_filter", str(cm.exception))
+
+
+def run_records(path, args=()):
+    """The records of flowshark run directly on path, in its order (the
+    oracle), parsed with json."""
+    proc = subprocess.run([FLOWSHARK, "-q", "-r", path] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode not in (0, 2):
+        raise AssertionError("flowshark failed (%d): %s" % (proc.returncode, proc.stderr))
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def stream_key(record):
+    """(protocol, stream, stream_piece) of a record or DataFrame row."""
+    return (record["protocol"], record["stream"], record.get("stream_piece"))
+
+
+class TestMeter(FlowsharkTestCase):
+    """The flow meter and flow selection parameters against flowshark run
+    directly with the same options (issue 12)."""
+
+    def test_to_pandas_nfstream(self):
+        need_pandas(self)
+        path = sample("ssh.pcap")
+        records = run_records(path, ["--nfstream"])
+        df = flowshark.to_pandas(path, nfstream=True)
+        # NFStream's two flows: the SSH connection idle for more than 120 s.
+        self.assertEqual(len(df), 2)
+        self.assertEqual(list(df["stream_piece"]), [0, 1])
+        self.assertEqual(list(df["stream"]), [0, 0])
+        self.assertEqual(list(df["bidirectional_packets"]),
+                         [r["bidirectional_packets"] for r in records])
+        self.assertEqual(list(df.columns), list(records[0]))
+        for row, record in zip(df.to_dict("records"), records):
+            for key in ("expiration_id", "stream_piece", "vlan_id", "bidirectional_bytes",
+                        "application_name", "src", "dst"):
+                self.assertEqual(row[key], record[key], key)
+
+    def test_extract_nfstream_keys(self):
+        path = sample("ssh.pcap")
+        records = run_records(path, ["--nfstream"])
+        result = flowshark.extract(path, nfstream=True)
+        self.assertEqual(list(result), [(path, "tcp", "0", 0, 0), (path, "tcp", "0", 1, 0)])
+        for flow, record in zip(result.values(), records):
+            self.assertEqual(flow.record, record)
+            self.assertEqual(flow.stream_piece, record["stream_piece"])
+            self.assertEqual(flow.expiration_id, record["expiration_id"])
+            self.assertEqual(flow.features["stream_piece"], record["stream_piece"])
+            self.assertIn("piece %d" % record["stream_piece"], repr(flow))
+
+    def test_timeouts_keep_every_piece(self):
+        # An idle timeout of 1 s cuts tls.pcap's streams: several records
+        # share a stream, and extract keeps each one under its own key.
+        path = sample("tls.pcap")
+        for kwargs, args in [(dict(idle_timeout=1), ["--idle-timeout", "1"]),
+                             (dict(active_timeout=1), ["--active-timeout", "1"]),
+                             (dict(idle_timeout=1, active_timeout=2, stats=True),
+                              ["--idle-timeout", "1", "--active-timeout", "2", "--stats"])]:
+            with self.subTest(kwargs=kwargs):
+                records = run_records(path, args)
+                streams = [(r["protocol"], r["stream"]) for r in records]
+                self.assertLess(len(set(streams)), len(streams), "no stream cut: vacuous")
+                result = flowshark.extract(path, **kwargs)
+                self.assertEqual(len(result), len(records))
+                self.assertEqual(sorted(result), sorted(
+                    (path, r["protocol"], str(r["stream"]), r["stream_piece"]) for r in records))
+                for record in records:
+                    key = (path, record["protocol"], str(record["stream"]), record["stream_piece"])
+                    self.assertEqual(result[key].record, record)
+                    self.assertEqual(result[key].expiration_id, record["expiration_id"])
+                streamed = [f.record for f in flowshark.flows(path, **kwargs)]
+                self.assertEqual(streamed, records)
+
+    def test_no_meter_keys_without_timeouts(self):
+        path = sample("tls.pcap")
+        for flow in flowshark.extract(path, stats=True).values():
+            self.assertIsNone(flow.stream_piece)
+            self.assertIsNone(flow.expiration_id)
+            self.assertNotIn("stream_piece", flow.features)
+            self.assertEqual(len(flow.key), 3)
+            self.assertNotIn("piece", repr(flow))
+
+    def test_flow_filter(self):
+        path = sample("tls.pcap")
+        for expression in ("tls.handshake.certificate",
+                           'tls.handshake.extensions_server_name == "play.googleapis.com"',
+                           "dns"):
+            with self.subTest(flow_filter=expression):
+                records = run_records(path, ["--flow-filter", expression])
+                result = flowshark.extract(path, flow_filter=expression)
+                self.assertEqual(sorted(result), sorted(
+                    (r["file"], r["protocol"], str(r["stream"])) for r in records))
+                self.assertEqual([f.record for f in result.values()], records)
+        # The second expression keeps one flow of two: not vacuous.
+        everything = run_records(path)
+        self.assertEqual(len(everything), 2)
+        self.assertEqual(len(flowshark.extract(path, flow_filter=(
+            'tls.handshake.extensions_server_name == "play.googleapis.com"'))), 1)
+        with self.assertRaises(flowshark.FlowsharkUsageError) as cm:
+            flowshark.extract(path, flow_filter="tls.no_such_field")
+        self.assertEqual(cm.exception.returncode, fs_extractor.EXIT_FILTER)
+
+    def test_min_packets_and_bytes(self):
+        path = sample("1592993485_noise.pcap")
+        everything = run_records(path)
+        for kwargs, args in [(dict(min_packets=0), ["--min-packets", "0"]),
+                             (dict(min_packets=10), ["--min-packets", "10"]),
+                             (dict(min_bytes=5000), ["--min-bytes", "5000"]),
+                             (dict(min_packets=2, min_bytes=300, flow_filter="dns"),
+                              ["--min-packets", "2", "--min-bytes", "300",
+                               "--flow-filter", "dns"])]:
+            with self.subTest(kwargs=kwargs):
+                records = run_records(path, args)
+                result = flowshark.extract(path, **kwargs)
+                self.assertEqual([f.record for f in result.values()], records)
+                if kwargs != dict(min_packets=0):
+                    self.assertLess(len(records), len(everything))
+                    self.assertGreater(len(records), 0)
+
+    def test_all_protocols(self):
+        path = sample("6in4tunnel.pcap")
+        records = run_records(path, ["--all-protocols", "--no-exclusions"])
+        self.assertIn("icmpv6", {r["protocol"] for r in records})
+        result = flowshark.extract(path, all_protocols=True, exclusions=False)
+        self.assertEqual(sorted(result), sorted(
+            (r["file"], r["protocol"], str(r["stream"])) for r in records))
+        icmp = [f for f in result.values() if f.protocol == "icmpv6"]
+        self.assertGreater(len(icmp), 0)
+        for flow in icmp:
+            self.assertEqual((flow.sport, flow.dport), (0, 0))
+            self.assertEqual(flow.payload_lengths, [])
+            self.assertIsNone(flow.time_start)
+            self.assertEqual(len(flow), 0)
+            self.assertIn("icmpv6", repr(flow))
+        for flow, record in zip(result.values(), records):
+            self.assertFlowMatches(flow, record)
+        sorted(result.values())  # flows without a start time sort last
+        ip = flowshark.extract(path, all_protocols=True, exclusions=False, main="ip")
+        for flow in ip.values():
+            self.assertGreater(len(flow), 0)
+        # The default exclusions leave ICMPv6 out.
+        self.assertNotIn("icmpv6", {k[1] for k in flowshark.extract(path, all_protocols=True)})
+        need_pandas(self)
+        df = flowshark.to_pandas(path, all_protocols=True, exclusions=False, stats=True)
+        self.assertEqual(len(df), len(records))
+        self.assertIn("icmpv6", set(df["protocol"]))
 
 
 class TestStreaming(FlowsharkTestCase):
