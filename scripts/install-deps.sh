@@ -13,10 +13,11 @@ set -euo pipefail
 # Build flowshark, run it, and run the whole test suite (scripts/test.sh,
 # normal and AddressSanitizer + UndefinedBehaviorSanitizer builds).
 # wireshark-common (dumpcap, live capture) comes with tshark; iproute2 (ip
-# netns) is what tests/live builds its namespaces with.
+# netns) is what tests/live builds its namespaces with; GnuTLS parses --tls's
+# certificates and openssl is tests/tls's oracle and TLS peers.
 packages=(build-essential cmake pkg-config libwireshark-dev tshark wireshark-common
     libglib2.0-dev libcmocka-dev python3 python3-jsonschema libndpi-dev libndpi-bin
-    libsqlite3-dev sqlite3 iproute2)
+    libsqlite3-dev sqlite3 iproute2 libgnutls28-dev openssl)
 
 # .ci/run also needs: clang and its runtime libraries (scripts/fuzz.sh:
 # libFuzzer), pandas (tests/python's to_pandas test, skipped without it),
