@@ -39,6 +39,7 @@ skipped (crafted part impossible here: not root, no dumpcap/openssl, no
 `ip netns`; never with CI=true).
 """
 import argparse
+import atexit
 import datetime
 import fnmatch
 import hashlib
@@ -100,6 +101,7 @@ class OracleError(Exception):
 def pinned_env():
     env = dict(os.environ)
     home = tempfile.mkdtemp(prefix="fs-tls-home-")
+    atexit.register(shutil.rmtree, home, True)
     env.update(TZ="UTC", LC_ALL="C", HOME=home, WIRESHARK_CONFIG_DIR=home)
     return env
 
@@ -793,7 +795,7 @@ def crafted_facts(records, oracle_certs, tally):
                   f"sans: {c.get('san_dns')} {c.get('san_ip')}")
             check(c.get("public_key") == "RSA 3072", f"public_key: sans {c.get('public_key')}")
         if name == "expired":
-            now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+            now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             check(c.get("not_before") == "2020-01-01T00:00:00Z"
                   and c.get("not_after") == "2021-01-01T00:00:00Z" and c["not_after"] < now,
                   f"expired: {c.get('not_before')} .. {c.get('not_after')}")
