@@ -16,6 +16,7 @@
 
 #include "feature.h"
 #include "feature_stats.h"
+#include "flow.h"
 #include "sink.h"
 #include "support.h"
 
@@ -227,6 +228,68 @@ static void test_keys_match_values(void **state)
     fs_feature_set_free(set);
 }
 
+/* --tls reads its Wireshark fields from the packet values after the -e
+ * fields; a field also given with -e is read at its -e index. */
+static void test_module_fields_follow_the_e_fields(void **state)
+{
+    (void)state;
+    char **argv = g_strsplit("flowshark -r x.pcap -e ip.src -e tls.handshake.ja3 --tls", " ", -1);
+    struct fs_options opts;
+    char *errmsg = NULL;
+    assert_int_equal(fs_options_parse((int)g_strv_length(argv), argv, &opts, &errmsg), FS_OK);
+    g_strfreev(argv);
+    fs_feature_set *set = NULL;
+    assert_int_equal(fs_feature_set_new(&opts, &set, &errmsg), FS_OK);
+    /* Nine fields, ja3 among the -e ones: eight added, in the module's
+     * order. */
+    const GPtrArray *added = fs_feature_set_added_fields(set);
+    assert_int_equal(added->len, 8);
+    assert_string_equal(g_ptr_array_index(added, 0), "tls.handshake.type");
+    assert_string_equal(g_ptr_array_index(added, 5), "tls.handshake.extensions_alpn_str");
+    assert_string_equal(g_ptr_array_index(added, 6), "tls.handshake.ja3s");
+    assert_string_equal(g_ptr_array_index(added, 7), "tls.handshake.certificate");
+
+    /* Values: ip.src, ja3 (-e), then type, version, supported_version,
+     * ciphersuite, server_name, alpn, ja3s, certificate. */
+    const char *client_hello[] = { "10.0.0.1", "0123abcd", "1", "0x0303", "0x0304,0x0303", "",
+        "example.org", "h2,http/1.1", "", "" };
+    const char *server_hello[] = { "10.0.0.2", "", "2", "0x0303", "0x0304", "", "", "h2", "4567ef",
+        "" };
+    const char *const *texts[] = { client_hello, server_hello };
+    GString *values[2][10];
+    const struct fs_flow_options flow_options = { .features = set };
+    struct fs_flow *flow = NULL;
+    for (guint p = 0; p < 2; p++) {
+        for (guint i = 0; i < 10; i++)
+            values[p][i] = g_string_new(texts[p][i]);
+        struct fs_packet packet;
+        memset(&packet, 0, sizeof(packet));
+        packet.transport = FS_TRANSPORT_TCP;
+        g_strlcpy(packet.src, p == 0 ? "10.0.0.1" : "10.0.0.2", sizeof(packet.src));
+        g_strlcpy(packet.dst, p == 0 ? "10.0.0.2" : "10.0.0.1", sizeof(packet.dst));
+        packet.sport = p == 0 ? 50000 : 443;
+        packet.dport = p == 0 ? 443 : 50000;
+        packet.protocol_column = "TLSv1.3";
+        packet.values = values[p];
+        packet.value_count = 10;
+        if (!flow)
+            flow = fs_flow_new_with(&packet, 2, &flow_options);
+        fs_flow_add_packet(flow, &packet, &flow_options);
+    }
+    fs_feature_set_finish(set, flow->features);
+    char *row = features_row(set, flow->features);
+    assert_string_equal(row, "TLS 1.3,,example.org,\"[\"\"h2\"\",\"\"http/1.1\"\"]\",h2,0123abcd,"
+                             "4567ef,[],[]\r\n");
+    g_free(row);
+    fs_flow_free(flow, &flow_options);
+    for (guint p = 0; p < 2; p++) {
+        for (guint i = 0; i < 10; i++)
+            g_string_free(values[p][i], TRUE);
+    }
+    fs_feature_set_free(set);
+    fs_options_free(&opts);
+}
+
 static void test_empty_set_adds_nothing(void **state)
 {
     (void)state;
@@ -255,6 +318,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_flow_statistics_and_splt),
         cmocka_unit_test(test_keys_match_values),
         cmocka_unit_test(test_empty_set_adds_nothing),
+        cmocka_unit_test(test_module_fields_follow_the_e_fields),
     };
     return cmocka_run_group_tests_name("feature", tests, NULL, NULL);
 }
