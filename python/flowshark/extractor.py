@@ -275,6 +275,8 @@ def _command(program, paths, filter, fields, cmd_parameter, options):
         cmd.append("--ndpi")
     if options["ndpi_packets"] is not None:
         cmd += ["--ndpi-packets", str(_count("ndpi_packets", options["ndpi_packets"]))]
+    if options["tls"]:
+        cmd.append("--tls")
     if options["nfstream"]:
         cmd.append("--nfstream")
     for name in ("idle_timeout", "active_timeout"):
@@ -697,7 +699,7 @@ def flows(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
           verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
           keep_empty=False, udp_data_length=False, exclusions=True,
           max_packets=None, two_pass=False, direction="port", stats=False,
-          splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+          splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None, tls=False,
           nfstream=False, idle_timeout=None, active_timeout=None,
           all_protocols=False, flow_filter=None, min_packets=None,
           min_bytes=None, label=None, flowshark_path=None):
@@ -717,7 +719,7 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
             verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
             keep_empty=False, udp_data_length=False, exclusions=True,
             max_packets=None, two_pass=False, direction="port", stats=False,
-            splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+            splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None, tls=False,
             nfstream=False, idle_timeout=None, active_timeout=None,
             all_protocols=False, flow_filter=None, min_packets=None,
             min_bytes=None, label=None, flowshark_path=None):
@@ -784,6 +786,16 @@ def extract(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     ndpi_packets : int
         Packets per flow given to nDPI (``--ndpi-packets``; flowshark's
         default is 20, NFStream's n_dissections).
+    tls : bool
+        The TLS handshake as data (``--tls``, doc/tls.md): ``tls_version``,
+        ``tls_cipher_suite``, ``tls_sni``, ``tls_alpn``,
+        ``tls_alpn_selected``, ``ja3``, ``ja3s``, and ``certificates`` /
+        ``client_certificates``, lists of dicts (``subject``, ``issuer``,
+        ``serial``, ``not_before``, ``not_after``, ``san_dns``, ``san_ip``,
+        ``public_key``, ``signature_algorithm``, ``sha1``, ``sha256``,
+        ``self_signed``, ``packet``); each is an attribute of the Flow
+        (``flow.certificates``) and a column of to_pandas (the lists as
+        Python lists).
 
     Flow meter (doc/nfstream.md; off by default: a flow is one Wireshark
     stream)
@@ -893,7 +905,7 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
               verbose=True, cmd_parameter=(), split_flag=False, *, main="payload",
               keep_empty=False, udp_data_length=False, exclusions=True,
               max_packets=None, two_pass=False, direction="port", stats=False,
-              splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None,
+              splt=None, accounting_mode=0, ndpi=False, ndpi_packets=None, tls=False,
               nfstream=False, idle_timeout=None, active_timeout=None,
               all_protocols=False, flow_filter=None, min_packets=None,
               min_bytes=None, label=None, flowshark_path=None):

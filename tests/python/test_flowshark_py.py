@@ -290,6 +290,7 @@ class TestFeatures(FlowsharkTestCase):
          ["packets_total", "bidirectional_mean_ps", "splt_ps", "application_name"]),
         (dict(stats=True, accounting_mode=3), ["--stats", "--accounting-mode", "3"],
          ["bidirectional_bytes"]),
+        (dict(tls=True), ["--tls"], ["tls_version", "tls_sni", "ja3", "certificates"]),
     ]
 
     def test_features_equal_records(self):
@@ -990,7 +991,7 @@ class TestMessages(unittest.TestCase):
             verbose=True, cmd_parameter=(), split_flag=False, main="payload",
             keep_empty=False, udp_data_length=False, exclusions=True, max_packets=None,
             two_pass=False, direction="port", stats=False, splt=None, accounting_mode=0,
-            ndpi=False, ndpi_packets=None, nfstream=False, idle_timeout=None,
+            ndpi=False, ndpi_packets=None, tls=False, nfstream=False, idle_timeout=None,
             active_timeout=None, all_protocols=False, flow_filter=None, min_packets=None,
             min_bytes=None, label="-x", flowshark_path=shutil.which("true") or "/bin/true")
         self.assertEqual(cmd[1:], ["-q", "-r", SAMPLES, "-r", sample("tls.pcap"), "--label=-x"])
@@ -1029,7 +1030,7 @@ class TestMeterCommandLine(unittest.TestCase):
                 self.assertEqual(list(parameters), list(inspect.signature(
                     flowshark.extract).parameters))
                 names = list(parameters)
-                self.assertEqual(names[names.index("ndpi_packets") + 1:names.index("label")], new)
+                self.assertEqual(names[names.index("tls") + 1:names.index("label")], new)
                 for name in new:
                     self.assertEqual(parameters[name].kind, inspect.Parameter.KEYWORD_ONLY)
                     self.assertIn(parameters[name].default, (None, False))
