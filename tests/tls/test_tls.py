@@ -490,8 +490,8 @@ def compare_flow(capture, key, oracle, record, tally, diffs):
                        frames[pk] if isinstance(pk, int) and 0 <= pk < len(frames) else pk)
 
 
-def flowshark_records(flowshark, capture):
-    proc = subprocess.run([flowshark, "-r", capture, "--tls", "-q", "--keep-empty",
+def flowshark_records(flowshark, capture, extra=()):
+    proc = subprocess.run([flowshark, "-r", capture, *extra, "--tls", "-q", "--keep-empty",
                            "--no-exclusions"], capture_output=True, env=ENV, timeout=TIMEOUT)
     err = proc.stderr.decode("utf-8", "replace").strip()
     if proc.returncode not in (0, 2):
@@ -504,11 +504,12 @@ def flowshark_records(flowshark, capture):
     return records
 
 
-def check_capture(flowshark, capture, label, tally, diffs, oracle=None):
-    """Compares one capture; returns (oracle, records)."""
+def check_capture(flowshark, capture, label, tally, diffs, oracle=None, extra=()):
+    """Compares one capture (extra: options for both tshark and flowshark);
+    returns (oracle, records)."""
     if oracle is None:
-        oracle = tshark_oracle(capture)
-    records = flowshark_records(flowshark, capture)
+        oracle = tshark_oracle(capture, extra)
+    records = flowshark_records(flowshark, capture, extra)
     for key in sorted(set(oracle) | set(records)):
         if key not in records:
             tally.failures.append(f"{label} {key[0]} {key[1]}: no flowshark record")
@@ -655,7 +656,17 @@ CRAFTED = [
     ("ec", "ec", None, "-tls1_2", None, "ec.test"),
     ("client", "sans", None, "-tls1_2", "client", "sans.test"),
     ("tls13", "leaf", "inter+root.pem", "-tls1_3", None, "chain.test"),
+    # The same, s_client writing its key log: Wireshark decrypts the
+    # handshake (-o tls.keylog_file), the chain becomes visible.
+    ("tls13keylog", "leaf", "inter+root.pem", "-tls1_3", None, "chain.test"),
 ]
+
+
+def keylog_options(d, name):
+    """The -o that gives tshark and flowshark a case's key log, if any."""
+    if not name.endswith("keylog"):
+        return ()
+    return ("-o", f"tls.keylog_file:{os.path.join(d, name + '.keys')}")
 
 
 class Namespace:
@@ -736,6 +747,8 @@ def capture_case(ns, d, case, port):
                 "-alpn", "h2,http/1.1", version]
         if client_cert:
             argv += ["-cert", f"{client_cert}.pem", "-key", f"{client_cert}.key"]
+        if name.endswith("keylog"):
+            argv += ["-keylogfile", f"{name}.keys"]
         client = subprocess.run(ns.cmd(*argv), cwd=d, stdin=subprocess.DEVNULL,
                                 capture_output=True, env=ENV, timeout=WAIT)
         text = client.stdout.decode("utf-8", "replace")
@@ -765,6 +778,11 @@ def crafted_facts(records, oracle_certs, tally):
         if name == "tls13":
             check(r.get("tls_version") == "TLS 1.3" and certs == [],
                   f"tls13: {r.get('tls_version')}, {len(certs)} certificates")
+            continue
+        if name == "tls13keylog":
+            check(r.get("tls_version") == "TLS 1.3" and [c.get("sha256") for c in certs] == [
+                oracle_certs[n]["sha256"] for n in ("leaf", "inter", "root")],
+                f"tls13keylog: {r.get('tls_version')}, chain of {len(certs)} decrypted")
             continue
         check(r.get("tls_version") == "TLS 1.2", f"version: {name}: {r.get('tls_version')}")
         sha = [c.get("sha256") for c in certs]
@@ -827,7 +845,8 @@ def crafted(args, tally, diffs, oracle_only):
             for i, case in enumerate(CRAFTED):
                 name = case[0]
                 pcap = capture_case(ns, d, case, 4430 + i)
-                oracle = tshark_oracle(pcap)
+                extra = keylog_options(d, name)
+                oracle = tshark_oracle(pcap, extra)
                 tls = {k: f for k, f in oracle.items() if f["client"] is not None}
                 if len(tls) != 1:
                     raise OracleError(f"crafted {name}: {len(tls)} TLS flows in {pcap}")
@@ -837,7 +856,7 @@ def crafted(args, tally, diffs, oracle_only):
                                           "stream": key[1], **f}, ensure_ascii=False))
                     continue
                 _, recs = check_capture(args.flowshark, pcap, f"crafted/{name}", tally, diffs,
-                                        oracle)
+                                        oracle, extra)
                 records[name] = recs[next(iter(tls))] if next(iter(tls)) in recs else {}
                 print(f"crafted/{name}: {pcap}", flush=True)
         if not oracle_only:
