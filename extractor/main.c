@@ -2,6 +2,7 @@
  * clean up, and map the status to the exit code. Nothing else. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "epan_session.h"
 #include "interrupt.h"
@@ -10,6 +11,7 @@
 #include "run.h"
 #include "schema.h"
 #include "status.h"
+#include "window_main.h"
 
 #ifndef FS_VERSION
 #define FS_VERSION "unknown"
@@ -41,6 +43,10 @@ int main(int argc, char **argv)
 {
     struct fs_options opts;
     char *errmsg = NULL;
+    /* Subcommands: an analysis over records, which needs no dissection
+     * (a capture called "window" is read with -r window or ./window). */
+    if (argc > 1 && strcmp(argv[1], "window") == 0)
+        return fs_status_exit_code(fs_window_main(argc - 1, argv + 1));
     enum fs_status status = fs_options_parse(argc, argv, &opts, &errmsg);
     if (status != FS_OK) {
         fprintf(stderr, "flowshark: %s\n", errmsg);

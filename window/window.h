@@ -1,0 +1,64 @@
+/* window.h: time-window features (flowshark window, doc/windows.md). Entries
+ * (one packet of a flow record, with its record's protocol and endpoints)
+ * are added in any order; each falls in the window floor(t / T), and
+ * fs_window_set_write() writes one row per window, in time order, through a
+ * sink (any format of sink.h). Per window the set keeps the totals and one
+ * counter per distinct flow key (protocol, src, sport, dst, dport): every
+ * count and distribution of doc/windows.md is derived from those at write
+ * time, so memory is (windows held) x (distinct flows per window), not
+ * entries. Addresses and protocol names are interned once per set. */
+#ifndef FS_WINDOW_H
+#define FS_WINDOW_H
+
+#include <glib.h>
+
+#include "sink.h"
+
+typedef struct fs_window_set fs_window_set;
+
+/* The flow key an entry carries: its record's orientation (strings
+ * borrowed for the call; the set copies them). */
+struct fs_window_flow {
+    const char *protocol;
+    const char *src;
+    gint64 sport;
+    const char *dst;
+    gint64 dport;
+};
+
+/* A set of windows of seconds_ns nanoseconds each (> 0), aligned to the
+ * epoch. Free with fs_window_set_free(). */
+fs_window_set *fs_window_set_new(gint64 seconds_ns);
+
+/* Frees the set and everything in it; NULL does nothing. */
+void fs_window_set_free(fs_window_set *set);
+
+/* Adds one entry: a packet of flow at time_ns (epoch nanoseconds, may be
+ * negative) with signed IP length (+ src->dst: up, - dst->src: down; its
+ * absolute value counts as bytes). */
+void fs_window_set_add(
+        fs_window_set *set, const struct fs_window_flow *flow, gint64 time_ns, gint64 length);
+
+/* The number of windows holding entries. */
+guint fs_window_set_size(const fs_window_set *set);
+
+/* The window index of an instant: floor(time_ns / seconds_ns). */
+gint64 fs_window_index(gint64 time_ns, gint64 seconds_ns);
+
+/* Writes one record per window holding entries, in order of window_start;
+ * with empty_windows also a row for every window between the first and the
+ * last that has none (counts 0, distributions null). Returns the number of
+ * rows written. The set is left as it was. */
+guint64 fs_window_set_write(const fs_window_set *set, fs_sink *sink, gboolean empty_windows);
+
+/* Writes the row of a window without entries (window_start 0): the same
+ * keys in the same order as every row, for the key collector that makes
+ * the CSV header. */
+void fs_window_emit_empty(fs_sink *sink);
+
+/* Linear interpolation between closest ranks, as numpy's (and so pandas')
+ * default quantile computes it: sorted (ascending) holds n > 0 values, q in
+ * [0, 1]. */
+double fs_window_quantile(const double *sorted, guint n, double q);
+
+#endif
