@@ -78,6 +78,15 @@ enum fs_status fs_epan_session_set_prefs(const GPtrArray *overrides, char **errm
     return FS_OK;
 }
 
+enum fs_status fs_epan_session_configure(
+        const GPtrArray *prefs, const GPtrArray *decode_as, char **errmsg)
+{
+    enum fs_status status = fs_epan_session_set_prefs(prefs, errmsg);
+    for (guint i = 0; status == FS_OK && i < decode_as->len; i++)
+        status = fs_epan_session_decode_as(g_ptr_array_index(decode_as, i), errmsg);
+    return status;
+}
+
 /* ---- Decode As (-d) ---- */
 
 struct handle_search {

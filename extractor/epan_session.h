@@ -22,6 +22,12 @@ enum fs_status fs_epan_session_set_prefs(const GPtrArray *overrides, char **errm
  * *errmsg on failure. */
 enum fs_status fs_epan_session_decode_as(const char *spec, char **errmsg);
 
+/* The dissection set-up of a run after fs_epan_session_init(): the -o
+ * overrides and flowshark's column (fs_epan_session_set_prefs), then every
+ * -d in order. Used by main() and by flowshark window -r. */
+enum fs_status fs_epan_session_configure(
+        const GPtrArray *prefs, const GPtrArray *decode_as, char **errmsg);
+
 /* The version string of the libwireshark in use (static storage). */
 const char *fs_epan_session_version(void);
 

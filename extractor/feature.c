@@ -9,6 +9,7 @@ extern const struct fs_feature_ops fs_feature_stats;
 extern const struct fs_feature_ops fs_feature_splt;
 extern const struct fs_feature_ops fs_feature_ndpi;
 extern const struct fs_feature_ops fs_feature_tls;
+extern const struct fs_feature_ops fs_feature_states;
 
 /* Every module, in the order of their keys in a record: one line each. */
 static const struct fs_feature_ops *const modules[] = {
@@ -17,6 +18,7 @@ static const struct fs_feature_ops *const modules[] = {
     &fs_feature_splt,
     &fs_feature_ndpi,
     &fs_feature_tls,
+    &fs_feature_states,
 };
 
 /* The most fields one module may declare. */

@@ -72,6 +72,18 @@ struct fs_feature_ops {
     void (*flow_free)(void *data);
 };
 
+/* A flow's state after one of its packets, as the states module
+ * (feature_states.c) writes it in "window_states" for flowshark window -r. */
+enum fs_flow_state {
+    FS_FLOW_STATE_NEW = 0,
+    FS_FLOW_STATE_CONNECTING,
+    FS_FLOW_STATE_ESTABLISHED,
+    FS_FLOW_STATE_CLOSING,
+    FS_FLOW_STATE_CLOSED,
+    FS_FLOW_STATE_RESET,
+    FS_FLOW_STATE_COUNT
+};
+
 /* Option i of all modules' options, in the order of the module table;
  * NULL past the last. */
 const struct fs_feature_option *fs_feature_option_at(guint i);

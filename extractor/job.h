@@ -31,6 +31,7 @@ struct fs_run_ctx {
     const GPtrArray *keys;                   /* char *: the records' top-level keys (header) */
     const struct fs_input_list *inputs;      /* the captures */
     fs_progress *progress;                   /* their results, the progress line */
+    fs_sink *consumer; /* fs_run_into(): the run's records go to it, or NULL */
 };
 
 /* Reads capture `index` of ctx->inputs with `dissector` (a fresh session,

@@ -20,9 +20,7 @@
 static enum fs_status set_up_dissection(const struct fs_options *opts)
 {
     char *errmsg = NULL;
-    enum fs_status status = fs_epan_session_set_prefs(opts->prefs, &errmsg);
-    for (guint i = 0; status == FS_OK && i < opts->decode_as->len; i++)
-        status = fs_epan_session_decode_as(g_ptr_array_index(opts->decode_as, i), &errmsg);
+    enum fs_status status = fs_epan_session_configure(opts->prefs, opts->decode_as, &errmsg);
     if (status != FS_OK)
         fprintf(stderr, "flowshark: %s\n", errmsg);
     g_free(errmsg);
@@ -43,10 +41,11 @@ int main(int argc, char **argv)
 {
     struct fs_options opts;
     char *errmsg = NULL;
-    /* Subcommands: an analysis over records, which needs no dissection
-     * (a capture called "window" is read with -r window or ./window). */
+    /* Subcommands: an analysis, which sets up libwireshark itself only when
+     * it reads captures (a capture called "window" is read with -r window
+     * or ./window). */
     if (argc > 1 && strcmp(argv[1], "window") == 0)
-        return fs_status_exit_code(fs_window_main(argc - 1, argv + 1));
+        return fs_status_exit_code(fs_window_main(argv[0], argc - 1, argv + 1));
     enum fs_status status = fs_options_parse(argc, argv, &opts, &errmsg);
     if (status != FS_OK) {
         fprintf(stderr, "flowshark: %s\n", errmsg);

@@ -95,6 +95,9 @@ struct fs_options {
     guint packet_count;       /* -c N: dumpcap stops after N packets; 0 = no limit */
     GPtrArray *autostop;      /* char *: -a duration:S and packets:N, in order */
     gboolean list_interfaces; /* -D: print the interfaces dumpcap sees, and exit */
+    /* Never set by the command line: flowshark window -r (window/) asks the
+     * states module (feature_states.c) for each packet's TCP/UDP flow state. */
+    gboolean packet_states;
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns

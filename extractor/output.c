@@ -16,8 +16,9 @@ struct fs_output {
     const struct fs_sink_ops *format;
     fs_writer *writer; /* byte formats */
     fs_sink *sink;
-    char *path;      /* a file format's final path when written under temp_path */
-    char *temp_path; /* or NULL: written in place */
+    char *path;        /* a file format's final path when written under temp_path */
+    char *temp_path;   /* or NULL: written in place */
+    gboolean borrowed; /* sink is the run's consumer (fs_run_into()): not closed here */
 };
 
 static void begin(const struct fs_run_ctx *ctx, fs_output *o)
@@ -53,7 +54,13 @@ static enum fs_status open_output(const struct fs_run_ctx *ctx, const char *path
     fs_output *o = g_new0(fs_output, 1);
     o->format = ctx->format;
     enum fs_status status;
-    if (fs_sink_format_is_file(o->format)) {
+    if (ctx->consumer && !whole) {
+        /* No writer: workers hand their records over on tapes, replayed
+         * here on the consumer, as for a file format. */
+        o->sink = ctx->consumer;
+        o->borrowed = TRUE;
+        status = FS_OK;
+    } else if (fs_sink_format_is_file(o->format)) {
         status = open_file(ctx, path, whole, o, errmsg);
     } else {
         status = fs_writer_open(path, &o->writer, errmsg);
@@ -159,7 +166,9 @@ enum fs_status fs_output_close(
     if (!o)
         return FS_OK;
     enum fs_status status;
-    if (o->writer) {
+    if (o->borrowed) {
+        status = FS_OK;
+    } else if (o->writer) {
         fs_sink_free(o->sink);
         status = fs_writer_close(o->writer, commit, errmsg);
     } else {

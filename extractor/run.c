@@ -115,6 +115,12 @@ static enum fs_status list_captures(const struct fs_options *opts)
 
 enum fs_status fs_run(const struct fs_options *opts)
 {
+    return fs_run_into(opts, NULL);
+}
+
+enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer)
+{
+    g_assert(!consumer || !opts->output_dir);
     if (opts->list_only)
         return list_captures(opts);
 
@@ -195,6 +201,7 @@ enum fs_status fs_run(const struct fs_options *opts)
         .keys = keys,
         .inputs = inputs,
         .progress = progress,
+        .consumer = consumer,
     };
     /* The run's one output (none with --output-dir), its header written
      * before any worker writes a record. */

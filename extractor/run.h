@@ -4,6 +4,7 @@
 #define FS_RUN_H
 
 #include "options.h"
+#include "sink.h"
 #include "status.h"
 
 /* The default filter's parts: packets of IPv4/IPv6 TCP/UDP flows, and the
@@ -20,5 +21,11 @@ char *fs_run_filter_text(const struct fs_options *opts);
  * the preference set-up. Messages go to standard error as they happen.
  * Returns the most serious status met. */
 enum fs_status fs_run(const struct fs_options *opts);
+
+/* fs_run(), the records going to consumer (borrowed, not freed) instead of
+ * -T/-w: an analysis reading captures in this process (flowshark window
+ * -r). Workers hand their records over on tapes replayed on it, in capture
+ * order. Not with --output-dir. consumer NULL: fs_run(). */
+enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer);
 
 #endif

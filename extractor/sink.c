@@ -130,6 +130,14 @@ fs_sink *fs_sink_new(const struct fs_sink_ops *ops, fs_writer *writer)
     return s;
 }
 
+fs_sink *fs_sink_new_over(const struct fs_sink_ops *ops, void *impl)
+{
+    fs_sink *s = g_new0(fs_sink, 1);
+    s->ops = ops;
+    s->impl = impl;
+    return s;
+}
+
 gboolean fs_sink_format_is_file(const struct fs_sink_ops *ops)
 {
     return ops->open_file != NULL;

@@ -96,6 +96,11 @@ void fs_sink_format_help(GString *out);
  * sink). Free with fs_sink_free(). */
 fs_sink *fs_sink_new(const struct fs_sink_ops *ops, fs_writer *writer);
 
+/* A sink over impl, state its caller made (not a format of the table: an
+ * analysis consuming records in this process, window/window_capture.c);
+ * ops->close gets impl at fs_sink_free(). */
+fs_sink *fs_sink_new_over(const struct fs_sink_ops *ops, void *impl);
+
 /* A sink that writes nothing and collects the names of the top-level keys
  * of the records written to it, in order of first appearance: the CSV
  * header is a dry run of the record code into it. */

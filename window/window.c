@@ -23,11 +23,13 @@ struct window {
     guint64 entries;
     guint64 bytes_up, bytes_down;
     guint64 packets_up, packets_down;
-    GHashTable *flows; /* struct flow_count * (key, owned) -> same */
+    guint64 states[FS_WINDOW_STATES]; /* entries by their flow's state */
+    GHashTable *flows;                /* struct flow_count * (key, owned) -> same */
 };
 
 struct fs_window_set {
     gint64 seconds_ns;
+    gboolean with_states;
     GStringChunk *strings; /* interned protocol names and addresses */
     GHashTable *windows;   /* gint64 * (in the window) -> struct window * (owned) */
 };
@@ -140,10 +142,11 @@ static void window_free(gpointer p)
     g_free(w);
 }
 
-fs_window_set *fs_window_set_new(gint64 seconds_ns)
+fs_window_set *fs_window_set_new(gint64 seconds_ns, gboolean with_states)
 {
     fs_window_set *set = g_new0(fs_window_set, 1);
     set->seconds_ns = seconds_ns;
+    set->with_states = with_states;
     set->strings = g_string_chunk_new(4096);
     set->windows = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, window_free);
     return set;
@@ -163,8 +166,8 @@ guint fs_window_set_size(const fs_window_set *set)
     return g_hash_table_size(set->windows);
 }
 
-void fs_window_set_add(
-        fs_window_set *set, const struct fs_window_flow *flow, gint64 time_ns, gint64 length)
+void fs_window_set_add(fs_window_set *set, const struct fs_window_flow *flow, gint64 time_ns,
+        gint64 length, int state)
 {
     gint64 index = fs_window_index(time_ns, set->seconds_ns);
     struct window *w = g_hash_table_lookup(set->windows, &index);
@@ -175,6 +178,8 @@ void fs_window_set_add(
         g_hash_table_insert(set->windows, &w->index, w);
     }
     w->entries++;
+    if (state >= 0 && state < FS_WINDOW_STATES)
+        w->states[state]++;
     /* |length| without overflow for G_MININT64 (not in any record). */
     guint64 bytes = length < 0 ? (guint64)(-(length + 1)) + 1 : (guint64)length;
     if (length < 0) {
@@ -336,7 +341,8 @@ static void emit_window_start(fs_sink *sink, gint64 start_ns)
 }
 
 /* One row. w NULL: a window without entries. */
-static void emit_window(fs_sink *sink, const struct window *w, gint64 start_ns)
+static void emit_window(
+        fs_sink *sink, const struct window *w, gint64 start_ns, gboolean with_states)
 {
     GHashTable *dports = port_set_new();
     GHashTable *sports = port_set_new();
@@ -423,6 +429,18 @@ static void emit_window(fs_sink *sink, const struct window *w, gint64 start_ns)
     emit_group_pair(sink, by_dst, "dst_port_per_dst_ip", "src_ip_per_dst_ip");
     emit_group_pair(sink, by_src, "dst_port_per_src_ip", "dst_ip_per_src_ip");
     emit_group_pair(sink, by_dport, "dst_ip_per_dst_port", "src_ip_per_dst_port");
+    if (with_states) {
+        static const char *const names[FS_WINDOW_STATES] = {
+            "num_state_new",
+            "num_state_connecting",
+            "num_state_established",
+            "num_state_closing",
+            "num_state_closed",
+            "num_state_reset",
+        };
+        for (guint k = 0; k < FS_WINDOW_STATES; k++)
+            fs_sink_key_int(sink, names[k], w ? (gint64)w->states[k] : 0);
+    }
     fs_sink_end_record(sink);
 
     g_hash_table_destroy(by_dport);
@@ -435,9 +453,9 @@ static void emit_window(fs_sink *sink, const struct window *w, gint64 start_ns)
     g_hash_table_destroy(dports);
 }
 
-void fs_window_emit_empty(fs_sink *sink)
+void fs_window_emit_empty(fs_sink *sink, gboolean with_states)
 {
-    emit_window(sink, NULL, 0);
+    emit_window(sink, NULL, 0, with_states);
 }
 
 static int compare_indexes(const void *pa, const void *pb)
@@ -456,9 +474,10 @@ guint64 fs_window_set_write(const fs_window_set *set, fs_sink *sink, gboolean em
         gint64 index = *(gint64 *)keys[i];
         if (empty_windows && i > 0) {
             for (gint64 e = *(gint64 *)keys[i - 1] + 1; e < index; e++, rows++)
-                emit_window(sink, NULL, e * set->seconds_ns);
+                emit_window(sink, NULL, e * set->seconds_ns, set->with_states);
         }
-        emit_window(sink, g_hash_table_lookup(set->windows, &index), index * set->seconds_ns);
+        emit_window(sink, g_hash_table_lookup(set->windows, &index), index * set->seconds_ns,
+                set->with_states);
         rows++;
     }
     g_free(keys);

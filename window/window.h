@@ -26,18 +26,25 @@ struct fs_window_flow {
     gint64 dport;
 };
 
+/* The number of flow states an entry may carry (enum fs_flow_state of
+ * feature.h: new, connecting, established, closing, closed, reset). */
+#define FS_WINDOW_STATES 6
+
 /* A set of windows of seconds_ns nanoseconds each (> 0), aligned to the
- * epoch. Free with fs_window_set_free(). */
-fs_window_set *fs_window_set_new(gint64 seconds_ns);
+ * epoch. with_states: entries carry their flow's state (capture input) and
+ * rows end with the num_state_* keys. Free with fs_window_set_free(). */
+fs_window_set *fs_window_set_new(gint64 seconds_ns, gboolean with_states);
 
 /* Frees the set and everything in it; NULL does nothing. */
 void fs_window_set_free(fs_window_set *set);
 
 /* Adds one entry: a packet of flow at time_ns (epoch nanoseconds, may be
  * negative) with signed IP length (+ src->dst: up, - dst->src: down; its
- * absolute value counts as bytes). */
-void fs_window_set_add(
-        fs_window_set *set, const struct fs_window_flow *flow, gint64 time_ns, gint64 length);
+ * absolute value counts as bytes); state: the flow's state after it
+ * (0 .. FS_WINDOW_STATES - 1), or -1 when it has none (a set without
+ * states ignores it). */
+void fs_window_set_add(fs_window_set *set, const struct fs_window_flow *flow, gint64 time_ns,
+        gint64 length, int state);
 
 /* The number of windows holding entries. */
 guint fs_window_set_size(const fs_window_set *set);
@@ -52,9 +59,9 @@ gint64 fs_window_index(gint64 time_ns, gint64 seconds_ns);
 guint64 fs_window_set_write(const fs_window_set *set, fs_sink *sink, gboolean empty_windows);
 
 /* Writes the row of a window without entries (window_start 0): the same
- * keys in the same order as every row, for the key collector that makes
- * the CSV header. */
-void fs_window_emit_empty(fs_sink *sink);
+ * keys in the same order as every row of a set made with with_states, for
+ * the key collector that makes the CSV header. */
+void fs_window_emit_empty(fs_sink *sink, gboolean with_states);
 
 /* Linear interpolation between closest ranks, as numpy's (and so pandas')
  * default quantile computes it: sorted (ascending) holds n > 0 values, q in

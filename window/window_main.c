@@ -1,15 +1,22 @@
 /* window_main.c: see window_main.h. The command line (getopt_long, as
- * options.c), then: records read one by one (record_reader.c), every packet
- * of each added to the window set (window.c), and every window written at
- * the end through the sink of -T on standard output or -w FILE. */
+ * options.c), then: records read one by one (record_reader.c), or made from
+ * captures by the capture command's run in this process (-r and the other
+ * input forms: window_capture.c), every packet of each added to the window
+ * set (window.c), and every window written at the end through the sink of
+ * -T on standard output or -w FILE. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "window_main.h"
+#include "epan_session.h"
+#include "interrupt.h"
+#include "options.h"
 #include "record_reader.h"
+#include "run.h"
 #include "sink.h"
 #include "window.h"
+#include "window_capture.h"
 #include "writer.h"
 
 struct window_options {
@@ -19,27 +26,50 @@ struct window_options {
     const char *write;        /* -w, or NULL */
     gboolean empty_windows;
     gboolean help;
+    /* Capture input: the capture command's arguments that name captures
+     * and how to read them (-r, plain arguments, --files-from,
+     * --no-exclusions, -j, --no-fork, --progress, -q), in order, borrowed
+     * from argv; empty for records input. */
+    GPtrArray *capture_args;
+    gboolean captures; /* -r, a plain argument or --files-from given */
+    gboolean progress; /* --progress given */
 };
 
 enum {
     OPT_SECONDS = 256,
     OPT_FROM_RECORDS,
     OPT_EMPTY_WINDOWS,
+    OPT_FILES_FROM,
+    OPT_NO_EXCLUSIONS,
+    OPT_NO_FORK,
+    OPT_PROGRESS,
 };
 
 static void print_help(FILE *out)
 {
-    fputs("Usage: flowshark window --seconds <T> --from-records <file> [options]\n"
+    fputs("Usage: flowshark window --seconds <T> -r <capture> [options] [<capture>...]\n"
+          "       flowshark window --seconds <T> --from-records <file> [options]\n"
           "\n"
           "One row per window of <T> seconds (aligned to the epoch: a packet at t\n"
-          "falls in the window starting at floor(t / T) * T) of the packets of flow\n"
-          "records: entries, bytes and packets each way, distinct ports, addresses,\n"
-          "connections and flows, and distributions per connection, address and port.\n"
+          "falls in the window starting at floor(t / T) * T) of the packets of flows:\n"
+          "entries, bytes and packets each way, distinct ports, addresses,\n"
+          "connections and flows, distributions per connection, address and port,\n"
+          "and (captures only) the entries by TCP/UDP flow state.\n"
           "Keys and definitions: doc/windows.md.\n"
           "\n"
           "  --seconds <T>              window length in seconds (> 0; up to 9 decimals)\n"
-          "  --from-records <file>      flowshark's JSON Lines records (\"-\": standard\n"
-          "                             input), e.g. of flowshark -r CAPTURE --keep-empty\n"
+          "  -r, --read-file <path>     a capture or a folder of captures (repeatable;\n"
+          "                             also as plain arguments), flows without payload\n"
+          "                             kept (as flowshark --keep-empty)\n"
+          "  --files-from <file>        captures and folders listed one per line (\"-\":\n"
+          "                             standard input)\n"
+          "  --no-exclusions            keep ICMP, retransmissions, mDNS and SSDP (as\n"
+          "                             flowshark --no-exclusions)\n"
+          "  -j, --jobs <n>, --no-fork  several captures: as flowshark\n"
+          "  --progress, -q             the progress line: as flowshark (default: -q)\n"
+          "  --from-records <file>      instead of captures: flowshark's JSON Lines\n"
+          "                             records (\"-\": standard input), e.g. of\n"
+          "                             flowshark -r CAPTURE --keep-empty\n"
           "  --empty-windows            also write the windows without entries between\n"
           "                             the first and the last (counts 0, the rest null)\n"
           "  -T, --format <format>      jsonl (default) or csv\n"
@@ -58,15 +88,23 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
         { "format", required_argument, NULL, 'T' },
         { "write", required_argument, NULL, 'w' },
         { "read-file", required_argument, NULL, 'r' },
+        { "files-from", required_argument, NULL, OPT_FILES_FROM },
+        { "no-exclusions", no_argument, NULL, OPT_NO_EXCLUSIONS },
+        { "jobs", required_argument, NULL, 'j' },
+        { "no-fork", no_argument, NULL, OPT_NO_FORK },
+        { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
     o->format = "jsonl";
+    o->capture_args = g_ptr_array_new();
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":T:w:r:h", options, NULL)) != -1) {
+    /* "-": plain arguments come in order as option 1 (captures). */
+    while ((c = getopt_long(argc, argv, "-:T:w:r:j:qh", options, NULL)) != -1) {
         switch (c) {
             case OPT_SECONDS:
                 if (!fs_record_parse_time(optarg, strlen(optarg), &o->seconds_ns) ||
@@ -98,11 +136,34 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
             case 'w':
                 o->write = optarg;
                 break;
+            case 1: /* a plain argument: a capture */
             case 'r':
-                *errmsg = g_strdup("window: -r (captures) is not supported yet; make records "
-                                   "with flowshark -r CAPTURE --keep-empty and give them to "
-                                   "--from-records");
-                return FS_ERR_USAGE;
+                g_ptr_array_add(o->capture_args, (gpointer) "-r");
+                g_ptr_array_add(o->capture_args, optarg);
+                o->captures = TRUE;
+                break;
+            case OPT_FILES_FROM:
+                g_ptr_array_add(o->capture_args, (gpointer) "--files-from");
+                g_ptr_array_add(o->capture_args, optarg);
+                o->captures = TRUE;
+                break;
+            case OPT_NO_EXCLUSIONS:
+                g_ptr_array_add(o->capture_args, (gpointer) "--no-exclusions");
+                break;
+            case 'j':
+                g_ptr_array_add(o->capture_args, (gpointer) "-j");
+                g_ptr_array_add(o->capture_args, optarg);
+                break;
+            case OPT_NO_FORK:
+                g_ptr_array_add(o->capture_args, (gpointer) "--no-fork");
+                break;
+            case OPT_PROGRESS:
+                g_ptr_array_add(o->capture_args, (gpointer) "--progress");
+                o->progress = TRUE;
+                break;
+            case 'q':
+                g_ptr_array_add(o->capture_args, (gpointer) "-q");
+                break;
             case 'h':
                 o->help = TRUE;
                 break;
@@ -116,16 +177,28 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
     }
     if (o->help)
         return FS_OK;
-    if (optind < argc) {
-        *errmsg = g_strdup_printf("window: unexpected argument %s", argv[optind]);
-        return FS_ERR_USAGE;
+    for (; optind < argc; optind++) { /* after "--": captures */
+        g_ptr_array_add(o->capture_args, (gpointer) "-r");
+        g_ptr_array_add(o->capture_args, argv[optind]);
+        o->captures = TRUE;
     }
     if (o->seconds_ns == 0) {
         *errmsg = g_strdup("window: --seconds T is required");
         return FS_ERR_USAGE;
     }
-    if (!o->from_records) {
-        *errmsg = g_strdup("window: --from-records FILE is required (\"-\": standard input)");
+    if (o->from_records && o->captures) {
+        *errmsg = g_strdup("window: --from-records and captures (-r, --files-from, plain "
+                           "arguments) cannot be combined");
+        return FS_ERR_USAGE;
+    }
+    if (!o->from_records && !o->captures) {
+        *errmsg = g_strdup("window: captures (-r CAPTURE, --files-from, plain arguments) or "
+                           "--from-records FILE (\"-\": standard input) are required");
+        return FS_ERR_USAGE;
+    }
+    if (o->from_records && o->capture_args->len > 0) {
+        *errmsg = g_strdup_printf("window: %s is for captures, not --from-records",
+                (const char *)g_ptr_array_index(o->capture_args, 0));
         return FS_ERR_USAGE;
     }
     return FS_OK;
@@ -150,10 +223,75 @@ static enum fs_status read_records(const char *path, fs_window_set *set, char **
             .dport = rec.dport,
         };
         for (guint i = 0; i < rec.packets; i++)
-            fs_window_set_add(set, &flow, rec.times_ns[i], rec.lengths[i]);
+            fs_window_set_add(set, &flow, rec.times_ns[i], rec.lengths[i], -1);
     }
     fs_record_reader_free(reader);
     return status;
+}
+
+/* Captures: the capture command's run over the same inputs, its flows
+ * without payload kept and each packet's flow state recorded, in this
+ * process; its records go into set. */
+static enum fs_status read_captures(
+        const char *program, const struct window_options *o, fs_window_set *set, char **errmsg)
+{
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, (gpointer)program);
+    g_ptr_array_add(args, (gpointer) "--keep-empty");
+    if (!o->progress)
+        g_ptr_array_add(args, (gpointer) "-q");
+    for (guint i = 0; i < o->capture_args->len; i++)
+        g_ptr_array_add(args, g_ptr_array_index(o->capture_args, i));
+    g_ptr_array_add(args, NULL);
+    struct fs_options opts;
+    char *why = NULL;
+    enum fs_status status = fs_options_parse((int)args->len - 1, (char **)args->pdata, &opts, &why);
+    g_ptr_array_free(args, TRUE);
+    if (status != FS_OK) {
+        *errmsg = g_strdup_printf("window: %s", why);
+        g_free(why);
+        fs_options_free(&opts);
+        return status;
+    }
+    opts.packet_states = TRUE;
+
+    status = fs_epan_session_init(program, &why);
+    if (status != FS_OK) {
+        *errmsg = why;
+        fs_options_free(&opts);
+        return status;
+    }
+    /* As main() sets up the capture command. */
+    status = fs_epan_session_configure(opts.prefs, opts.decode_as, &why);
+    if (status != FS_OK) {
+        *errmsg = why;
+        fs_epan_session_cleanup();
+        fs_options_free(&opts);
+        return status;
+    }
+    fs_interrupt_install();
+    fs_window_consumer *consumer = fs_window_consumer_new(set);
+    /* fs_run_into() reports its own messages. */
+    status = fs_run_into(&opts, fs_window_consumer_sink(consumer));
+    if (fs_window_consumer_rejected(consumer) > 0 && status == FS_OK) {
+        *errmsg = g_strdup_printf("window: %" G_GUINT64_FORMAT " records could not be read",
+                fs_window_consumer_rejected(consumer));
+        status = FS_ERR_OPEN;
+    }
+    fs_window_consumer_free(consumer);
+    fs_epan_session_cleanup();
+    fs_options_free(&opts);
+    return status;
+}
+
+/* Whether the windows of a run that ended with status are written: as the
+ * capture command keeps the records of what it could read (a capture cut
+ * short, an interruption, one capture of several missing), not after a
+ * bad command line. */
+static gboolean windows_wanted(enum fs_status status)
+{
+    return status == FS_OK || status == FS_ERR_TRUNCATED || status == FS_ERR_INTERRUPTED ||
+           status == FS_ERR_WORKER || status == FS_ERR_OPEN;
 }
 
 /* The header keys (a dry run of an empty row into a key collector), then
@@ -164,7 +302,7 @@ static enum fs_status write_windows(
     fs_writer *writer = NULL;
     fs_sink *sink = NULL;
     fs_sink *collector = fs_sink_new_key_collector();
-    fs_window_emit_empty(collector);
+    fs_window_emit_empty(collector, o->captures);
     enum fs_status status = fs_writer_open(o->write, &writer, errmsg);
     if (status != FS_OK)
         goto out;
@@ -178,7 +316,7 @@ out:
     return status;
 }
 
-enum fs_status fs_window_main(int argc, char **argv)
+enum fs_status fs_window_main(const char *program, int argc, char **argv)
 {
     struct window_options o;
     char *errmsg = NULL;
@@ -190,14 +328,26 @@ enum fs_status fs_window_main(int argc, char **argv)
         print_help(stdout);
         goto out;
     }
-    set = fs_window_set_new(o.seconds_ns);
-    status = read_records(o.from_records, set, &errmsg);
-    if (status == FS_OK)
-        status = write_windows(&o, set, &errmsg);
+    set = fs_window_set_new(o.seconds_ns, o.captures);
+    if (o.captures) {
+        status = read_captures(program, &o, set, &errmsg);
+        if (windows_wanted(status)) {
+            if (errmsg)
+                fs_report(NULL, errmsg);
+            g_free(errmsg);
+            errmsg = NULL;
+            status = fs_status_worst(status, write_windows(&o, set, &errmsg));
+        }
+    } else {
+        status = read_records(o.from_records, set, &errmsg);
+        if (status == FS_OK)
+            status = write_windows(&o, set, &errmsg);
+    }
 out:
     if (errmsg)
         fs_report(NULL, errmsg);
     g_free(errmsg);
     fs_window_set_free(set);
+    g_ptr_array_free(o.capture_args, TRUE);
     return status;
 }

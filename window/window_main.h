@@ -6,11 +6,12 @@
 
 #include "status.h"
 
-/* Runs `flowshark window`: argv[0] is "window", the options follow.
+/* Runs `flowshark window`: argv[0] is "window", the options follow;
+ * program: the program's own argv[0] (libwireshark's set-up for captures).
  * Messages go to standard error; the status is main()'s to map to the exit
  * code (FS_ERR_USAGE for a bad command line, FS_ERR_OPEN for input that
  * cannot be read or is not flow records, FS_ERR_OUTPUT for a failed
  * write). */
-enum fs_status fs_window_main(int argc, char **argv);
+enum fs_status fs_window_main(const char *program, int argc, char **argv);
 
 #endif

@@ -103,16 +103,16 @@ static char *rows(const fs_window_set *set, gboolean empty_windows)
 static void set_of_entries(void **state)
 {
     (void)state;
-    fs_window_set *set = fs_window_set_new(10 * SEC);
+    fs_window_set *set = fs_window_set_new(10 * SEC, FALSE);
     const struct fs_window_flow a = { "tcp", "10.0.0.1", 40000, "10.0.0.2", 80 };
     const struct fs_window_flow b = { "tcp", "10.0.0.1", 40001, "10.0.0.2", 443 };
     const struct fs_window_flow c = { "udp", "10.0.0.3", 5353, "10.0.0.2", 80 };
     /* Window 3 first: the input is not in time order. */
-    fs_window_set_add(set, &a, 35 * SEC, 60);
-    fs_window_set_add(set, &a, 12 * SEC, 60);
-    fs_window_set_add(set, &a, 13 * SEC, -1500);
-    fs_window_set_add(set, &b, 19 * SEC + 999999999, 52);
-    fs_window_set_add(set, &c, 10 * SEC, 0);
+    fs_window_set_add(set, &a, 35 * SEC, 60, -1);
+    fs_window_set_add(set, &a, 12 * SEC, 60, -1);
+    fs_window_set_add(set, &a, 13 * SEC, -1500, -1);
+    fs_window_set_add(set, &b, 19 * SEC + 999999999, 52, -1);
+    fs_window_set_add(set, &c, 10 * SEC, 0, -1);
     assert_int_equal(fs_window_set_size(set), 2);
 
     char *text = rows(set, FALSE);
@@ -148,10 +148,10 @@ static void set_of_entries(void **state)
 static void fractional_window_start(void **state)
 {
     (void)state;
-    fs_window_set *set = fs_window_set_new(SEC / 4);
+    fs_window_set *set = fs_window_set_new(SEC / 4, FALSE);
     const struct fs_window_flow a = { "tcp", "::1", 1, "::2", 2 };
-    fs_window_set_add(set, &a, -SEC / 10, 1); /* -0.1 s: window [-0.25, 0) */
-    fs_window_set_add(set, &a, 946739298 * SEC + 600000000, 1);
+    fs_window_set_add(set, &a, -SEC / 10, 1, -1); /* -0.1 s: window [-0.25, 0) */
+    fs_window_set_add(set, &a, 946739298 * SEC + 600000000, 1, -1);
     char *text = rows(set, FALSE);
     assert_true(g_str_has_prefix(text, "{\"window_start\":-0.25,"));
     assert_non_null(g_strstr_len(text, -1, "\n{\"window_start\":946739298.5,"));
