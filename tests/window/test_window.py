@@ -15,12 +15,23 @@ distinct counts where it counted rows. Counts must be equal, means and
 percentiles equal to 1e-9 relative; the keys and their order are those of
 doc/windows.md. Also: -T csv holds the same values as JSON Lines,
 --empty-windows fills the gaps, records on standard input, and the errors
-(a line that is not a record, a missing option, -r).
+(a line that is not a record, a missing option, -r with --from-records).
+
+Capture input: `flowshark window -r CAPTURE` at T = 1 and 10 must equal the
+records input for every key both have, and its num_state_* keys must equal
+an independent computation: every packet tshark keeps with flowshark's
+filter (`tshark -T fields -e frame.time_epoch -e frame.protocols -e
+tcp.stream -e udp.stream -e tcp.flags`, the innermost TCP or UDP layer by
+frame.protocols), matched to its record by (protocol, stream) and its place
+in the flow (its time must be the record's), its direction the sign of its
+ip_lengths element, and the state of doc/windows.md computed here per flow
+in frame order; then pandas counts the states per window. Several captures
+as plain arguments with -j 2 equal their records as well.
 
 Exit status 0 when everything holds, 1 otherwise, 77 (a skip for ctest)
 when pandas is missing, unless CI=true, where that fails too.
 
-Usage: test_window.py --flowshark BIN CAPTURE...
+Usage: test_window.py --flowshark BIN --tshark BIN CAPTURE...
 """
 import argparse
 import csv
@@ -50,6 +61,11 @@ DISTRIBUTIONS = ["entries_per_conn", "dst_port_per_conn", "dst_port_per_dst_ip",
 SUFFIXES = ["max", "mean", "perc25", "perc50", "perc75", "perc90"]
 KEYS = (["window_start"] + COUNTS + ["num_flows_per_conn_mean"]
         + [f"{d}_{s}" for d in DISTRIBUTIONS for s in SUFFIXES])
+STATES = ["new", "connecting", "established", "closing", "closed", "reset"]
+STATE_KEYS = [f"num_state_{s}" for s in STATES]
+# flowshark's filter with its default exclusions (extractor/run.h).
+FILTER = ("(ip or ipv6) and not icmp and not icmpv6 and not tcp.analysis.retransmission "
+          "and not mdns and not ssdp and (tcp or udp)")
 
 failures = []
 
@@ -127,6 +143,137 @@ def oracle(df, seconds):
                 s[f"{name}_{k}"] = v
         out[w * T] = s
     return out
+
+
+# ---- TCP/UDP states from tshark ----
+
+FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
+
+
+class FlowState:
+    """doc/windows.md: the state of a flow after each of its packets."""
+
+    def __init__(self, tcp):
+        self.tcp = tcp
+        self.seen = {True: False, False: False}
+        self.synack = False
+        self.ack = {True: False, False: False}
+        self.fin = {True: False, False: False}
+        self.rst = False
+        self.established = False
+
+    def after(self, forward, flags):
+        self.seen[forward] = True
+        both = self.seen[True] and self.seen[False]
+        if not self.tcp:
+            return "established" if both else "new"
+        if flags & (SYN | ACK) == SYN | ACK:
+            self.synack = True
+        if self.synack and flags & ACK:
+            self.ack[forward] = True
+        if flags & FIN:
+            self.fin[forward] = True
+        if flags & RST:
+            self.rst = True
+        if (self.ack[True] and self.ack[False]) if self.synack else both:
+            self.established = True
+        if self.rst:
+            return "reset"
+        if self.fin[True] and self.fin[False]:
+            return "closed"
+        if self.fin[True] or self.fin[False]:
+            return "closing"
+        if self.established:
+            return "established"
+        return "connecting" if self.synack else "new"
+
+
+def state_frame(tshark, capture, records_path, label):
+    """One row per packet tshark keeps: its time and its flow's state after
+    it; None (with a failure) when the packets do not match the records."""
+    p = subprocess.run([tshark, "-n", "-r", capture, "-Y", FILTER, "-T", "fields",
+                        "-e", "frame.time_epoch", "-e", "frame.protocols", "-e", "tcp.stream",
+                        "-e", "udp.stream", "-e", "tcp.flags", "-E", "occurrence=l"],
+                       capture_output=True, text=True)
+    flows = {}
+    with open(records_path) as f:
+        for line in f:
+            r = json.loads(line, parse_float=Decimal)
+            flows[(r["protocol"], r["stream"])] = (r["ip_lengths"], r["ip_timestamps"])
+    done = {key: 0 for key in flows}
+    states = {}
+    rows = []
+    for line in p.stdout.splitlines():
+        epoch, protocols, tcp_stream, udp_stream, flags = line.split("\t")
+        layers = protocols.split(":")
+        inner = max((i for i, l in enumerate(layers) if l in ("tcp", "udp")), default=None)
+        if inner is None:
+            continue
+        protocol = layers[inner]
+        stream = tcp_stream if protocol == "tcp" else udp_stream
+        key = (protocol, int(stream))
+        if key not in flows:
+            fail(f"{label}: tshark's {protocol} stream {stream} has no record")
+            return None
+        lengths, times = flows[key]
+        i = done[key]
+        if i >= len(lengths) or Decimal(times[i]) != Decimal(epoch):
+            fail(f"{label}: {protocol} stream {stream} packet {i} at {epoch} is not the "
+                 "record's")
+            return None
+        done[key] = i + 1
+        state = states.setdefault(key, FlowState(protocol == "tcp"))
+        rows.append((Decimal(epoch), state.after(lengths[i] >= 0,
+                                                  int(flags, 16) if flags else 0)))
+    short = [k for k, n in done.items() if n != len(flows[k][0])]
+    if short:
+        fail(f"{label}: tshark has fewer packets than the records for flows {short[:3]}")
+        return None
+    return pd.DataFrame(rows, columns=["t", "state"])
+
+
+def state_oracle(df, seconds):
+    """{window_start: {num_state_*: count}}."""
+    T = Decimal(seconds)
+    df = df.copy()
+    df["window"] = [(t / T).to_integral_value(rounding=ROUND_FLOOR) for t in df["t"]]
+    out = {}
+    for w, d in df.groupby("window"):
+        counts = d["state"].value_counts()
+        out[w * T] = {f"num_state_{s}": int(counts.get(s, 0)) for s in STATES}
+    return out
+
+
+def check_capture_input(label, bin_, capture, records_text, states_df, seconds):
+    """window -r CAPTURE: the records input's rows plus the state counts."""
+    p = run([bin_, "window", "--seconds", seconds, "-r", capture], check=False)
+    if p.returncode not in (0, 2):
+        fail(f"{label}: window -r: exit {p.returncode}: {p.stderr!r}")
+        return 0
+    rows = read_windows(p.stdout)
+    plain = read_windows(records_text)
+    if len(rows) != len(plain):
+        fail(f"{label}: window -r wrote {len(rows)} windows, records input {len(plain)}")
+        return 0
+    expected = state_oracle(states_df, seconds) if states_df is not None else None
+    checked = 0
+    for row, want in zip(rows, plain):
+        if list(row.keys()) != KEYS + STATE_KEYS:
+            fail(f"{label}: window -r keys {list(row.keys())[-8:]}")
+            return checked
+        if {k: row[k] for k in KEYS} != want:
+            fail(f"{label}: window -r window {row['window_start']} differs from records input")
+        if sum(row[k] for k in STATE_KEYS) != row["num_entries"]:
+            fail(f"{label}: window {row['window_start']}: states do not add up to entries")
+        if expected is not None:
+            exp = expected.get(Decimal(row["window_start"]))
+            got = {k: row[k] for k in STATE_KEYS}
+            if got != exp:
+                fail(f"{label}: window {row['window_start']}: states {got}, tshark {exp}")
+            checked += len(STATE_KEYS)
+    if expected is not None and len(expected) != len(rows):
+        fail(f"{label}: tshark's packets fall in {len(expected)} windows, not {len(rows)}")
+    return checked
 
 
 # ---- comparison ----
@@ -218,8 +365,9 @@ def check_errors(bin_, tmp):
         fail(f"not a record: exit {p.returncode}, {p.stderr!r}, {p.stdout!r}")
     for args in (["--from-records", bad], ["--seconds", "0", "--from-records", bad],
                  ["--seconds", "-1", "--from-records", bad], ["--seconds", "1"],
-                 ["--seconds", "1", "-r", bad], ["--seconds", "1", "-T", "sqlite",
-                                                 "--from-records", bad]):
+                 ["--seconds", "1", "-r", bad, "--from-records", bad],
+                 ["--seconds", "1", "--no-exclusions", "--from-records", bad],
+                 ["--seconds", "1", "-T", "sqlite", "--from-records", bad]):
         p = run([bin_, "window"] + args, check=False)
         if p.returncode != 1 or not p.stderr.startswith(b"flowshark: window: "):
             fail(f"window {args}: exit {p.returncode}, {p.stderr!r}")
@@ -227,11 +375,30 @@ def check_errors(bin_, tmp):
     p = run([bin_, "window", "--seconds", "1", "--from-records", missing], check=False)
     if p.returncode != 3:
         fail(f"missing file: exit {p.returncode}")
+    p = run([bin_, "window", "--seconds", "1", "-r", missing], check=False)
+    if p.returncode != 3 or missing.encode() not in p.stderr:
+        fail(f"missing capture: exit {p.returncode}, {p.stderr!r}")
+
+
+def check_several(bin_, captures, tmp):
+    """Plain arguments, two workers: the records of the same captures."""
+    records = os.path.join(tmp, "several.jsonl")
+    with open(records, "wb") as f:
+        subprocess.run([bin_, "--keep-empty", "-q"] + captures, stdout=f,
+                       stderr=subprocess.DEVNULL)
+    want = read_windows(run([bin_, "window", "--seconds", "10", "--from-records",
+                             records]).stdout)
+    p = run([bin_, "window", "--seconds", "10", "-j", "2"] + captures, check=False)
+    got = [{k: r[k] for k in KEYS} for r in read_windows(p.stdout)]
+    if p.returncode not in (0, 2) or got != want:
+        fail(f"several captures with -j 2: exit {p.returncode}, "
+             f"{len(got)} windows, records input {len(want)}")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--flowshark", required=True)
+    ap.add_argument("--tshark", required=True)
     ap.add_argument("captures", nargs="+")
     a = ap.parse_args()
     if pd is None:
@@ -239,7 +406,7 @@ def main():
         return 1 if os.environ.get("CI") == "true" else SKIP
 
     with tempfile.TemporaryDirectory() as tmp:
-        total_windows = total_values = 0
+        total_windows = total_values = total_states = 0
         for i, capture in enumerate(a.captures):
             name = os.path.basename(capture)
             records = os.path.join(tmp, name + ".jsonl")
@@ -250,6 +417,7 @@ def main():
                 fail(f"{name}: records: exit {p.returncode}")
                 continue
             df = entries_frame(records)
+            states_df = state_frame(a.tshark, capture, records, name)
             seconds_list = ["1", "10"] + (["0.25"] if i == 0 else [])
             for seconds in seconds_list:
                 label = f"{name} T={seconds}"
@@ -262,6 +430,9 @@ def main():
                 csv_out = run([a.flowshark, "window", "--seconds", seconds, "-T", "csv",
                                "--from-records", records]).stdout
                 csv_matches_jsonl(label, out, csv_out)
+                if seconds in ("1", "10"):
+                    total_states += check_capture_input(label, a.flowshark, capture, out,
+                                                        states_df, seconds)
             if i == 0:
                 with open(records, "rb") as f:
                     stdin_out = run([a.flowshark, "window", "--seconds", "1",
@@ -271,9 +442,11 @@ def main():
                     fail(f"{name}: standard input differs from the file")
             check_empty_windows(name, a.flowshark, records, "1")
             print(f"{name}: {len(df)} entries checked at T = {', '.join(seconds_list)}")
+        check_several(a.flowshark, a.captures[:3], tmp)
         check_errors(a.flowshark, tmp)
         print(f"{total_windows} windows, {total_values} values compared with pandas "
-              f"{pd.__version__}")
+              f"{pd.__version__}; capture input equal to records input, "
+              f"{total_states} state counts compared with tshark")
 
     if failures:
         print(f"{len(failures)} failure(s)")
