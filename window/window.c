@@ -340,9 +340,95 @@ static void emit_window_start(fs_sink *sink, gint64 start_ns)
     fs_sink_number_text(sink, text);
 }
 
-/* One row. w NULL: a window without entries. */
-static void emit_window(
-        fs_sink *sink, const struct window *w, gint64 start_ns, gboolean with_states)
+/* The keys --score scores, in the order of the row (doc/windows.md). */
+static const char *const scored_keys[FS_WINDOW_SCORED] = {
+    "num_entries",
+    "count_dst_port",
+    "count_src_port",
+    "count_dst_ip",
+    "count_src_ip",
+    "count_conns",
+    "count_flows",
+};
+
+/* The --score keys of a row: <key>_z of every scored key, then
+ * top_features, the three keys with the highest z-scores (the first in key
+ * order among equal ones). */
+static void emit_scores(fs_sink *sink, const double *z)
+{
+    char key[64];
+    guint order[FS_WINDOW_SCORED];
+    for (guint k = 0; k < FS_WINDOW_SCORED; k++) {
+        g_snprintf(key, sizeof(key), "%s_z", scored_keys[k]);
+        fs_sink_key(sink, key);
+        fs_sink_double(sink, z[k]);
+        order[k] = k;
+    }
+    /* Insertion sort, descending, stable: ties keep key order. */
+    for (guint i = 1; i < FS_WINDOW_SCORED; i++) {
+        guint k = order[i], j = i;
+        for (; j > 0 && z[order[j - 1]] < z[k]; j--)
+            order[j] = order[j - 1];
+        order[j] = k;
+    }
+    fs_sink_key(sink, "top_features");
+    fs_sink_begin_array(sink);
+    for (guint i = 0; i < 3; i++)
+        fs_sink_string(sink, scored_keys[order[i]]);
+    fs_sink_end_array(sink);
+}
+
+/* The scored counts of a window (w NULL: none), in scored_keys' order. */
+static void window_counts(const struct window *w, double *counts)
+{
+    for (guint k = 0; k < FS_WINDOW_SCORED; k++)
+        counts[k] = 0;
+    if (!w)
+        return;
+    GHashTable *dports = port_set_new();
+    GHashTable *sports = port_set_new();
+    GHashTable *dsts = pointer_set_new();
+    GHashTable *srcs = pointer_set_new();
+    GHashTable *conns = g_hash_table_new_full(conn_hash, conn_equal, g_free, NULL);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, w->flows);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        struct flow_count *f = key;
+        port_set_add(dports, f->dport);
+        port_set_add(sports, f->sport);
+        g_hash_table_add(dsts, (gpointer)f->dst);
+        g_hash_table_add(srcs, (gpointer)f->src);
+        struct conn probe = { .src = f->src, .dst = f->dst };
+        if (!g_hash_table_contains(conns, &probe))
+            g_hash_table_add(conns, g_memdup2(&probe, sizeof(probe)));
+    }
+    counts[0] = (double)w->entries;
+    counts[1] = g_hash_table_size(dports);
+    counts[2] = g_hash_table_size(sports);
+    counts[3] = g_hash_table_size(dsts);
+    counts[4] = g_hash_table_size(srcs);
+    counts[5] = g_hash_table_size(conns);
+    counts[6] = g_hash_table_size(w->flows);
+    g_hash_table_destroy(conns);
+    g_hash_table_destroy(srcs);
+    g_hash_table_destroy(dsts);
+    g_hash_table_destroy(sports);
+    g_hash_table_destroy(dports);
+}
+
+/* The median of n > 0 values (sorted here): the middle one, or the mean of
+ * the two middle ones for an even n (pandas' median). */
+static double median(double *values, guint n)
+{
+    qsort(values, n, sizeof(double), compare_doubles);
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* One row. w NULL: a window without entries. z: its FS_WINDOW_SCORED
+ * z-scores (--score), or NULL. */
+static void emit_window(fs_sink *sink, const struct window *w, gint64 start_ns,
+        gboolean with_states, const double *z)
 {
     GHashTable *dports = port_set_new();
     GHashTable *sports = port_set_new();
@@ -441,6 +527,8 @@ static void emit_window(
         for (guint k = 0; k < FS_WINDOW_STATES; k++)
             fs_sink_key_int(sink, names[k], w ? (gint64)w->states[k] : 0);
     }
+    if (z)
+        emit_scores(sink, z);
     fs_sink_end_record(sink);
 
     g_hash_table_destroy(by_dport);
@@ -453,9 +541,10 @@ static void emit_window(
     g_hash_table_destroy(dports);
 }
 
-void fs_window_emit_empty(fs_sink *sink, gboolean with_states)
+void fs_window_emit_empty(fs_sink *sink, gboolean with_states, gboolean score)
 {
-    emit_window(sink, NULL, 0, with_states);
+    static const double zeros[FS_WINDOW_SCORED] = { 0 };
+    emit_window(sink, NULL, 0, with_states, score ? zeros : NULL);
 }
 
 static int compare_indexes(const void *pa, const void *pb)
@@ -464,22 +553,58 @@ static int compare_indexes(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-guint64 fs_window_set_write(const fs_window_set *set, fs_sink *sink, gboolean empty_windows)
+guint64 fs_window_set_write(
+        const fs_window_set *set, fs_sink *sink, gboolean empty_windows, gboolean score)
 {
     guint n = 0;
     gpointer *keys = g_hash_table_get_keys_as_array(set->windows, &n);
     qsort(keys, n, sizeof(gpointer), compare_indexes);
-    guint64 rows = 0;
+    /* The rows to write, in order: their window indexes. */
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(gint64));
     for (guint i = 0; i < n; i++) {
         gint64 index = *(gint64 *)keys[i];
         if (empty_windows && i > 0) {
-            for (gint64 e = *(gint64 *)keys[i - 1] + 1; e < index; e++, rows++)
-                emit_window(sink, NULL, e * set->seconds_ns, set->with_states);
+            for (gint64 e = *(gint64 *)keys[i - 1] + 1; e < index; e++)
+                g_array_append_val(rows, e);
         }
-        emit_window(sink, g_hash_table_lookup(set->windows, &index), index * set->seconds_ns,
-                set->with_states);
-        rows++;
+        g_array_append_val(rows, index);
     }
     g_free(keys);
-    return rows;
+
+    /* --score: every row's counts, then per key the median and the MAD
+     * over all rows, then each row's z-scores. */
+    double *z = NULL;
+    if (score && rows->len > 0) {
+        guint m = rows->len;
+        z = g_new(double, (gsize)m *FS_WINDOW_SCORED);
+        for (guint r = 0; r < m; r++) {
+            gint64 index = g_array_index(rows, gint64, r);
+            window_counts(
+                    g_hash_table_lookup(set->windows, &index), z + (gsize)r * FS_WINDOW_SCORED);
+        }
+        double *column = g_new(double, m);
+        for (guint k = 0; k < FS_WINDOW_SCORED; k++) {
+            for (guint r = 0; r < m; r++)
+                column[r] = z[(gsize)r * FS_WINDOW_SCORED + k];
+            double med = median(column, m);
+            for (guint r = 0; r < m; r++)
+                column[r] = fabs(z[(gsize)r * FS_WINDOW_SCORED + k] - med);
+            double mad = median(column, m);
+            for (guint r = 0; r < m; r++) {
+                double *v = &z[(gsize)r * FS_WINDOW_SCORED + k];
+                *v = mad == 0 ? 0.0 : (*v - med) / (1.4826 * mad);
+            }
+        }
+        g_free(column);
+    }
+
+    for (guint r = 0; r < rows->len; r++) {
+        gint64 index = g_array_index(rows, gint64, r);
+        emit_window(sink, g_hash_table_lookup(set->windows, &index), index * set->seconds_ns,
+                set->with_states, z ? z + (gsize)r * FS_WINDOW_SCORED : NULL);
+    }
+    guint64 written = rows->len;
+    g_array_free(rows, TRUE);
+    g_free(z);
+    return written;
 }

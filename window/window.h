@@ -52,16 +52,22 @@ guint fs_window_set_size(const fs_window_set *set);
 /* The window index of an instant: floor(time_ns / seconds_ns). */
 gint64 fs_window_index(gint64 time_ns, gint64 seconds_ns);
 
+/* The number of keys --score scores: num_entries and the six count_* keys. */
+#define FS_WINDOW_SCORED 7
+
 /* Writes one record per window holding entries, in order of window_start;
  * with empty_windows also a row for every window between the first and the
- * last that has none (counts 0, distributions null). Returns the number of
- * rows written. The set is left as it was. */
-guint64 fs_window_set_write(const fs_window_set *set, fs_sink *sink, gboolean empty_windows);
+ * last that has none (counts 0, distributions null). score: each row ends
+ * with the robust z-scores of its counts over all rows written (<key>_z)
+ * and top_features (doc/windows.md, --score). Returns the number of rows
+ * written. The set is left as it was. */
+guint64 fs_window_set_write(
+        const fs_window_set *set, fs_sink *sink, gboolean empty_windows, gboolean score);
 
 /* Writes the row of a window without entries (window_start 0): the same
- * keys in the same order as every row of a set made with with_states, for
- * the key collector that makes the CSV header. */
-void fs_window_emit_empty(fs_sink *sink, gboolean with_states);
+ * keys in the same order as every row of a set made with with_states (and
+ * written with score), for the key collector that makes the CSV header. */
+void fs_window_emit_empty(fs_sink *sink, gboolean with_states, gboolean score);
 
 /* Linear interpolation between closest ranks, as numpy's (and so pandas')
  * default quantile computes it: sorted (ascending) holds n > 0 values, q in

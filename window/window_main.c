@@ -25,6 +25,7 @@ struct window_options {
     const char *format;       /* -T */
     const char *write;        /* -w, or NULL */
     gboolean empty_windows;
+    gboolean score; /* --score */
     gboolean help;
     /* Capture input: the capture command's arguments that name captures
      * and how to read them (-r, plain arguments, --files-from,
@@ -39,6 +40,7 @@ enum {
     OPT_SECONDS = 256,
     OPT_FROM_RECORDS,
     OPT_EMPTY_WINDOWS,
+    OPT_SCORE,
     OPT_FILES_FROM,
     OPT_NO_EXCLUSIONS,
     OPT_NO_FORK,
@@ -72,6 +74,9 @@ static void print_help(FILE *out)
           "                             flowshark -r CAPTURE --keep-empty\n"
           "  --empty-windows            also write the windows without entries between\n"
           "                             the first and the last (counts 0, the rest null)\n"
+          "  --score                    also a robust z-score over the run of num_entries\n"
+          "                             and each count_* key (<key>_z) and top_features,\n"
+          "                             the three highest\n"
           "  -T, --format <format>      jsonl (default) or csv\n"
           "  -w, --write <file>         write to <file> (complete or not at all) instead\n"
           "                             of standard output\n"
@@ -85,6 +90,7 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
         { "seconds", required_argument, NULL, OPT_SECONDS },
         { "from-records", required_argument, NULL, OPT_FROM_RECORDS },
         { "empty-windows", no_argument, NULL, OPT_EMPTY_WINDOWS },
+        { "score", no_argument, NULL, OPT_SCORE },
         { "format", required_argument, NULL, 'T' },
         { "write", required_argument, NULL, 'w' },
         { "read-file", required_argument, NULL, 'r' },
@@ -121,6 +127,9 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
                 break;
             case OPT_EMPTY_WINDOWS:
                 o->empty_windows = TRUE;
+                break;
+            case OPT_SCORE:
+                o->score = TRUE;
                 break;
             case 'T': {
                 const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
@@ -302,13 +311,13 @@ static enum fs_status write_windows(
     fs_writer *writer = NULL;
     fs_sink *sink = NULL;
     fs_sink *collector = fs_sink_new_key_collector();
-    fs_window_emit_empty(collector, o->captures);
+    fs_window_emit_empty(collector, o->captures, o->score);
     enum fs_status status = fs_writer_open(o->write, &writer, errmsg);
     if (status != FS_OK)
         goto out;
     sink = fs_sink_new(fs_sink_format_find(o->format), writer);
     fs_sink_begin_output(sink, fs_sink_collected_keys(collector));
-    fs_window_set_write(set, sink, o->empty_windows);
+    fs_window_set_write(set, sink, o->empty_windows, o->score);
     fs_sink_free(sink);
     status = fs_writer_close(writer, TRUE, errmsg);
 out:

@@ -90,7 +90,7 @@ static char *rows(const fs_window_set *set, gboolean empty_windows)
     FILE *out = open_memstream(&buffer, &size);
     fs_writer *w = fs_writer_over(out);
     fs_sink *s = fs_sink_new(fs_sink_format_find("jsonl"), w);
-    fs_window_set_write(set, s, empty_windows);
+    fs_window_set_write(set, s, empty_windows, FALSE);
     fs_sink_free(s);
     char *ignored = NULL;
     assert_int_equal(fs_writer_close(w, TRUE, &ignored), FS_OK);
