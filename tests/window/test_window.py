@@ -28,6 +28,17 @@ ip_lengths element, and the state of doc/windows.md computed here per flow
 in frame order; then pandas counts the states per window. Several captures
 as plain arguments with -j 2 equal their records as well.
 
+--score: at T = 1 and 10 on every sample's records, the rows without
+--score followed by <key>_z of num_entries and the count_* keys and
+top_features, equal to pandas (median, the MAD as the median of absolute
+deviations, ties of top_features in key order). A synthetic capture written
+here (pcap, Ethernet/IPv4/TCP/UDP): five minutes of normal exchanges among
+a handful of hosts, a SYN scan of 1000 ports from one host to one target in
+one window, SYNs from 300 addresses to one port in another; with
+`window --seconds 10 --score -r`, the scan window must have the highest
+count_dst_port_z and the burst window the highest count_src_ip_z (the table
+of those windows is printed).
+
 Exit status 0 when everything holds, 1 otherwise, 77 (a skip for ctest)
 when pandas is missing, unless CI=true, where that fails too.
 
@@ -61,6 +72,9 @@ DISTRIBUTIONS = ["entries_per_conn", "dst_port_per_conn", "dst_port_per_dst_ip",
 SUFFIXES = ["max", "mean", "perc25", "perc50", "perc75", "perc90"]
 KEYS = (["window_start"] + COUNTS + ["num_flows_per_conn_mean"]
         + [f"{d}_{s}" for d in DISTRIBUTIONS for s in SUFFIXES])
+SCORED = ["num_entries", "count_dst_port", "count_src_port", "count_dst_ip", "count_src_ip",
+          "count_conns", "count_flows"]
+SCORE_KEYS = [f"{k}_z" for k in SCORED] + ["top_features"]
 STATES = ["new", "connecting", "established", "closing", "closed", "reset"]
 STATE_KEYS = [f"num_state_{s}" for s in STATES]
 # flowshark's filter with its default exclusions (extractor/run.h).
@@ -395,6 +409,176 @@ def check_several(bin_, captures, tmp):
              f"{len(got)} windows, records input {len(want)}")
 
 
+# ---- --score ----
+
+def score_oracle(rows):
+    """pandas: per scored key, (v - median) / (1.4826 * MAD) over all rows,
+    0 when MAD = 0; top_features the three highest, ties in key order."""
+    df = pd.DataFrame([{k: float(r[k]) for k in SCORED} for r in rows])
+    med = df.median()
+    mad = (df - med).abs().median()
+    z = (df - med) / (1.4826 * mad)
+    for k in SCORED:
+        if mad[k] == 0:
+            z[k] = 0.0
+    out = []
+    for _, zr in z.iterrows():
+        top = sorted(SCORED, key=lambda k: (-zr[k], SCORED.index(k)))[:3]
+        out.append(({k: zr[k] for k in SCORED}, top))
+    return out
+
+
+def check_score(label, bin_, args, plain_rows, extra_keys=()):
+    """window --score on args: the rows of plain_rows (written without
+    --score) with their z-scores and top_features appended, as pandas
+    computes them. Returns the rows."""
+    rows = read_windows(run([bin_, "window", "--score"] + args).stdout)
+    if len(rows) != len(plain_rows):
+        fail(f"{label} --score: {len(rows)} rows, {len(plain_rows)} without")
+        return rows
+    for row, plain in zip(rows, plain_rows):
+        if list(row.keys()) != list(plain.keys()) + SCORE_KEYS:
+            fail(f"{label} --score: keys {list(row.keys())[-9:]}")
+            return rows
+        if any(row[k] != plain[k] for k in plain):
+            fail(f"{label} --score: window {row['window_start']} differs without --score")
+    for row, (zs, top) in zip(rows, score_oracle(plain_rows)):
+        for k in SCORED:
+            have = row[f"{k}_z"]
+            if not (isinstance(have, Decimal) and close(float(have), zs[k])):
+                fail(f"{label} --score: window {row['window_start']}: {k}_z = {have}, "
+                     f"pandas {zs[k]}")
+        if row["top_features"] != top:
+            fail(f"{label} --score: window {row['window_start']}: top_features "
+                 f"{row['top_features']}, pandas {top}")
+    return rows
+
+
+# ---- a synthetic capture: normal traffic, a SYN scan, a burst ----
+
+T0 = 1700000000  # a multiple of 10: windows [T0 + 10 k, T0 + 10 k + 10)
+SCAN_AT = T0 + 120
+BURST_AT = T0 + 200
+
+
+def ip_checksum(header):
+    total = sum(int.from_bytes(header[i:i + 2], "big") for i in range(0, len(header), 2))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def frame(src, dst, proto, sport, dport, flags=0, payload=b"", seq=0, ack=0):
+    import struct
+    if proto == 6:
+        l4 = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    else:
+        l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
+    l4 += payload
+    a = bytes(int(x) for x in src.split("."))
+    b = bytes(int(x) for x in dst.split("."))
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0x4000, 64, proto, 0, a, b)
+    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    eth = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+    return eth + ip + l4
+
+
+def synthetic_packets():
+    """(time, frame) of: five minutes of normal traffic among a handful of
+    hosts, a SYN scan of 1000 ports from one host to one target in the
+    window at SCAN_AT, SYNs from 300 addresses to one port in the window at
+    BURST_AT."""
+    import random
+    rnd = random.Random(14)
+    clients = [f"10.0.0.{i}" for i in range(10, 16)]
+    servers = ["10.0.1.1", "10.0.1.2", "10.0.1.3"]
+    services = [22, 80, 443, 8080, 3306, 5432, 25, 993]
+    packets = []
+    sport = 40000
+    t = float(T0)
+    while t < T0 + 300:
+        t += rnd.expovariate(1.5)  # about 15 exchanges per 10 s
+        c, s = rnd.choice(clients), rnd.choice(servers)
+        sport += 1
+        if rnd.random() < 0.3:  # a DNS-like UDP exchange
+            packets += [(t, frame(c, s, 17, sport, 53, payload=b"q" * 30)),
+                        (t + 0.01, frame(s, c, 17, 53, sport, payload=b"r" * 60))]
+            continue
+        d = rnd.choice(services)
+        steps = [(c, s, sport, d, 0x02, b""), (s, c, d, sport, 0x12, b""),
+                 (c, s, sport, d, 0x10, b""), (c, s, sport, d, 0x18, b"x" * 100),
+                 (s, c, d, sport, 0x18, b"y" * 400), (c, s, sport, d, 0x11, b""),
+                 (s, c, d, sport, 0x11, b""), (c, s, sport, d, 0x10, b"")]
+        for i, (a, b, p, q, flags, data) in enumerate(steps):
+            packets.append((t + 0.005 * i, frame(a, b, 6, p, q, flags, data, seq=1000 + i)))
+    for port in range(1, 1001):  # the scan: SYN, RST/ACK back
+        ts = SCAN_AT + 1 + port * 0.005
+        packets += [(ts, frame("10.0.0.66", "10.0.1.2", 6, 55555, port, 0x02, seq=7)),
+                    (ts + 0.001, frame("10.0.1.2", "10.0.0.66", 6, port, 55555, 0x14,
+                                       ack=8))]
+    for i in range(300):  # the burst: 300 addresses, a SYN each to port 80
+        ts = BURST_AT + 2 + i * 0.01
+        packets.append((ts, frame(f"172.16.{i // 200}.{i % 200 + 1}", "10.0.1.3", 6,
+                                  30000 + i, 80, 0x02, seq=9)))
+    packets.sort(key=lambda p: p[0])
+    return packets
+
+
+def write_pcap(path, packets):
+    import struct
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for t, data in packets:
+            us = round(t * 1e6)
+            f.write(struct.pack("<IIII", us // 1000000, us % 1000000, len(data), len(data)))
+            f.write(data)
+
+
+def check_synthetic(bin_, tmp):
+    """The scan window has the highest count_dst_port_z, the burst window
+    the highest count_src_ip_z (window --seconds 10 --score -r)."""
+    path = os.path.join(tmp, "synthetic.pcap")
+    write_pcap(path, synthetic_packets())
+    args = ["--seconds", "10", "-r", path]
+    plain = read_windows(run([bin_, "window"] + args).stdout)
+    rows = check_score("synthetic.pcap", bin_, args, plain)
+    if not rows or "count_dst_port_z" not in rows[0]:
+        fail("synthetic.pcap: no scores")
+        return
+    by_start = {int(r["window_start"]): r for r in rows}
+    scan, burst = by_start.get(SCAN_AT), by_start.get(BURST_AT)
+    if scan is None or burst is None:
+        fail(f"synthetic.pcap: no window at {SCAN_AT} or {BURST_AT}")
+        return
+    top_port = max(rows, key=lambda r: r["count_dst_port_z"])
+    top_src = max(rows, key=lambda r: r["count_src_ip_z"])
+    if top_port is not scan or sum(r["count_dst_port_z"] == scan["count_dst_port_z"]
+                                   for r in rows) != 1:
+        fail(f"synthetic.pcap: highest count_dst_port_z at {top_port['window_start']}, "
+             f"not the scan's {SCAN_AT}")
+    if top_src is not burst or sum(r["count_src_ip_z"] == burst["count_src_ip_z"]
+                                   for r in rows) != 1:
+        fail(f"synthetic.pcap: highest count_src_ip_z at {top_src['window_start']}, "
+             f"not the burst's {BURST_AT}")
+    cols = ["window_start", "count_dst_port", "count_dst_port_z", "count_src_ip",
+            "count_src_ip_z", "top_features"]
+    print(f"synthetic.pcap: {len(rows)} windows of 10 s; the scan ({SCAN_AT}), the burst "
+          f"({BURST_AT}) and the two normal windows before each:")
+    print("| " + " | ".join(cols) + " |")
+    print("|" + " --- |" * len(cols))
+    for start in (SCAN_AT - 20, SCAN_AT - 10, SCAN_AT, BURST_AT - 20, BURST_AT - 10, BURST_AT):
+        r = by_start.get(start)
+        if r:
+            cells = [str(r["window_start"]), str(r["count_dst_port"]),
+                     f"{float(r['count_dst_port_z']):.2f}", str(r["count_src_ip"]),
+                     f"{float(r['count_src_ip_z']):.2f}", ", ".join(r["top_features"])]
+            print("| " + " | ".join(cells) + " |")
+    med = pd.DataFrame([{k: int(r[k]) for k in ("count_dst_port", "count_src_ip")}
+                        for r in rows])
+    print(f"over the run: median count_dst_port {med['count_dst_port'].median()}, "
+          f"count_src_ip {med['count_src_ip'].median()}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--flowshark", required=True)
@@ -406,7 +590,7 @@ def main():
         return 1 if os.environ.get("CI") == "true" else SKIP
 
     with tempfile.TemporaryDirectory() as tmp:
-        total_windows = total_values = total_states = 0
+        total_windows = total_values = total_states = total_scored = 0
         for i, capture in enumerate(a.captures):
             name = os.path.basename(capture)
             records = os.path.join(tmp, name + ".jsonl")
@@ -431,6 +615,10 @@ def main():
                                "--from-records", records]).stdout
                 csv_matches_jsonl(label, out, csv_out)
                 if seconds in ("1", "10"):
+                    check_score(label, a.flowshark, ["--seconds", seconds, "--from-records",
+                                                     records], read_windows(out))
+                    total_scored += len(expected)
+                if seconds in ("1", "10"):
                     total_states += check_capture_input(label, a.flowshark, capture, out,
                                                         states_df, seconds)
             if i == 0:
@@ -442,11 +630,13 @@ def main():
                     fail(f"{name}: standard input differs from the file")
             check_empty_windows(name, a.flowshark, records, "1")
             print(f"{name}: {len(df)} entries checked at T = {', '.join(seconds_list)}")
+        check_synthetic(a.flowshark, tmp)
         check_several(a.flowshark, a.captures[:3], tmp)
         check_errors(a.flowshark, tmp)
         print(f"{total_windows} windows, {total_values} values compared with pandas "
               f"{pd.__version__}; capture input equal to records input, "
-              f"{total_states} state counts compared with tshark")
+              f"{total_states} state counts compared with tshark; --score of "
+              f"{total_scored} windows compared with pandas")
 
     if failures:
         print(f"{len(failures)} failure(s)")
