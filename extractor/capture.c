@@ -94,6 +94,38 @@ gboolean fs_capture_probe(const char *path)
     return TRUE;
 }
 
+gboolean fs_capture_first_time(const char *path, gint64 *ns)
+{
+    int err = 0;
+    char *err_info = NULL;
+    wtap *wth = wtap_open_offline(path, WTAP_TYPE_AUTO, &err, &err_info, FALSE);
+    g_free(err_info);
+    if (!wth)
+        return FALSE;
+    wtap_rec rec;
+    Buffer buf;
+    gint64 offset = 0;
+    wtap_rec_init(&rec);
+    ws_buffer_init(&buf, 1514);
+    gboolean found = FALSE;
+    err_info = NULL;
+    /* Records without a time (a pcapng block of statistics) are skipped. */
+    for (int i = 0; i < 64 && !found; i++) {
+        wtap_rec_reset(&rec);
+        if (!wtap_read(wth, &rec, &buf, &err, &err_info, &offset))
+            break;
+        if (rec.presence_flags & WTAP_HAS_TS) {
+            *ns = (gint64)rec.ts.secs * 1000000000 + rec.ts.nsecs;
+            found = TRUE;
+        }
+    }
+    g_free(err_info);
+    wtap_rec_cleanup(&rec);
+    ws_buffer_free(&buf);
+    wtap_close(wth);
+    return found;
+}
+
 gboolean fs_capture_next(fs_capture *cap, gint64 *offset, enum fs_status *status, char **errmsg)
 {
     int err = 0;

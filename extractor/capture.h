@@ -35,6 +35,10 @@ void fs_capture_watch(fs_capture *cap, fs_capture_watch_fn fn, void *data);
  * it): how the files of a folder are told apart (inputs.h). */
 gboolean fs_capture_probe(const char *path);
 
+/* The time of the first packet of the capture at path (epoch nanoseconds)
+ * in *ns: FALSE when it cannot be opened or holds no packet with a time. */
+gboolean fs_capture_first_time(const char *path, gint64 *ns);
+
 /* Re-reads the record at offset (two-pass mode). Returns FALSE and sets
  * *errmsg on failure. */
 gboolean fs_capture_seek(fs_capture *cap, gint64 offset, char **errmsg);

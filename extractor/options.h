@@ -98,6 +98,9 @@ struct fs_options {
     /* Never set by the command line: flowshark window -r (window/) asks the
      * states module (feature_states.c) for each packet's TCP/UDP flow state. */
     gboolean packet_states;
+    /* Never set by the command line: captures read in the order of their
+     * first packet's time (flowshark window's horizon needs time order). */
+    gboolean inputs_by_time;
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns

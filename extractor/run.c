@@ -2,6 +2,7 @@
  * filter, output, feature modules) before any capture is read, open the
  * output, write its header, then hand the captures to the scheduler. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -76,6 +77,45 @@ static gboolean want_progress(const struct fs_options *opts)
            (opts->progress == FS_PROGRESS_AUTO && isatty(STDERR_FILENO));
 }
 
+/* A capture and the time of its first packet, for sort_by_time. */
+struct timed_input {
+    gpointer input;
+    gboolean known;
+    gint64 ns;
+    guint position; /* as given: ties keep it */
+};
+
+static int compare_timed(const void *pa, const void *pb)
+{
+    const struct timed_input *a = pa, *b = pb;
+    if (a->known != b->known)
+        return a->known ? 1 : -1; /* unknown times first */
+    if (a->known && a->ns != b->ns)
+        return a->ns < b->ns ? -1 : 1;
+    return (a->position > b->position) - (a->position < b->position);
+}
+
+/* opts->inputs_by_time: the captures sorted (stably) by their first
+ * packet's time, those without one (unreadable, standard input) first. */
+static void sort_by_time(GPtrArray *captures)
+{
+    guint n = captures->len;
+    if (n < 2)
+        return;
+    struct timed_input *t = g_new0(struct timed_input, n);
+    for (guint i = 0; i < n; i++) {
+        const struct fs_input *in = g_ptr_array_index(captures, i);
+        t[i].input = (gpointer)in;
+        t[i].position = i;
+        t[i].known = !in->live && strcmp(in->path, "-") != 0 &&
+                     fs_capture_first_time(in->path, &t[i].ns);
+    }
+    qsort(t, n, sizeof(*t), compare_timed);
+    for (guint i = 0; i < n; i++)
+        captures->pdata[i] = t[i].input;
+    g_free(t);
+}
+
 /* The captures the command line names; reported when there are none. */
 static enum fs_status collect_inputs(const struct fs_options *opts, struct fs_input_list **out)
 {
@@ -95,6 +135,8 @@ static enum fs_status collect_inputs(const struct fs_options *opts, struct fs_in
         g_free(msg);
         return FS_ERR_OPEN;
     }
+    if (opts->inputs_by_time)
+        sort_by_time((*out)->captures);
     return FS_OK;
 }
 

@@ -27,11 +27,50 @@ struct window {
     GHashTable *flows;                /* struct flow_count * (key, owned) -> same */
 };
 
+/* The distributions of a row, in the order of its keys. */
+enum {
+    DIST_ENTRIES_PER_CONN,
+    DIST_DST_PORT_PER_CONN,
+    DIST_DST_PORT_PER_DST_IP,
+    DIST_SRC_IP_PER_DST_IP,
+    DIST_DST_PORT_PER_SRC_IP,
+    DIST_DST_IP_PER_SRC_IP,
+    DIST_DST_IP_PER_DST_PORT,
+    DIST_SRC_IP_PER_DST_PORT,
+    DISTS
+};
+
+/* One distribution, summed up: n values (0: every key null). */
+struct dist {
+    guint n;
+    double max, mean;
+    double perc[4];
+};
+
+/* The values of one row, computed when its window is closed: a few hundred
+ * bytes, whatever the window held. counts are the scored keys after
+ * num_entries, in scored_keys' order. */
+struct row {
+    gint64 index;
+    guint64 entries, bytes_up, bytes_down, packets_up, packets_down;
+    guint64 counts[FS_WINDOW_SCORED - 1];
+    struct dist dists[DISTS];
+    guint64 states[FS_WINDOW_STATES];
+};
+
 struct fs_window_set {
     gint64 seconds_ns;
     gboolean with_states;
     GStringChunk *strings; /* interned protocol names and addresses */
     GHashTable *windows;   /* gint64 * (in the window) -> struct window * (owned) */
+    /* Closed windows (fs_window_set_close_before): their rows (struct row),
+     * in window order, until written. */
+    GArray *rows;
+    gboolean closed;     /* some windows were closed: closed_below is set */
+    gint64 closed_below; /* the windows below this index are closed */
+    guint64 late;        /* entries refused: their window was closed */
+    guint64 written;     /* rows written */
+    gint64 last_written; /* the index of the last row written */
 };
 
 /* ---- keys ---- */
@@ -149,6 +188,7 @@ fs_window_set *fs_window_set_new(gint64 seconds_ns, gboolean with_states)
     set->with_states = with_states;
     set->strings = g_string_chunk_new(4096);
     set->windows = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, window_free);
+    set->rows = g_array_new(FALSE, FALSE, sizeof(struct row));
     return set;
 }
 
@@ -157,8 +197,14 @@ void fs_window_set_free(fs_window_set *set)
     if (!set)
         return;
     g_hash_table_destroy(set->windows);
+    g_array_free(set->rows, TRUE);
     g_string_chunk_free(set->strings);
     g_free(set);
+}
+
+gint64 fs_window_set_seconds(const fs_window_set *set)
+{
+    return set->seconds_ns;
 }
 
 guint fs_window_set_size(const fs_window_set *set)
@@ -166,10 +212,19 @@ guint fs_window_set_size(const fs_window_set *set)
     return g_hash_table_size(set->windows);
 }
 
-void fs_window_set_add(fs_window_set *set, const struct fs_window_flow *flow, gint64 time_ns,
+guint64 fs_window_set_late(const fs_window_set *set)
+{
+    return set->late;
+}
+
+gboolean fs_window_set_add(fs_window_set *set, const struct fs_window_flow *flow, gint64 time_ns,
         gint64 length, int state)
 {
     gint64 index = fs_window_index(time_ns, set->seconds_ns);
+    if (set->closed && index < set->closed_below) {
+        set->late++;
+        return FALSE;
+    }
     struct window *w = g_hash_table_lookup(set->windows, &index);
     if (!w) {
         w = g_new0(struct window, 1);
@@ -203,6 +258,7 @@ void fs_window_set_add(fs_window_set *set, const struct fs_window_flow *flow, gi
         g_hash_table_add(w->flows, f);
     }
     f->entries++;
+    return TRUE;
 }
 
 /* ---- statistics ---- */
@@ -227,93 +283,6 @@ static int compare_doubles(const void *pa, const void *pb)
 {
     double a = *(const double *)pa, b = *(const double *)pb;
     return (a > b) - (a < b);
-}
-
-/* The six keys of one distribution (name_max, _mean, _perc25, _perc50,
- * _perc75, _perc90) from its n values (sorted here); null when n is 0. */
-static void emit_distribution(fs_sink *sink, const char *name, double *values, guint n)
-{
-    static const struct {
-        const char *suffix;
-        double q;
-    } quantiles[] = {
-        { "perc25", 0.25 },
-        { "perc50", 0.5 },
-        { "perc75", 0.75 },
-        { "perc90", 0.9 },
-    };
-    char key[128];
-    if (n > 0)
-        qsort(values, n, sizeof(double), compare_doubles);
-
-    g_snprintf(key, sizeof(key), "%s_max", name);
-    fs_sink_key(sink, key);
-    if (n > 0)
-        fs_sink_int(sink, (gint64)values[n - 1]);
-    else
-        fs_sink_null(sink);
-
-    g_snprintf(key, sizeof(key), "%s_mean", name);
-    fs_sink_key(sink, key);
-    if (n > 0) {
-        /* Every value is a count: the sum is exact in a double below 2^53,
-         * as pandas' is. */
-        double sum = 0;
-        for (guint i = 0; i < n; i++)
-            sum += values[i];
-        fs_sink_double(sink, sum / n);
-    } else {
-        fs_sink_null(sink);
-    }
-
-    for (gsize i = 0; i < G_N_ELEMENTS(quantiles); i++) {
-        g_snprintf(key, sizeof(key), "%s_%s", name, quantiles[i].suffix);
-        fs_sink_key(sink, key);
-        if (n > 0)
-            fs_sink_double(sink, fs_window_quantile(values, n, quantiles[i].q));
-        else
-            fs_sink_null(sink);
-    }
-}
-
-/* The sizes of one of the two sets of every group in groups. Caller
- * g_free()s; *n is the number of groups. */
-static double *group_sizes(GHashTable *groups, gboolean first, guint *n)
-{
-    *n = g_hash_table_size(groups);
-    double *values = g_new(double, *n > 0 ? *n : 1);
-    GHashTableIter it;
-    gpointer value;
-    guint i = 0;
-    g_hash_table_iter_init(&it, groups);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        const struct group *g = value;
-        values[i++] = g_hash_table_size(first ? g->first : g->second);
-    }
-    return values;
-}
-
-static void emit_group_pair(
-        fs_sink *sink, GHashTable *groups, const char *first_name, const char *second_name)
-{
-    guint n;
-    double *values = group_sizes(groups, TRUE, &n);
-    emit_distribution(sink, first_name, values, n);
-    g_free(values);
-    values = group_sizes(groups, FALSE, &n);
-    emit_distribution(sink, second_name, values, n);
-    g_free(values);
-}
-
-/* The group of key in groups, made when missing. */
-static struct group *group_get(GHashTable *groups, gpointer key, gboolean first_ports)
-{
-    struct group *g = g_hash_table_lookup(groups, key);
-    if (!g) {
-        g = group_new(first_ports);
-        g_hash_table_insert(groups, key, g);
-    }
-    return g;
 }
 
 /* window_start: index * T as an exact decimal number (an integer when it
@@ -378,45 +347,6 @@ static void emit_scores(fs_sink *sink, const double *z)
     fs_sink_end_array(sink);
 }
 
-/* The scored counts of a window (w NULL: none), in scored_keys' order. */
-static void window_counts(const struct window *w, double *counts)
-{
-    for (guint k = 0; k < FS_WINDOW_SCORED; k++)
-        counts[k] = 0;
-    if (!w)
-        return;
-    GHashTable *dports = port_set_new();
-    GHashTable *sports = port_set_new();
-    GHashTable *dsts = pointer_set_new();
-    GHashTable *srcs = pointer_set_new();
-    GHashTable *conns = g_hash_table_new_full(conn_hash, conn_equal, g_free, NULL);
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, w->flows);
-    while (g_hash_table_iter_next(&it, &key, NULL)) {
-        struct flow_count *f = key;
-        port_set_add(dports, f->dport);
-        port_set_add(sports, f->sport);
-        g_hash_table_add(dsts, (gpointer)f->dst);
-        g_hash_table_add(srcs, (gpointer)f->src);
-        struct conn probe = { .src = f->src, .dst = f->dst };
-        if (!g_hash_table_contains(conns, &probe))
-            g_hash_table_add(conns, g_memdup2(&probe, sizeof(probe)));
-    }
-    counts[0] = (double)w->entries;
-    counts[1] = g_hash_table_size(dports);
-    counts[2] = g_hash_table_size(sports);
-    counts[3] = g_hash_table_size(dsts);
-    counts[4] = g_hash_table_size(srcs);
-    counts[5] = g_hash_table_size(conns);
-    counts[6] = g_hash_table_size(w->flows);
-    g_hash_table_destroy(conns);
-    g_hash_table_destroy(srcs);
-    g_hash_table_destroy(dsts);
-    g_hash_table_destroy(sports);
-    g_hash_table_destroy(dports);
-}
-
 /* The median of n > 0 values (sorted here): the middle one, or the mean of
  * the two middle ones for an even n (pandas' median). */
 static double median(double *values, guint n)
@@ -425,11 +355,96 @@ static double median(double *values, guint n)
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-/* One row. w NULL: a window without entries. z: its FS_WINDOW_SCORED
- * z-scores (--score), or NULL. */
-static void emit_window(fs_sink *sink, const struct window *w, gint64 start_ns,
-        gboolean with_states, const double *z)
+/* ---- rows ---- */
+
+static const char *const dist_names[DISTS] = {
+    "entries_per_conn",
+    "dst_port_per_conn",
+    "dst_port_per_dst_ip",
+    "src_ip_per_dst_ip",
+    "dst_port_per_src_ip",
+    "dst_ip_per_src_ip",
+    "dst_ip_per_dst_port",
+    "src_ip_per_dst_port",
+};
+
+/* The percentiles of a distribution (its _percNN keys). */
+static const struct {
+    const char *suffix;
+    double q;
+} quantiles[] = {
+    { "perc25", 0.25 },
+    { "perc50", 0.5 },
+    { "perc75", 0.75 },
+    { "perc90", 0.9 },
+};
+#define QUANTILES G_N_ELEMENTS(quantiles)
+
+/* The row of a window without entries. */
+static void row_empty(struct row *r, gint64 index)
 {
+    memset(r, 0, sizeof(*r));
+    r->index = index;
+}
+
+/* A distribution of n values (sorted here). */
+static void dist_compute(struct dist *d, double *values, guint n)
+{
+    d->n = n;
+    if (n == 0)
+        return;
+    qsort(values, n, sizeof(double), compare_doubles);
+    d->max = values[n - 1];
+    /* Every value is a count: the sum is exact in a double below 2^53, as
+     * pandas' is. */
+    double sum = 0;
+    for (guint i = 0; i < n; i++)
+        sum += values[i];
+    d->mean = sum / n;
+    for (gsize i = 0; i < QUANTILES; i++)
+        d->perc[i] = fs_window_quantile(values, n, quantiles[i].q);
+}
+
+/* The sizes of one of the two sets of every group in groups, as a
+ * distribution. */
+static void dist_of_groups(struct dist *d, GHashTable *groups, gboolean first)
+{
+    guint n = g_hash_table_size(groups);
+    double *values = g_new(double, n > 0 ? n : 1);
+    GHashTableIter it;
+    gpointer value;
+    guint i = 0;
+    g_hash_table_iter_init(&it, groups);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        const struct group *g = value;
+        values[i++] = g_hash_table_size(first ? g->first : g->second);
+    }
+    dist_compute(d, values, n);
+    g_free(values);
+}
+
+/* The group of key in groups, made when missing. */
+static struct group *group_get(GHashTable *groups, gpointer key, gboolean first_ports)
+{
+    struct group *g = g_hash_table_lookup(groups, key);
+    if (!g) {
+        g = group_new(first_ports);
+        g_hash_table_insert(groups, key, g);
+    }
+    return g;
+}
+
+/* Every count and distribution of a window, from its distinct flows. */
+static void row_compute(struct row *r, const struct window *w)
+{
+    row_empty(r, w->index);
+    r->entries = w->entries;
+    r->bytes_up = w->bytes_up;
+    r->bytes_down = w->bytes_down;
+    r->packets_up = w->packets_up;
+    r->packets_down = w->packets_down;
+    memcpy(r->states, w->states, sizeof(r->states));
+
     GHashTable *dports = port_set_new();
     GHashTable *sports = port_set_new();
     GHashTable *dsts = pointer_set_new();
@@ -439,97 +454,67 @@ static void emit_window(fs_sink *sink, const struct window *w, gint64 start_ns,
     GHashTable *by_dst = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, group_free);
     GHashTable *by_src = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, group_free);
     GHashTable *by_dport = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, group_free);
-    guint flows = 0;
 
-    if (w) {
-        GHashTableIter it;
-        gpointer key;
-        g_hash_table_iter_init(&it, w->flows);
-        while (g_hash_table_iter_next(&it, &key, NULL)) {
-            /* The flow counts live as long as the window: their fields can
-             * be the keys of the tables of this row. */
-            struct flow_count *f = key;
-            flows++;
-            port_set_add(dports, f->dport);
-            port_set_add(sports, f->sport);
-            g_hash_table_add(dsts, (gpointer)f->dst);
-            g_hash_table_add(srcs, (gpointer)f->src);
-
-            struct conn probe = { .src = f->src, .dst = f->dst };
-            struct conn *c = g_hash_table_lookup(conns, &probe);
-            if (!c) {
-                c = g_memdup2(&probe, sizeof(probe));
-                c->dports = port_set_new();
-                g_hash_table_add(conns, c);
-            }
-            c->entries += f->entries;
-            port_set_add(c->dports, f->dport);
-
-            struct group *g = group_get(by_dst, (gpointer)f->dst, TRUE);
-            port_set_add(g->first, f->dport);
-            g_hash_table_add(g->second, (gpointer)f->src);
-            g = group_get(by_src, (gpointer)f->src, TRUE);
-            port_set_add(g->first, f->dport);
-            g_hash_table_add(g->second, (gpointer)f->dst);
-            g = group_get(by_dport, &f->dport, FALSE);
-            g_hash_table_add(g->first, (gpointer)f->dst);
-            g_hash_table_add(g->second, (gpointer)f->src);
-        }
-    }
-
-    fs_sink_begin_record(sink);
-    emit_window_start(sink, start_ns);
-    fs_sink_key_int(sink, "num_entries", w ? (gint64)w->entries : 0);
-    fs_sink_key_int(sink, "bytes_up", w ? (gint64)w->bytes_up : 0);
-    fs_sink_key_int(sink, "bytes_down", w ? (gint64)w->bytes_down : 0);
-    fs_sink_key_int(sink, "packets_up", w ? (gint64)w->packets_up : 0);
-    fs_sink_key_int(sink, "packets_down", w ? (gint64)w->packets_down : 0);
-    fs_sink_key_int(sink, "count_dst_port", g_hash_table_size(dports));
-    fs_sink_key_int(sink, "count_src_port", g_hash_table_size(sports));
-    fs_sink_key_int(sink, "count_dst_ip", g_hash_table_size(dsts));
-    fs_sink_key_int(sink, "count_src_ip", g_hash_table_size(srcs));
-    guint n_conns = g_hash_table_size(conns);
-    fs_sink_key_int(sink, "count_conns", n_conns);
-    fs_sink_key_int(sink, "count_flows", flows);
-    fs_sink_key(sink, "num_flows_per_conn_mean");
-    if (n_conns > 0)
-        fs_sink_double(sink, (double)flows / n_conns);
-    else
-        fs_sink_null(sink);
-
-    double *per_conn = g_new(double, n_conns > 0 ? n_conns : 1);
     GHashTableIter it;
     gpointer key;
+    g_hash_table_iter_init(&it, w->flows);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        /* The flow counts live as long as the window: their fields can be
+         * the keys of the tables of this row. */
+        struct flow_count *f = key;
+        port_set_add(dports, f->dport);
+        port_set_add(sports, f->sport);
+        g_hash_table_add(dsts, (gpointer)f->dst);
+        g_hash_table_add(srcs, (gpointer)f->src);
+
+        struct conn probe = { .src = f->src, .dst = f->dst };
+        struct conn *c = g_hash_table_lookup(conns, &probe);
+        if (!c) {
+            c = g_memdup2(&probe, sizeof(probe));
+            c->dports = port_set_new();
+            g_hash_table_add(conns, c);
+        }
+        c->entries += f->entries;
+        port_set_add(c->dports, f->dport);
+
+        struct group *g = group_get(by_dst, (gpointer)f->dst, TRUE);
+        port_set_add(g->first, f->dport);
+        g_hash_table_add(g->second, (gpointer)f->src);
+        g = group_get(by_src, (gpointer)f->src, TRUE);
+        port_set_add(g->first, f->dport);
+        g_hash_table_add(g->second, (gpointer)f->dst);
+        g = group_get(by_dport, &f->dport, FALSE);
+        g_hash_table_add(g->first, (gpointer)f->dst);
+        g_hash_table_add(g->second, (gpointer)f->src);
+    }
+
+    guint n_conns = g_hash_table_size(conns);
+    r->counts[0] = g_hash_table_size(dports);
+    r->counts[1] = g_hash_table_size(sports);
+    r->counts[2] = g_hash_table_size(dsts);
+    r->counts[3] = g_hash_table_size(srcs);
+    r->counts[4] = n_conns;
+    r->counts[5] = g_hash_table_size(w->flows);
+
+    double *per_conn = g_new(double, n_conns > 0 ? n_conns : 1);
     guint i = 0;
     g_hash_table_iter_init(&it, conns);
     while (g_hash_table_iter_next(&it, &key, NULL))
         per_conn[i++] = (double)((struct conn *)key)->entries;
-    emit_distribution(sink, "entries_per_conn", per_conn, n_conns);
+    dist_compute(&r->dists[DIST_ENTRIES_PER_CONN], per_conn, n_conns);
     i = 0;
     g_hash_table_iter_init(&it, conns);
     while (g_hash_table_iter_next(&it, &key, NULL))
         per_conn[i++] = g_hash_table_size(((struct conn *)key)->dports);
-    emit_distribution(sink, "dst_port_per_conn", per_conn, n_conns);
+    dist_compute(&r->dists[DIST_DST_PORT_PER_CONN], per_conn, n_conns);
     g_free(per_conn);
 
-    emit_group_pair(sink, by_dst, "dst_port_per_dst_ip", "src_ip_per_dst_ip");
-    emit_group_pair(sink, by_src, "dst_port_per_src_ip", "dst_ip_per_src_ip");
-    emit_group_pair(sink, by_dport, "dst_ip_per_dst_port", "src_ip_per_dst_port");
-    if (with_states) {
-        static const char *const names[FS_WINDOW_STATES] = {
-            "num_state_new",
-            "num_state_connecting",
-            "num_state_established",
-            "num_state_closing",
-            "num_state_closed",
-            "num_state_reset",
-        };
-        for (guint k = 0; k < FS_WINDOW_STATES; k++)
-            fs_sink_key_int(sink, names[k], w ? (gint64)w->states[k] : 0);
-    }
-    if (z)
-        emit_scores(sink, z);
-    fs_sink_end_record(sink);
+    dist_of_groups(&r->dists[DIST_DST_PORT_PER_DST_IP], by_dst, TRUE);
+    dist_of_groups(&r->dists[DIST_SRC_IP_PER_DST_IP], by_dst, FALSE);
+    dist_of_groups(&r->dists[DIST_DST_PORT_PER_SRC_IP], by_src, TRUE);
+    dist_of_groups(&r->dists[DIST_DST_IP_PER_SRC_IP], by_src, FALSE);
+    dist_of_groups(&r->dists[DIST_DST_IP_PER_DST_PORT], by_dport, TRUE);
+    dist_of_groups(&r->dists[DIST_SRC_IP_PER_DST_PORT], by_dport, FALSE);
 
     g_hash_table_destroy(by_dport);
     g_hash_table_destroy(by_src);
@@ -541,11 +526,97 @@ static void emit_window(fs_sink *sink, const struct window *w, gint64 start_ns,
     g_hash_table_destroy(dports);
 }
 
+/* The scored values of a row, in scored_keys' order. */
+static void row_scored(const struct row *r, double *values)
+{
+    values[0] = (double)r->entries;
+    for (guint k = 1; k < FS_WINDOW_SCORED; k++)
+        values[k] = (double)r->counts[k - 1];
+}
+
+/* The six keys of one distribution (name_max, _mean, _perc25, _perc50,
+ * _perc75, _perc90); null when it has no values. */
+static void emit_distribution(fs_sink *sink, const char *name, const struct dist *d)
+{
+    char key[128];
+    g_snprintf(key, sizeof(key), "%s_max", name);
+    fs_sink_key(sink, key);
+    if (d->n > 0)
+        fs_sink_int(sink, (gint64)d->max);
+    else
+        fs_sink_null(sink);
+    g_snprintf(key, sizeof(key), "%s_mean", name);
+    fs_sink_key(sink, key);
+    if (d->n > 0)
+        fs_sink_double(sink, d->mean);
+    else
+        fs_sink_null(sink);
+    for (gsize i = 0; i < QUANTILES; i++) {
+        g_snprintf(key, sizeof(key), "%s_%s", name, quantiles[i].suffix);
+        fs_sink_key(sink, key);
+        if (d->n > 0)
+            fs_sink_double(sink, d->perc[i]);
+        else
+            fs_sink_null(sink);
+    }
+}
+
+/* One row as a record. z: its FS_WINDOW_SCORED z-scores (--score), or
+ * NULL. */
+static void emit_row(fs_sink *sink, const struct row *r, gint64 seconds_ns, gboolean with_states,
+        const double *z)
+{
+    static const char *const count_names[FS_WINDOW_SCORED - 1] = {
+        "count_dst_port",
+        "count_src_port",
+        "count_dst_ip",
+        "count_src_ip",
+        "count_conns",
+        "count_flows",
+    };
+    fs_sink_begin_record(sink);
+    emit_window_start(sink, r->index * seconds_ns);
+    fs_sink_key_int(sink, "num_entries", (gint64)r->entries);
+    fs_sink_key_int(sink, "bytes_up", (gint64)r->bytes_up);
+    fs_sink_key_int(sink, "bytes_down", (gint64)r->bytes_down);
+    fs_sink_key_int(sink, "packets_up", (gint64)r->packets_up);
+    fs_sink_key_int(sink, "packets_down", (gint64)r->packets_down);
+    for (guint k = 0; k < FS_WINDOW_SCORED - 1; k++)
+        fs_sink_key_int(sink, count_names[k], (gint64)r->counts[k]);
+    fs_sink_key(sink, "num_flows_per_conn_mean");
+    guint64 conns = r->counts[4], flows = r->counts[5];
+    if (conns > 0)
+        fs_sink_double(sink, (double)flows / (double)conns);
+    else
+        fs_sink_null(sink);
+    for (guint d = 0; d < DISTS; d++)
+        emit_distribution(sink, dist_names[d], &r->dists[d]);
+    if (with_states) {
+        static const char *const names[FS_WINDOW_STATES] = {
+            "num_state_new",
+            "num_state_connecting",
+            "num_state_established",
+            "num_state_closing",
+            "num_state_closed",
+            "num_state_reset",
+        };
+        for (guint k = 0; k < FS_WINDOW_STATES; k++)
+            fs_sink_key_int(sink, names[k], (gint64)r->states[k]);
+    }
+    if (z)
+        emit_scores(sink, z);
+    fs_sink_end_record(sink);
+}
+
 void fs_window_emit_empty(fs_sink *sink, gboolean with_states, gboolean score)
 {
     static const double zeros[FS_WINDOW_SCORED] = { 0 };
-    emit_window(sink, NULL, 0, with_states, score ? zeros : NULL);
+    struct row r;
+    row_empty(&r, 0);
+    emit_row(sink, &r, 1, with_states, score ? zeros : NULL);
 }
+
+/* ---- closing and writing ---- */
 
 static int compare_indexes(const void *pa, const void *pb)
 {
@@ -553,58 +624,101 @@ static int compare_indexes(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-guint64 fs_window_set_write(
-        const fs_window_set *set, fs_sink *sink, gboolean empty_windows, gboolean score)
+void fs_window_set_close_before(fs_window_set *set, gint64 limit)
 {
+    if (set->closed && limit <= set->closed_below)
+        return;
     guint n = 0;
     gpointer *keys = g_hash_table_get_keys_as_array(set->windows, &n);
     qsort(keys, n, sizeof(gpointer), compare_indexes);
-    /* The rows to write, in order: their window indexes. */
-    GArray *rows = g_array_new(FALSE, FALSE, sizeof(gint64));
-    for (guint i = 0; i < n; i++) {
-        gint64 index = *(gint64 *)keys[i];
-        if (empty_windows && i > 0) {
-            for (gint64 e = *(gint64 *)keys[i - 1] + 1; e < index; e++)
-                g_array_append_val(rows, e);
-        }
-        g_array_append_val(rows, index);
+    for (guint i = 0; i < n && *(gint64 *)keys[i] < limit; i++) {
+        struct window *w = g_hash_table_lookup(set->windows, keys[i]);
+        struct row r;
+        row_compute(&r, w);
+        g_array_append_val(set->rows, r);
+        g_hash_table_remove(set->windows, keys[i]); /* frees w and its key */
     }
     g_free(keys);
+    set->closed_below = limit;
+    set->closed = TRUE;
+}
 
-    /* --score: every row's counts, then per key the median and the MAD
-     * over all rows, then each row's z-scores. */
-    double *z = NULL;
-    if (score && rows->len > 0) {
-        guint m = rows->len;
-        z = g_new(double, (gsize)m *FS_WINDOW_SCORED);
-        for (guint r = 0; r < m; r++) {
-            gint64 index = g_array_index(rows, gint64, r);
-            window_counts(
-                    g_hash_table_lookup(set->windows, &index), z + (gsize)r * FS_WINDOW_SCORED);
+/* Writes one row, after the empty rows (empty_windows) between the last
+ * row written and it. */
+static void write_row(fs_window_set *set, fs_sink *sink, const struct row *r,
+        gboolean empty_windows, const double *z)
+{
+    if (empty_windows && set->written > 0) {
+        for (gint64 e = set->last_written + 1; e < r->index; e++) {
+            struct row gap;
+            row_empty(&gap, e);
+            emit_row(sink, &gap, set->seconds_ns, set->with_states, NULL);
+            set->written++;
         }
-        double *column = g_new(double, m);
-        for (guint k = 0; k < FS_WINDOW_SCORED; k++) {
-            for (guint r = 0; r < m; r++)
-                column[r] = z[(gsize)r * FS_WINDOW_SCORED + k];
-            double med = median(column, m);
-            for (guint r = 0; r < m; r++)
-                column[r] = fabs(z[(gsize)r * FS_WINDOW_SCORED + k] - med);
-            double mad = median(column, m);
-            for (guint r = 0; r < m; r++) {
-                double *v = &z[(gsize)r * FS_WINDOW_SCORED + k];
-                *v = mad == 0 ? 0.0 : (*v - med) / (1.4826 * mad);
+    }
+    emit_row(sink, r, set->seconds_ns, set->with_states, z);
+    set->last_written = r->index;
+    set->written++;
+}
+
+void fs_window_set_write_closed(fs_window_set *set, fs_sink *sink, gboolean empty_windows)
+{
+    for (guint i = 0; i < set->rows->len; i++)
+        write_row(set, sink, &g_array_index(set->rows, struct row, i), empty_windows, NULL);
+    g_array_set_size(set->rows, 0);
+}
+
+guint64 fs_window_set_finish(
+        fs_window_set *set, fs_sink *sink, gboolean empty_windows, gboolean score)
+{
+    fs_window_set_close_before(set, G_MAXINT64);
+    if (!score) {
+        fs_window_set_write_closed(set, sink, empty_windows);
+        return set->written;
+    }
+    /* --score: every row of the run (the empty ones too with
+     * empty_windows), then per key the median and the MAD over all rows,
+     * then each row's z-scores. Rows are only held, never written before
+     * (fs_window_set_write_closed is not called with score). */
+    GArray *all = set->rows;
+    if (empty_windows && all->len > 1) {
+        all = g_array_new(FALSE, FALSE, sizeof(struct row));
+        for (guint i = 0; i < set->rows->len; i++) {
+            const struct row *r = &g_array_index(set->rows, struct row, i);
+            for (gint64 e = i > 0 ? g_array_index(all, struct row, all->len - 1).index + 1
+                                  : r->index;
+                    e < r->index; e++) {
+                struct row gap;
+                row_empty(&gap, e);
+                g_array_append_val(all, gap);
             }
+            g_array_append_val(all, *r);
         }
-        g_free(column);
     }
-
-    for (guint r = 0; r < rows->len; r++) {
-        gint64 index = g_array_index(rows, gint64, r);
-        emit_window(sink, g_hash_table_lookup(set->windows, &index), index * set->seconds_ns,
-                set->with_states, z ? z + (gsize)r * FS_WINDOW_SCORED : NULL);
+    guint m = all->len;
+    double *z = g_new(double, (gsize)(m > 0 ? m : 1) * FS_WINDOW_SCORED);
+    for (guint r = 0; r < m; r++)
+        row_scored(&g_array_index(all, struct row, r), z + (gsize)r * FS_WINDOW_SCORED);
+    double *column = g_new(double, m > 0 ? m : 1);
+    for (guint k = 0; m > 0 && k < FS_WINDOW_SCORED; k++) {
+        for (guint r = 0; r < m; r++)
+            column[r] = z[(gsize)r * FS_WINDOW_SCORED + k];
+        double med = median(column, m);
+        for (guint r = 0; r < m; r++)
+            column[r] = fabs(z[(gsize)r * FS_WINDOW_SCORED + k] - med);
+        double mad = median(column, m);
+        for (guint r = 0; r < m; r++) {
+            double *v = &z[(gsize)r * FS_WINDOW_SCORED + k];
+            *v = mad == 0 ? 0.0 : (*v - med) / (1.4826 * mad);
+        }
     }
-    guint64 written = rows->len;
-    g_array_free(rows, TRUE);
+    g_free(column);
+    for (guint r = 0; r < m; r++)
+        write_row(set, sink, &g_array_index(all, struct row, r), FALSE,
+                z + (gsize)r * FS_WINDOW_SCORED);
     g_free(z);
-    return written;
+    if (all != set->rows)
+        g_array_free(all, TRUE);
+    g_array_set_size(set->rows, 0);
+    return set->written;
 }

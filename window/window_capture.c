@@ -23,6 +23,10 @@ enum field {
 
 struct fs_window_consumer {
     fs_window_set *set;
+    struct fs_window_stream stream;
+    gboolean seen;      /* a packet was added: latest_ns is set */
+    gint64 latest_ns;   /* the latest packet time of any record so far */
+    gint64 closed_upto; /* the limit last given to fs_window_set_close_before */
     fs_sink *sink;
     enum field field; /* the top-level key whose value is being written */
     GString *protocol, *src, *dst;
@@ -76,10 +80,26 @@ static void consumer_end_record(void *impl)
         .dst = c->dst->str,
         .dport = c->dport,
     };
-    for (guint i = 0; i < n; i++)
-        fs_window_set_add(c->set, &flow, g_array_index(c->times, gint64, i),
-                g_array_index(c->lengths, gint64, i),
+    for (guint i = 0; i < n; i++) {
+        gint64 t = g_array_index(c->times, gint64, i);
+        fs_window_set_add(c->set, &flow, t, g_array_index(c->lengths, gint64, i),
                 c->has_states ? g_array_index(c->states, int, i) : -1);
+        if (!c->seen || t > c->latest_ns)
+            c->latest_ns = t;
+        c->seen = TRUE;
+    }
+    if (c->stream.horizon_ns <= 0 || !c->seen || c->latest_ns < G_MININT64 + c->stream.horizon_ns)
+        return;
+    /* Windows that end at or before latest - horizon can get no more
+     * entries: close them (once per new limit, not per record). */
+    gint64 limit =
+            fs_window_index(c->latest_ns - c->stream.horizon_ns, fs_window_set_seconds(c->set));
+    if (limit <= c->closed_upto)
+        return;
+    c->closed_upto = limit;
+    fs_window_set_close_before(c->set, limit);
+    if (!c->stream.score)
+        fs_window_set_write_closed(c->set, c->stream.output, c->stream.empty_windows);
 }
 
 static void consumer_key(void *impl, const char *name, int depth)
@@ -193,10 +213,13 @@ static const struct fs_sink_ops consumer_ops = {
     .end_object = consumer_ignore_depth,
 };
 
-fs_window_consumer *fs_window_consumer_new(fs_window_set *set)
+fs_window_consumer *fs_window_consumer_new(
+        fs_window_set *set, const struct fs_window_stream *stream)
 {
     fs_window_consumer *c = g_new0(fs_window_consumer, 1);
     c->set = set;
+    c->stream = *stream;
+    c->closed_upto = G_MININT64;
     c->protocol = g_string_new(NULL);
     c->src = g_string_new(NULL);
     c->dst = g_string_new(NULL);

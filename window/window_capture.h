@@ -13,10 +13,25 @@
 
 typedef struct fs_window_consumer fs_window_consumer;
 
+/* How a consumer writes windows while the records come. */
+struct fs_window_stream {
+    /* The flow-expiry horizon in nanoseconds: once a record has a packet
+     * at t, no later record of the run has one before t - horizon_ns (the
+     * flow meter's idle plus active timeout, and a margin), so the windows
+     * that end before it are closed and, unless score, written to output
+     * at once. 0: no horizon, every window waits for the end. */
+    gint64 horizon_ns;
+    fs_sink *output; /* borrowed */
+    gboolean empty_windows;
+    gboolean score;
+};
+
 /* A consumer of flowshark records into set (borrowed: it must outlive the
  * consumer): each record's protocol, src, sport, dst, dport, ip_lengths,
- * ip_timestamps and, when present, window_states. */
-fs_window_consumer *fs_window_consumer_new(fs_window_set *set);
+ * ip_timestamps and, when present, window_states. stream (copied) says
+ * when and where closed windows are written. */
+fs_window_consumer *fs_window_consumer_new(
+        fs_window_set *set, const struct fs_window_stream *stream);
 
 /* The sink records are written on (borrowed from the consumer). */
 fs_sink *fs_window_consumer_sink(fs_window_consumer *c);

@@ -29,12 +29,23 @@ struct window_options {
     gboolean help;
     /* Capture input: the capture command's arguments that name captures
      * and how to read them (-r, plain arguments, --files-from,
-     * --no-exclusions, -j, --no-fork, --progress, -q), in order, borrowed
-     * from argv; empty for records input. */
+     * --no-exclusions, -j, --no-fork, --progress, -q, and passed_on's),
+     * in order, borrowed from argv; empty for records input. */
     GPtrArray *capture_args;
     gboolean captures; /* -r, a plain argument or --files-from given */
     gboolean progress; /* --progress given */
+    /* The flow meter's timeouts in seconds (--idle-timeout,
+     * --active-timeout; 0 when not given) and --hold. */
+    guint64 idle_timeout, active_timeout;
+    gboolean hold;
 };
+
+/* The flow meter's timeouts of window -r unless --hold: NFStream's. */
+#define WINDOW_IDLE_TIMEOUT   120
+#define WINDOW_ACTIVE_TIMEOUT 1800
+/* Added to the horizon for the meter's whole milliseconds and packets a
+ * little out of time order. */
+#define HORIZON_MARGIN_NS G_GINT64_CONSTANT(1000000000)
 
 enum {
     OPT_SECONDS = 256,
@@ -45,6 +56,26 @@ enum {
     OPT_NO_EXCLUSIONS,
     OPT_NO_FORK,
     OPT_PROGRESS,
+    OPT_IDLE_TIMEOUT,
+    OPT_ACTIVE_TIMEOUT,
+    OPT_HOLD,
+    OPT_RESET_EVERY,
+    OPT_ALL_PROTOCOLS,
+    OPT_FLOW_FILTER,
+};
+
+/* Options handed to the capture command as they are: the option (getopt's
+ * value) and the capture command's name of it. */
+static const struct {
+    int option;
+    const char *name;
+} passed_on[] = {
+    { 'Y', "-Y" },
+    { 'o', "-o" },
+    { 'd', "-d" },
+    { OPT_RESET_EVERY, "--reset-every" },
+    { OPT_ALL_PROTOCOLS, "--all-protocols" },
+    { OPT_FLOW_FILTER, "--flow-filter" },
 };
 
 static void print_help(FILE *out)
@@ -69,6 +100,14 @@ static void print_help(FILE *out)
           "                             flowshark --no-exclusions)\n"
           "  -j, --jobs <n>, --no-fork  several captures: as flowshark\n"
           "  --progress, -q             the progress line: as flowshark (default: -q)\n"
+          "  --idle-timeout <s>, --active-timeout <s>\n"
+          "                             the flow meter's timeouts (default 120 and\n"
+          "                             1800, NFStream's): a window is written once\n"
+          "                             the capture is past it by both and 1 s\n"
+          "  --hold                     no default timeouts and every window kept to\n"
+          "                             the end (captures that overlap in time)\n"
+          "  -Y, -o, -d, --reset-every, --all-protocols, --flow-filter\n"
+          "                             as flowshark\n"
           "  --from-records <file>      instead of captures: flowshark's JSON Lines\n"
           "                             records (\"-\": standard input), e.g. of\n"
           "                             flowshark -r CAPTURE --keep-empty\n"
@@ -99,6 +138,15 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
         { "jobs", required_argument, NULL, 'j' },
         { "no-fork", no_argument, NULL, OPT_NO_FORK },
         { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+        { "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
+        { "hold", no_argument, NULL, OPT_HOLD },
+        { "display-filter", required_argument, NULL, 'Y' },
+        { "pref", required_argument, NULL, 'o' },
+        { "decode-as", required_argument, NULL, 'd' },
+        { "reset-every", required_argument, NULL, OPT_RESET_EVERY },
+        { "all-protocols", no_argument, NULL, OPT_ALL_PROTOCOLS },
+        { "flow-filter", required_argument, NULL, OPT_FLOW_FILTER },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -110,7 +158,7 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
     opterr = 0;
     int c;
     /* "-": plain arguments come in order as option 1 (captures). */
-    while ((c = getopt_long(argc, argv, "-:T:w:r:j:qh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "-:T:w:r:j:qhY:o:d:", options, NULL)) != -1) {
         switch (c) {
             case OPT_SECONDS:
                 if (!fs_record_parse_time(optarg, strlen(optarg), &o->seconds_ns) ||
@@ -173,6 +221,41 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
             case 'q':
                 g_ptr_array_add(o->capture_args, (gpointer) "-q");
                 break;
+            case OPT_IDLE_TIMEOUT:
+            case OPT_ACTIVE_TIMEOUT: {
+                /* Checked by the capture command's options; kept here for
+                 * the horizon. */
+                char *end = NULL;
+                guint64 v = g_ascii_strtoull(optarg, &end, 10);
+                if (!end || end == optarg || *end || v == 0 || v > G_MAXINT32) {
+                    *errmsg = g_strdup_printf("window: %s %s: not a number of seconds "
+                                              "(1-2147483647)",
+                            c == OPT_IDLE_TIMEOUT ? "--idle-timeout" : "--active-timeout", optarg);
+                    return FS_ERR_USAGE;
+                }
+                if (c == OPT_IDLE_TIMEOUT)
+                    o->idle_timeout = v;
+                else
+                    o->active_timeout = v;
+                break;
+            }
+            case OPT_HOLD:
+                o->hold = TRUE;
+                break;
+            case 'Y':
+            case 'o':
+            case 'd':
+            case OPT_RESET_EVERY:
+            case OPT_ALL_PROTOCOLS:
+            case OPT_FLOW_FILTER:
+                for (gsize i = 0; i < G_N_ELEMENTS(passed_on); i++) {
+                    if (passed_on[i].option == c) {
+                        g_ptr_array_add(o->capture_args, (gpointer)passed_on[i].name);
+                        if (optarg)
+                            g_ptr_array_add(o->capture_args, optarg);
+                    }
+                }
+                break;
             case 'h':
                 o->help = TRUE;
                 break;
@@ -205,10 +288,21 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
                            "--from-records FILE (\"-\": standard input) are required");
         return FS_ERR_USAGE;
     }
+    if (o->from_records && (o->idle_timeout || o->active_timeout || o->hold)) {
+        *errmsg = g_strdup("window: --idle-timeout, --active-timeout and --hold are for "
+                           "captures, not --from-records");
+        return FS_ERR_USAGE;
+    }
     if (o->from_records && o->capture_args->len > 0) {
         *errmsg = g_strdup_printf("window: %s is for captures, not --from-records",
                 (const char *)g_ptr_array_index(o->capture_args, 0));
         return FS_ERR_USAGE;
+    }
+    if (!o->hold) {
+        if (!o->idle_timeout)
+            o->idle_timeout = WINDOW_IDLE_TIMEOUT;
+        if (!o->active_timeout)
+            o->active_timeout = WINDOW_ACTIVE_TIMEOUT;
     }
     return FS_OK;
 }
@@ -238,17 +332,80 @@ static enum fs_status read_records(const char *path, fs_window_set *set, char **
     return status;
 }
 
+/* The output of the rows: -T's format on standard output or -w FILE, its
+ * keys (the CSV header) from a dry run of an empty row into a key
+ * collector. */
+struct window_output {
+    fs_writer *writer;
+    fs_sink *sink;
+};
+
+static enum fs_status output_open(
+        const struct window_options *o, struct window_output *out, char **errmsg)
+{
+    memset(out, 0, sizeof(*out));
+    enum fs_status status = fs_writer_open(o->write, &out->writer, errmsg);
+    if (status != FS_OK)
+        return status;
+    /* Rows written before the end (capture input past the horizon) are
+     * seen at once, as a live capture's records: one row is T seconds of
+     * capture. */
+    if (o->captures && !o->hold)
+        fs_writer_flush_each(out->writer);
+    fs_sink *collector = fs_sink_new_key_collector();
+    fs_window_emit_empty(collector, o->captures, o->score);
+    out->sink = fs_sink_new(fs_sink_format_find(o->format), out->writer);
+    fs_sink_begin_output(out->sink, fs_sink_collected_keys(collector));
+    fs_sink_free(collector);
+    return FS_OK;
+}
+
+/* Ends the output: with complete, a -w file is put in place; otherwise it
+ * is removed. */
+static enum fs_status output_close(struct window_output *out, gboolean complete, char **errmsg)
+{
+    fs_sink_free(out->sink);
+    out->sink = NULL;
+    enum fs_status status = fs_writer_close(out->writer, complete, errmsg);
+    out->writer = NULL;
+    return status;
+}
+
+/* Whether the windows of a run that ended with status are written: as the
+ * capture command keeps the records of what it could read (a capture cut
+ * short, an interruption, one capture of several missing), not after a
+ * bad command line. */
+static gboolean windows_wanted(enum fs_status status)
+{
+    return status == FS_OK || status == FS_ERR_TRUNCATED || status == FS_ERR_INTERRUPTED ||
+           status == FS_ERR_WORKER || status == FS_ERR_OPEN;
+}
+
 /* Captures: the capture command's run over the same inputs, its flows
- * without payload kept and each packet's flow state recorded, in this
- * process; its records go into set. */
+ * without payload kept, ended by the flow meter's timeouts (unless
+ * --hold), and each packet's flow state recorded, in this process; its
+ * records go into set, and the windows are written to the output as they
+ * close (past the horizon) and at the end. Messages of the run are
+ * reported by it; *errmsg is this function's own. */
 static enum fs_status read_captures(
         const char *program, const struct window_options *o, fs_window_set *set, char **errmsg)
 {
+    char idle[32], active[32];
     GPtrArray *args = g_ptr_array_new();
     g_ptr_array_add(args, (gpointer)program);
     g_ptr_array_add(args, (gpointer) "--keep-empty");
     if (!o->progress)
         g_ptr_array_add(args, (gpointer) "-q");
+    if (o->idle_timeout) {
+        g_snprintf(idle, sizeof(idle), "%" G_GUINT64_FORMAT, o->idle_timeout);
+        g_ptr_array_add(args, (gpointer) "--idle-timeout");
+        g_ptr_array_add(args, idle);
+    }
+    if (o->active_timeout) {
+        g_snprintf(active, sizeof(active), "%" G_GUINT64_FORMAT, o->active_timeout);
+        g_ptr_array_add(args, (gpointer) "--active-timeout");
+        g_ptr_array_add(args, active);
+    }
     for (guint i = 0; i < o->capture_args->len; i++)
         g_ptr_array_add(args, g_ptr_array_index(o->capture_args, i));
     g_ptr_array_add(args, NULL);
@@ -263,6 +420,8 @@ static enum fs_status read_captures(
         return status;
     }
     opts.packet_states = TRUE;
+    /* The horizon holds across captures read in time order. */
+    opts.inputs_by_time = !o->hold;
 
     status = fs_epan_session_init(program, &why);
     if (status != FS_OK) {
@@ -272,6 +431,9 @@ static enum fs_status read_captures(
     }
     /* As main() sets up the capture command. */
     status = fs_epan_session_configure(opts.prefs, opts.decode_as, &why);
+    struct window_output out = { 0 };
+    if (status == FS_OK)
+        status = output_open(o, &out, &why);
     if (status != FS_OK) {
         *errmsg = why;
         fs_epan_session_cleanup();
@@ -279,50 +441,64 @@ static enum fs_status read_captures(
         return status;
     }
     fs_interrupt_install();
-    fs_window_consumer *consumer = fs_window_consumer_new(set);
+    /* A flow's packets lie within active of its first, and a flow still
+     * open has had a packet within idle: once a record has a packet at t,
+     * every later record's packets are after t - idle - active. */
+    struct fs_window_stream stream = {
+        .horizon_ns = o->hold ? 0
+                              : (gint64)(o->idle_timeout + o->active_timeout) * 1000000000 +
+                                        HORIZON_MARGIN_NS,
+        .output = out.sink,
+        .empty_windows = o->empty_windows,
+        .score = o->score,
+    };
+    fs_window_consumer *consumer = fs_window_consumer_new(set, &stream);
     /* fs_run_into() reports its own messages. */
     status = fs_run_into(&opts, fs_window_consumer_sink(consumer));
     if (fs_window_consumer_rejected(consumer) > 0 && status == FS_OK) {
-        *errmsg = g_strdup_printf("window: %" G_GUINT64_FORMAT " records could not be read",
-                fs_window_consumer_rejected(consumer));
+        fs_report(NULL,
+                why = g_strdup_printf("window: %" G_GUINT64_FORMAT " records could not be read",
+                        fs_window_consumer_rejected(consumer)));
+        g_free(why);
+        why = NULL;
         status = FS_ERR_OPEN;
     }
+    if (fs_window_set_late(set) > 0) {
+        fs_report(NULL, why = g_strdup_printf("window: %" G_GUINT64_FORMAT
+                                              " packets are not counted: their windows were "
+                                              "already written (the captures overlap in time, "
+                                              "or packets are out of time order by more than "
+                                              "the horizon, %" G_GUINT64_FORMAT
+                                              " s); --hold keeps every window to the end",
+                                fs_window_set_late(set), o->idle_timeout + o->active_timeout + 1));
+        g_free(why);
+        why = NULL;
+        status = fs_status_worst(status, FS_ERR_TRUNCATED);
+    }
     fs_window_consumer_free(consumer);
+    gboolean complete = windows_wanted(status);
+    if (complete)
+        fs_window_set_finish(set, out.sink, o->empty_windows, o->score);
+    status = fs_status_worst(status, output_close(&out, complete, errmsg));
     fs_epan_session_cleanup();
     fs_options_free(&opts);
     return status;
 }
 
-/* Whether the windows of a run that ended with status are written: as the
- * capture command keeps the records of what it could read (a capture cut
- * short, an interruption, one capture of several missing), not after a
- * bad command line. */
-static gboolean windows_wanted(enum fs_status status)
+/* Records: every window at the end, nothing written when the records
+ * cannot be read. */
+static enum fs_status window_records(
+        const struct window_options *o, fs_window_set *set, char **errmsg)
 {
-    return status == FS_OK || status == FS_ERR_TRUNCATED || status == FS_ERR_INTERRUPTED ||
-           status == FS_ERR_WORKER || status == FS_ERR_OPEN;
-}
-
-/* The header keys (a dry run of an empty row into a key collector), then
- * every window. */
-static enum fs_status write_windows(
-        const struct window_options *o, const fs_window_set *set, char **errmsg)
-{
-    fs_writer *writer = NULL;
-    fs_sink *sink = NULL;
-    fs_sink *collector = fs_sink_new_key_collector();
-    fs_window_emit_empty(collector, o->captures, o->score);
-    enum fs_status status = fs_writer_open(o->write, &writer, errmsg);
+    enum fs_status status = read_records(o->from_records, set, errmsg);
     if (status != FS_OK)
-        goto out;
-    sink = fs_sink_new(fs_sink_format_find(o->format), writer);
-    fs_sink_begin_output(sink, fs_sink_collected_keys(collector));
-    fs_window_set_write(set, sink, o->empty_windows, o->score);
-    fs_sink_free(sink);
-    status = fs_writer_close(writer, TRUE, errmsg);
-out:
-    fs_sink_free(collector);
-    return status;
+        return status;
+    struct window_output out;
+    status = output_open(o, &out, errmsg);
+    if (status != FS_OK)
+        return status;
+    fs_window_set_finish(set, out.sink, o->empty_windows, o->score);
+    return output_close(&out, TRUE, errmsg);
 }
 
 enum fs_status fs_window_main(const char *program, int argc, char **argv)
@@ -338,20 +514,10 @@ enum fs_status fs_window_main(const char *program, int argc, char **argv)
         goto out;
     }
     set = fs_window_set_new(o.seconds_ns, o.captures);
-    if (o.captures) {
+    if (o.captures)
         status = read_captures(program, &o, set, &errmsg);
-        if (windows_wanted(status)) {
-            if (errmsg)
-                fs_report(NULL, errmsg);
-            g_free(errmsg);
-            errmsg = NULL;
-            status = fs_status_worst(status, write_windows(&o, set, &errmsg));
-        }
-    } else {
-        status = read_records(o.from_records, set, &errmsg);
-        if (status == FS_OK)
-            status = write_windows(&o, set, &errmsg);
-    }
+    else
+        status = window_records(&o, set, &errmsg);
 out:
     if (errmsg)
         fs_report(NULL, errmsg);

@@ -82,15 +82,55 @@ static void quantile_as_numpy(void **state)
     assert_true(fs_window_quantile(four, 4, 0.9) == 7.900000000000001);
 }
 
-/* The rows of set as JSON Lines. Caller g_free()s. */
-static char *rows(const fs_window_set *set, gboolean empty_windows)
+/* An output of rows as JSON Lines in memory. */
+struct memory_out {
+    char *buffer;
+    size_t size;
+    FILE *file;
+    fs_writer *writer;
+    fs_sink *sink;
+};
+
+static void memory_open(struct memory_out *m)
+{
+    m->buffer = NULL;
+    m->size = 0;
+    m->file = open_memstream(&m->buffer, &m->size);
+    m->writer = fs_writer_over(m->file);
+    m->sink = fs_sink_new(fs_sink_format_find("jsonl"), m->writer);
+}
+
+/* What was written so far (flushed), borrowed. */
+static const char *memory_text(struct memory_out *m)
+{
+    char *ignored = NULL;
+    assert_int_equal(fs_writer_flush(m->writer, &ignored), FS_OK);
+    fflush(m->file);
+    return m->buffer;
+}
+
+/* Closes m; its text, which the caller g_free()s. */
+static char *memory_close(struct memory_out *m)
+{
+    fs_sink_free(m->sink);
+    char *ignored = NULL;
+    assert_int_equal(fs_writer_close(m->writer, TRUE, &ignored), FS_OK);
+    fclose(m->file);
+    char *text = g_strdup(m->buffer);
+    free(m->buffer);
+    return text;
+}
+
+/* The rows of set as JSON Lines (fs_window_set_finish: the set is spent).
+ * Caller g_free()s. */
+static char *rows(fs_window_set *set, gboolean empty_windows)
 {
     char *buffer = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&buffer, &size);
     fs_writer *w = fs_writer_over(out);
     fs_sink *s = fs_sink_new(fs_sink_format_find("jsonl"), w);
-    fs_window_set_write(set, s, empty_windows, FALSE);
+    fs_window_set_finish(set, s, empty_windows, FALSE);
     fs_sink_free(s);
     char *ignored = NULL;
     assert_int_equal(fs_writer_close(w, TRUE, &ignored), FS_OK);
@@ -100,20 +140,27 @@ static char *rows(const fs_window_set *set, gboolean empty_windows)
     return text;
 }
 
-static void set_of_entries(void **state)
+/* Five entries in windows 1 and 3 of 10 s, window 3 first (the input is
+ * not in time order). */
+static fs_window_set *five_entries(void)
 {
-    (void)state;
     fs_window_set *set = fs_window_set_new(10 * SEC, FALSE);
     const struct fs_window_flow a = { "tcp", "10.0.0.1", 40000, "10.0.0.2", 80 };
     const struct fs_window_flow b = { "tcp", "10.0.0.1", 40001, "10.0.0.2", 443 };
     const struct fs_window_flow c = { "udp", "10.0.0.3", 5353, "10.0.0.2", 80 };
-    /* Window 3 first: the input is not in time order. */
-    fs_window_set_add(set, &a, 35 * SEC, 60, -1);
-    fs_window_set_add(set, &a, 12 * SEC, 60, -1);
-    fs_window_set_add(set, &a, 13 * SEC, -1500, -1);
-    fs_window_set_add(set, &b, 19 * SEC + 999999999, 52, -1);
-    fs_window_set_add(set, &c, 10 * SEC, 0, -1);
+    assert_true(fs_window_set_add(set, &a, 35 * SEC, 60, -1));
+    assert_true(fs_window_set_add(set, &a, 12 * SEC, 60, -1));
+    assert_true(fs_window_set_add(set, &a, 13 * SEC, -1500, -1));
+    assert_true(fs_window_set_add(set, &b, 19 * SEC + 999999999, 52, -1));
+    assert_true(fs_window_set_add(set, &c, 10 * SEC, 0, -1));
     assert_int_equal(fs_window_set_size(set), 2);
+    return set;
+}
+
+static void set_of_entries(void **state)
+{
+    (void)state;
+    fs_window_set *set = five_entries();
 
     char *text = rows(set, FALSE);
     gchar **lines = g_strsplit(text, "\n", -1);
@@ -131,7 +178,9 @@ static void set_of_entries(void **state)
     assert_true(g_str_has_prefix(lines[1], "{\"window_start\":30,\"num_entries\":1,"));
     g_strfreev(lines);
     g_free(text);
+    fs_window_set_free(set);
 
+    set = five_entries();
     text = rows(set, TRUE);
     lines = g_strsplit(text, "\n", -1);
     assert_int_equal(g_strv_length(lines), 4);
@@ -143,6 +192,50 @@ static void set_of_entries(void **state)
     g_free(text);
     fs_window_set_free(set);
     fs_window_set_free(NULL);
+}
+
+/* Windows closed before the end: their rows are written at once, later
+ * entries for them are refused as late, the empty windows of
+ * --empty-windows continue across the writes, and the rows are those of a
+ * set written at the end. */
+static void close_before_writes_early(void **state)
+{
+    (void)state;
+    fs_window_set *set = five_entries();
+    struct memory_out m;
+    memory_open(&m);
+    fs_window_set_close_before(set, 2); /* window 1; window 3 stays open */
+    assert_int_equal(fs_window_set_size(set), 1);
+    fs_window_set_write_closed(set, m.sink, TRUE);
+    const char *so_far = memory_text(&m);
+    assert_true(g_str_has_prefix(so_far, "{\"window_start\":10,\"num_entries\":4,"));
+    assert_null(strstr(so_far, "\"window_start\":20"));
+
+    const struct fs_window_flow late = { "tcp", "10.0.0.9", 1, "10.0.0.2", 80 };
+    assert_false(fs_window_set_add(set, &late, 15 * SEC, 10, -1));
+    assert_false(fs_window_set_add(set, &late, 5 * SEC, 10, -1));
+    assert_int_equal(fs_window_set_late(set), 2);
+    assert_true(fs_window_set_add(set, &late, 20 * SEC, 10, -1)); /* window 2: open */
+
+    assert_int_equal(fs_window_set_finish(set, m.sink, TRUE, FALSE), 3);
+    char *text = memory_close(&m);
+    gchar **lines = g_strsplit(text, "\n", -1);
+    assert_int_equal(g_strv_length(lines), 4);
+    assert_true(g_str_has_prefix(lines[0], "{\"window_start\":10,\"num_entries\":4,"));
+    assert_true(g_str_has_prefix(lines[1], "{\"window_start\":20,\"num_entries\":1,"));
+    assert_true(g_str_has_prefix(lines[2], "{\"window_start\":30,\"num_entries\":1,"));
+    g_strfreev(lines);
+
+    /* The same set closed only at the end gives the same first row. */
+    fs_window_set *whole = five_entries();
+    char *at_end = rows(whole, TRUE);
+    gchar **end_lines = g_strsplit(at_end, "\n", -1);
+    assert_true(g_str_has_prefix(text, end_lines[0]));
+    g_strfreev(end_lines);
+    g_free(at_end);
+    fs_window_set_free(whole);
+    g_free(text);
+    fs_window_set_free(set);
 }
 
 static void fractional_window_start(void **state)
@@ -166,6 +259,7 @@ int main(void)
         cmocka_unit_test(timestamps_read_exactly),
         cmocka_unit_test(quantile_as_numpy),
         cmocka_unit_test(set_of_entries),
+        cmocka_unit_test(close_before_writes_early),
         cmocka_unit_test(fractional_window_start),
     };
     return cmocka_run_group_tests_name("window", tests, NULL, NULL);

@@ -202,22 +202,23 @@ class FlowState:
         return "connecting" if self.synack else "new"
 
 
-def state_frame(tshark, capture, records_path, label):
+def state_frame(tshark_lines, records_path, label):
     """One row per packet tshark keeps: its time and its flow's state after
-    it; None (with a failure) when the packets do not match the records."""
-    p = subprocess.run([tshark, "-n", "-r", capture, "-Y", FILTER, "-T", "fields",
-                        "-e", "frame.time_epoch", "-e", "frame.protocols", "-e", "tcp.stream",
-                        "-e", "udp.stream", "-e", "tcp.flags", "-E", "occurrence=l"],
-                       capture_output=True, text=True)
-    flows = {}
+    it, the state starting afresh with each piece of a flow (stream_piece:
+    the flow meter's timeouts); None (with a failure) when the packets do
+    not match the records."""
+    pieces = {}
     with open(records_path) as f:
         for line in f:
             r = json.loads(line, parse_float=Decimal)
-            flows[(r["protocol"], r["stream"])] = (r["ip_lengths"], r["ip_timestamps"])
-    done = {key: 0 for key in flows}
+            pieces.setdefault((r["protocol"], r["stream"]), []).append(
+                (r.get("stream_piece", 0), r["ip_lengths"], r["ip_timestamps"]))
+    for key in pieces:
+        pieces[key].sort(key=lambda p: p[0])
+    at = {key: [0, 0] for key in pieces}  # piece, packet within it
     states = {}
     rows = []
-    for line in p.stdout.splitlines():
+    for line in tshark_lines:
         epoch, protocols, tcp_stream, udp_stream, flags = line.split("\t")
         layers = protocols.split(":")
         inner = max((i for i, l in enumerate(layers) if l in ("tcp", "udp")), default=None)
@@ -226,24 +227,41 @@ def state_frame(tshark, capture, records_path, label):
         protocol = layers[inner]
         stream = tcp_stream if protocol == "tcp" else udp_stream
         key = (protocol, int(stream))
-        if key not in flows:
+        if key not in pieces:
             fail(f"{label}: tshark's {protocol} stream {stream} has no record")
             return None
-        lengths, times = flows[key]
-        i = done[key]
-        if i >= len(lengths) or Decimal(times[i]) != Decimal(epoch):
-            fail(f"{label}: {protocol} stream {stream} packet {i} at {epoch} is not the "
-                 "record's")
+        piece, i = at[key]
+        if piece < len(pieces[key]) and i >= len(pieces[key][piece][1]):
+            piece, i = piece + 1, 0  # the next piece of the stream
+            states.pop(key, None)
+        if piece >= len(pieces[key]):
+            fail(f"{label}: {protocol} stream {stream}: tshark has more packets")
             return None
-        done[key] = i + 1
+        _, lengths, times = pieces[key][piece]
+        if Decimal(times[i]) != Decimal(epoch):
+            fail(f"{label}: {protocol} stream {stream} piece {piece} packet {i} at {epoch} "
+                 "is not the record's")
+            return None
+        at[key] = [piece, i + 1]
         state = states.setdefault(key, FlowState(protocol == "tcp"))
         rows.append((Decimal(epoch), state.after(lengths[i] >= 0,
                                                   int(flags, 16) if flags else 0)))
-    short = [k for k, n in done.items() if n != len(flows[k][0])]
+    short = [k for k, (piece, i) in at.items()
+             if piece != len(pieces[k]) - 1 or i != len(pieces[k][piece][1])]
     if short:
         fail(f"{label}: tshark has fewer packets than the records for flows {short[:3]}")
         return None
     return pd.DataFrame(rows, columns=["t", "state"])
+
+
+def tshark_packets(tshark, capture):
+    """Per packet tshark keeps with flowshark's filter: time, protocols,
+    streams and TCP flags (innermost layer: -E occurrence=l)."""
+    p = subprocess.run([tshark, "-n", "-r", capture, "-Y", FILTER, "-T", "fields",
+                        "-e", "frame.time_epoch", "-e", "frame.protocols", "-e", "tcp.stream",
+                        "-e", "udp.stream", "-e", "tcp.flags", "-E", "occurrence=l"],
+                       capture_output=True, text=True)
+    return p.stdout.splitlines()
 
 
 def state_oracle(df, seconds):
@@ -258,9 +276,10 @@ def state_oracle(df, seconds):
     return out
 
 
-def check_capture_input(label, bin_, capture, records_text, states_df, seconds):
-    """window -r CAPTURE: the records input's rows plus the state counts."""
-    p = run([bin_, "window", "--seconds", seconds, "-r", capture], check=False)
+def check_capture_input(label, bin_, capture, records_text, states_df, seconds, extra=()):
+    """window -r CAPTURE (extra: its options): the records input's rows plus
+    the state counts."""
+    p = run([bin_, "window", "--seconds", seconds, "-r", capture, *extra], check=False)
     if p.returncode not in (0, 2):
         fail(f"{label}: window -r: exit {p.returncode}: {p.stderr!r}")
         return 0
@@ -579,6 +598,73 @@ def check_synthetic(bin_, tmp):
           f"count_src_ip {med['count_src_ip'].median()}")
 
 
+# ---- the horizon ----
+
+def check_horizon(bin_, tmp):
+    """Windows written once the capture is past them by the horizon (idle +
+    active timeout + 1 s): on the synthetic capture with timeouts 1 and 2 s
+    (a 4 s horizon), the rows equal those of --hold (every window at the
+    end) with the same timeouts; through a pipe, the first rows come out
+    while the capture is still being written; a capture given twice (its
+    packets go back in time) is refused with exit status 2 and its late
+    packets named, and counted twice with --hold."""
+    path = os.path.join(tmp, "synthetic.pcap")
+    packets = synthetic_packets()
+    write_pcap(path, packets)
+    meter = ["--idle-timeout", "1", "--active-timeout", "2"]
+    for seconds in ("1", "10"):
+        base = [bin_, "window", "--seconds", seconds, *meter, "-r", path]
+        streamed, held = run(base), run(base + ["--hold"])
+        if streamed.stdout != held.stdout or not streamed.stdout:
+            fail(f"horizon T={seconds}: rows differ from --hold's")
+        for fmt in (["--empty-windows"], ["--score"], ["-T", "csv", "--empty-windows"]):
+            if run(base + fmt).stdout != run(base + fmt + ["--hold"]).stdout:
+                fail(f"horizon T={seconds} {fmt}: rows differ from --hold's")
+
+    # Through a pipe: the first half of the capture, then a row must come
+    # out before the rest is written.
+    import select
+    half = T0 + 150
+    first = [p for p in packets if p[0] < half]
+    rest = [p for p in packets if p[0] >= half]
+    first_path = os.path.join(tmp, "first.pcap")
+    write_pcap(first_path, first)
+    rest_path = os.path.join(tmp, "rest.pcap")
+    write_pcap(rest_path, rest)
+    proc = subprocess.Popen([bin_, "window", "--seconds", "10", *meter, "-r", "-"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    with open(first_path, "rb") as f:
+        proc.stdin.write(f.read())
+    proc.stdin.flush()
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    early = proc.stdout.readline() if ready else b""
+    with open(rest_path, "rb") as f:
+        proc.stdin.write(f.read()[24:])  # without its file header
+    proc.stdin.close()
+    out = early + proc.stdout.read()
+    proc.wait()
+    if not early:
+        fail("horizon: no row before the end of the capture through a pipe")
+    elif int(json.loads(early)["window_start"]) + 10 > half - 4:
+        fail(f"horizon: early row {early[:40]!r} is not past the horizon")
+    if proc.returncode != 0 or out != run([bin_, "window", "--seconds", "10", *meter,
+                                           "-r", path]).stdout:
+        fail(f"horizon: the pipe's rows (exit {proc.returncode}) differ from the file's")
+    print(f"horizon: first row {early.decode()[:30]}... out while the capture was at "
+          f"{half}")
+
+    twice = [bin_, "window", "--seconds", "10", *meter, "--no-fork", "-r", path, "-r", path]
+    p = run(twice, check=False)
+    err = p.stderr.decode()
+    if p.returncode != 2 or err.count("packets are not counted") != 1:
+        fail(f"horizon: a capture twice: exit {p.returncode}, {err!r}")
+    once = read_windows(run([bin_, "window", "--seconds", "10", "--hold", "-r", path]).stdout)
+    doubled = read_windows(run(twice + ["--hold"]).stdout)
+    if [2 * r["num_entries"] for r in once] != [r["num_entries"] for r in doubled]:
+        fail("horizon: a capture twice with --hold is not counted twice")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--flowshark", required=True)
@@ -601,7 +687,17 @@ def main():
                 fail(f"{name}: records: exit {p.returncode}")
                 continue
             df = entries_frame(records)
-            states_df = state_frame(a.tshark, capture, records, name)
+            # window -r's flows: by default ended by NFStream's timeouts (the
+            # state counts start afresh with each piece), with --hold as the
+            # records above.
+            metered = os.path.join(tmp, name + ".metered.jsonl")
+            with open(metered, "wb") as f:
+                subprocess.run([a.flowshark, "-r", capture, "--keep-empty", "-q",
+                                "--idle-timeout", "120", "--active-timeout", "1800"],
+                               stdout=f, stderr=subprocess.DEVNULL)
+            packets = tshark_packets(a.tshark, capture)
+            states_df = state_frame(packets, metered, name)
+            held_df = state_frame(packets, records, name + " --hold")
             seconds_list = ["1", "10"] + (["0.25"] if i == 0 else [])
             for seconds in seconds_list:
                 label = f"{name} T={seconds}"
@@ -621,6 +717,10 @@ def main():
                 if seconds in ("1", "10"):
                     total_states += check_capture_input(label, a.flowshark, capture, out,
                                                         states_df, seconds)
+                if seconds == "10":
+                    total_states += check_capture_input(label + " --hold", a.flowshark,
+                                                        capture, out, held_df, seconds,
+                                                        ["--hold"])
             if i == 0:
                 with open(records, "rb") as f:
                     stdin_out = run([a.flowshark, "window", "--seconds", "1",
@@ -631,6 +731,7 @@ def main():
             check_empty_windows(name, a.flowshark, records, "1")
             print(f"{name}: {len(df)} entries checked at T = {', '.join(seconds_list)}")
         check_synthetic(a.flowshark, tmp)
+        check_horizon(a.flowshark, tmp)
         check_several(a.flowshark, a.captures[:3], tmp)
         check_errors(a.flowshark, tmp)
         print(f"{total_windows} windows, {total_values} values compared with pandas "
