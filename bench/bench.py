@@ -7,7 +7,8 @@ the same run, then prints a Markdown report: throughput on a large capture
 captures, and peak memory at 1x and 4x capture length; and flowshark against
 itself: a folder of captures with -j 2 over -j 1, and -T sqlite against JSON
 Lines written to a file; and flat peak memory of the flow meter with
-timeouts at 1x and 4x and over a long capture replayed through a pipe (g).
+timeouts at 1x and 4x and over a long capture replayed through a pipe (g);
+and flat peak memory of flowshark window -r at 1x and 4x (h).
 See bench/README.md.
 
 Python 3 standard library only; needs editcap and capinfos (wireshark-common).
@@ -561,7 +562,7 @@ def build_inputs(args, flowshark):
         if manifest.get("key") == key and all(p.exists() for p in files):
             log(f"reusing inputs in {work}")
             ensure_folder(args, manifest)
-            if "g" in args.only:
+            if set("gh") & set(args.only):
                 ensure_long(args, manifest)
             return manifest
     manifest_path.unlink(missing_ok=True)
@@ -585,7 +586,7 @@ def build_inputs(args, flowshark):
     manifest["small"] = build_small(samples, work, args.small_count)
     manifest_path.write_text(json.dumps(manifest, indent=1))
     ensure_folder(args, manifest)
-    if "g" in args.only:
+    if set("gh") & set(args.only):
         ensure_long(args, manifest)
     return manifest
 
@@ -845,8 +846,8 @@ def parse_args(argv):
     ap.add_argument("--folder-count", type=int,
                     help="captures of the folder of runs e and f, cut from"
                     " big1x.pcap (default 32; 8 with --quick)")
-    ap.add_argument("--only", default="abcdefg",
-                    help="the runs to measure, as letters (default abcdefg;"
+    ap.add_argument("--only", default="abcdefgh",
+                    help="the runs to measure, as letters (default abcdefghh;"
                     " e.g. --only ef for the folder runs alone)")
     ap.add_argument("--reset-every", type=int, default=100_000,
                     help="--reset-every N of run g's bounded option sets"
@@ -866,8 +867,8 @@ def parse_args(argv):
             or args.folder_count <= 0):
         ap.error("--size-mb, --small-count, --folder-count and --repeat must"
                  " be positive")
-    if not args.only or set(args.only) - set("abcdefg"):
-        ap.error("--only takes letters among abcdefg")
+    if not args.only or set(args.only) - set("abcdefgh"):
+        ap.error("--only takes letters among abcdefgh")
     if args.reset_every <= 0:
         ap.error("--reset-every must be positive")
     args.work = args.work.resolve()
@@ -926,6 +927,8 @@ def plan(args, manifest, flowshark, tshark, sqlite_skip):
                            [base + ["-j", str(jobs_n), "-r", path]]))
     if "g" in args.only:
         out += g_jobs(args, manifest, flowshark, extra)
+    if "h" in args.only:
+        out += h_jobs(args, manifest, flowshark, extra)
     if "f" in args.only:
         outputs = {"jsonl": work / "runs" / "out.jsonl",
                    "sqlite": work / "runs" / "out.db"}
@@ -1034,6 +1037,66 @@ def g_tables(args, runs, jobs):
               " flowshark, which covers its reaped workers as the largest"
               " single process; times depend on the machine's load, peak"
               " RSS does not"]
+    return lines
+
+
+# Run h: flowshark window -r (issue 14), windows of H_SECONDS, written
+# once the capture is past them by the horizon (the default), or all held
+# to the end (--hold, the contrast); both with --reset-every N.
+H_SECONDS = "10"
+H_MODES = [("horizon", []), ("hold", ["--hold"])]
+
+
+def h_jobs(args, manifest, flowshark, extra):
+    """Run h: window -r on big1x.pcap and big4x.pcap in each mode. Job keys
+    ("h MODE CAPTURE", "flowshark"); output lines are window rows."""
+    jobs = []
+    for mode, opts in H_MODES:
+        for inp in ("big1x", "big4x"):
+            info = manifest[inp]
+            cmd = [flowshark, "window", "--seconds", H_SECONDS, *opts,
+                   "--reset-every", str(args.reset_every), *extra,
+                   "-r", str(args.work / info["path"])]
+            jobs.append(Job((f"h {mode} {inp[3:]}", "flowshark"),
+                            info["path"], info, None, [cmd]))
+    return jobs
+
+
+def h_tables(args, runs, jobs):
+    """Markdown lines of run h: every run, then RSS(4x)/RSS(1x) per mode
+    with verdicts."""
+    lines = ["| h | capture | MB | packets | hours | options | wall s | CPU s"
+             " | peak RSS MB | windows |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for job in jobs:
+        if not job.key[0].startswith("h "):
+            continue
+        run = runs[job.key]
+        info = job.info
+        cmd = job.cmds[0]
+        opts = shlex.join(info["path"] if a == str(args.work / info["path"])
+                          else a for a in cmd[cmd.index("window"):])
+        ok = run is not None and not run.status
+        lines.append(
+            f"| {job.key[0]} | {info['path']} | {info['bytes'] / 1e6:,.1f} |"
+            f" {info['packets']:,} | {info.get('span_s', 0) / 3600:,.1f} |"
+            f" `{opts}` |"
+            + (f" {fmt(run.seconds, 2)} | {fmt(run.cpu_seconds, 2)} |"
+               f" {fmt(run.rss_kb / 1024)} | {fmt(run.lines, 0)} |" if ok else
+               f" error (exit status {run.status if run else '?'}) | | | |"))
+    lines += ["", "| h: peak RSS | 1x MB | 4x MB | ratio | verdict |",
+              "|---|---|---|---|---|"]
+    for mode, _ in H_MODES:
+        m1 = rss_mb(runs.get((f"h {mode} 1x", "flowshark")))
+        m4 = rss_mb(runs.get((f"h {mode} 4x", "flowshark")))
+        r = m4 / m1 if m1 and m4 is not None else None
+        lines.append(f"| window {mode}: 4x/1x | {fmt(m1)} | {fmt(m4)} |"
+                     f" {ratio(m4, m1)} | {flat_verdict(r)} |")
+    lines += ["", f"- flowshark window --seconds {H_SECONDS} --reset-every"
+              f" {args.reset_every}; horizon: the default (timeouts 120 and"
+              " 1800 s, a window written once the capture is 1921 s past"
+              " it); hold: --hold (no timeouts, every window kept to the"
+              " end); windows: rows written"]
     return lines
 
 
@@ -1193,10 +1256,12 @@ def header(args, info, manifest, per_round, sqlite_skip=None):
              " -T sqlite written with -w to a file (removed before each run);"
              " g peak RSS of exact mode, timeouts and --nfstream (both with"
              f" --reset-every {args.reset_every}) at 1x and 4x, and"
-             " --nfstream over a long capture fed through a pipe (-r -)."
+             " --nfstream over a long capture fed through a pipe (-r -);"
+             " h peak RSS of flowshark window -r at 1x and 4x, windows"
+             " written past the horizon and all held (--hold)."
              " speed = tshark time / flowshark time,"
              " RSS = flowshark peak RSS / tshark peak RSS"]
-    if args.only != "abcdefg":
+    if args.only != "abcdefgh":
         lines.append(f"- runs measured: {', '.join(args.only)} (--only)")
     if sqlite_skip and "f" in args.only:
         lines.append("- f: -T sqlite not measured: flowshark does not accept"
@@ -1238,7 +1303,7 @@ def main(argv=None):
     report = Report()
     for job in jobs:
         key = job.key
-        if key[0].startswith("g "):
+        if key[0].startswith(("g ", "h ")):
             run = runs[key]
             if run is not None and run.status:
                 report.failed.append(f"{key[0]} {key[1]}")
@@ -1257,6 +1322,8 @@ def main(argv=None):
         lines += ["", *self_table(runs, manifest, sqlite_skip)]
     if "g" in args.only:
         lines += ["", *g_tables(args, runs, jobs)]
+    if "h" in args.only:
+        lines += ["", *h_tables(args, runs, jobs)]
     if args.check:
         lines += ["", *check_table(runs, per_round, manifest)]
     lines += ["", "- load average (1, 5, 15 min) after the runs: "
