@@ -3,7 +3,8 @@
  * captures by the capture command's run in this process (-r and the other
  * input forms: window_capture.c), every packet of each added to the window
  * set (window.c), and every window written at the end through the sink of
- * -T on standard output or -w FILE. */
+ * -T on standard output or -w FILE (jsonl, csv), or into the database -w
+ * FILE (sqlite: window_sqlite.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "sink.h"
 #include "window.h"
 #include "window_capture.h"
+#include "window_sqlite.h"
 #include "writer.h"
 
 struct window_options {
@@ -34,6 +36,11 @@ struct window_options {
     GPtrArray *capture_args;
     gboolean captures; /* -r, a plain argument or --files-from given */
     gboolean progress; /* --progress given */
+    /* The command line, for a database's window_runs row: the program
+     * and the arguments from "window" on, borrowed. */
+    const char *program;
+    int argc;
+    char **argv;
 };
 
 enum {
@@ -77,11 +84,25 @@ static void print_help(FILE *out)
           "  --score                    also a robust z-score over the run of num_entries\n"
           "                             and each count_* key (<key>_z) and top_features,\n"
           "                             the three highest\n"
-          "  -T, --format <format>      jsonl (default) or csv\n"
+          "  -T, --format <format>      jsonl (default), csv, or sqlite: the windows\n"
+          "                             added to the database -w <file> (a new one or\n"
+          "                             flowshark's, as flowshark -T sqlite; tables\n"
+          "                             window_runs and windows)\n"
           "  -w, --write <file>         write to <file> (complete or not at all) instead\n"
-          "                             of standard output\n"
+          "                             of standard output (required with -T sqlite)\n"
           "  -h, --help                 this help\n",
             out);
+}
+
+/* The format -T name gives: sink.c's formats that write bytes (jsonl,
+ * csv), and sqlite, the windows' own database format (window_sqlite.c),
+ * not the flows'. NULL for any other name. */
+static const struct fs_sink_ops *window_format(const char *name)
+{
+    if (strcmp(name, fs_window_sqlite.name) == 0)
+        return &fs_window_sqlite;
+    const struct fs_sink_ops *ops = fs_sink_format_find(name);
+    return ops && !fs_sink_format_is_file(ops) ? ops : NULL;
 }
 
 static enum fs_status parse(int argc, char **argv, struct window_options *o, char **errmsg)
@@ -106,6 +127,8 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
     memset(o, 0, sizeof(*o));
     o->format = "jsonl";
     o->capture_args = g_ptr_array_new();
+    o->argc = argc;
+    o->argv = argv;
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
@@ -131,17 +154,15 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
             case OPT_SCORE:
                 o->score = TRUE;
                 break;
-            case 'T': {
-                const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
-                if (!ops || fs_sink_format_is_file(ops)) {
-                    *errmsg = g_strdup_printf(
-                            "window: -T %s: not a format of flowshark window (jsonl or csv)",
+            case 'T':
+                if (!window_format(optarg)) {
+                    *errmsg = g_strdup_printf("window: -T %s: not a format of flowshark window "
+                                              "(jsonl, csv or sqlite)",
                             optarg);
                     return FS_ERR_USAGE;
                 }
                 o->format = optarg;
                 break;
-            }
             case 'w':
                 o->write = optarg;
                 break;
@@ -208,6 +229,12 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
     if (o->from_records && o->capture_args->len > 0) {
         *errmsg = g_strdup_printf("window: %s is for captures, not --from-records",
                 (const char *)g_ptr_array_index(o->capture_args, 0));
+        return FS_ERR_USAGE;
+    }
+    if (fs_sink_format_is_file(window_format(o->format)) &&
+            (!o->write || strcmp(o->write, "-") == 0)) {
+        *errmsg =
+                g_strdup_printf("window: -T %s writes a database: give it with -w FILE", o->format);
         return FS_ERR_USAGE;
     }
     return FS_OK;
@@ -303,23 +330,88 @@ static gboolean windows_wanted(enum fs_status status)
            status == FS_ERR_WORKER || status == FS_ERR_OPEN;
 }
 
-/* The header keys (a dry run of an empty row into a key collector), then
- * every window. */
-static enum fs_status write_windows(
-        const struct window_options *o, const fs_window_set *set, char **errmsg)
+/* The output of -T and -w: a sink over a writer (standard output, or -w
+ * FILE written whole), or, for sqlite, over a database of its own. */
+struct window_output {
+    fs_writer *writer; /* NULL for sqlite */
+    fs_sink *sink;
+};
+
+/* The database's window_runs row: the command line, --seconds and the
+ * rest; then the sink of that format. */
+static enum fs_status open_database(const struct window_options *o,
+        const struct fs_sink_ops *format, struct window_output *out, char **errmsg)
 {
-    fs_writer *writer = NULL;
-    fs_sink *sink = NULL;
+    GPtrArray *sources = g_ptr_array_new();
+    if (o->from_records)
+        g_ptr_array_add(sources, (gpointer)o->from_records);
+    for (guint i = 0; i + 1 < o->capture_args->len; i++) {
+        const char *arg = g_ptr_array_index(o->capture_args, i);
+        if (strcmp(arg, "-r") == 0 || strcmp(arg, "--files-from") == 0)
+            g_ptr_array_add(sources, g_ptr_array_index(o->capture_args, ++i));
+    }
+    GPtrArray *words = g_ptr_array_new();
+    g_ptr_array_add(words, (gpointer)o->program);
+    for (int i = 0; i < o->argc; i++)
+        g_ptr_array_add(words, o->argv[i]);
+    char *command_line = fs_options_quote_command_line((int)words->len, (char **)words->pdata);
+    const struct fs_window_sqlite_run window = {
+        .seconds_ns = o->seconds_ns,
+        .empty_windows = o->empty_windows,
+        .input = o->captures ? "captures" : "records",
+        .sources = sources,
+    };
+    const struct fs_run_info run = {
+        .command_line = command_line,
+        .version = FS_VERSION,
+        .command = &window,
+    };
+    enum fs_status status = fs_sink_open_file(format, o->write, &run, &out->sink, errmsg);
+    g_free(command_line);
+    g_ptr_array_free(words, TRUE);
+    g_ptr_array_free(sources, TRUE);
+    return status;
+}
+
+static enum fs_status open_output(
+        const struct window_options *o, struct window_output *out, char **errmsg)
+{
+    const struct fs_sink_ops *format = window_format(o->format);
+    memset(out, 0, sizeof(*out));
+    if (fs_sink_format_is_file(format))
+        return open_database(o, format, out, errmsg);
+    enum fs_status status = fs_writer_open(o->write, &out->writer, errmsg);
+    if (status == FS_OK)
+        out->sink = fs_sink_new(format, out->writer);
+    return status;
+}
+
+/* Ends the output: what was written is stored (the writer's file renamed
+ * into place, the database's transaction committed, run_status its run's
+ * status) unless writing failed. */
+static enum fs_status close_output(
+        struct window_output *out, enum fs_status run_status, char **errmsg)
+{
+    if (!out->writer)
+        return fs_sink_close_file(out->sink, run_status, errmsg);
+    fs_sink_free(out->sink);
+    return fs_writer_close(out->writer, TRUE, errmsg);
+}
+
+/* The header keys (a dry run of an empty row into a key collector), then
+ * every window; run_status: how reading ended (a database's run status). */
+static enum fs_status write_windows(const struct window_options *o, const fs_window_set *set,
+        enum fs_status run_status, char **errmsg)
+{
+    struct window_output output;
     fs_sink *collector = fs_sink_new_key_collector();
     fs_window_emit_empty(collector, o->captures, o->score);
-    enum fs_status status = fs_writer_open(o->write, &writer, errmsg);
+    enum fs_status status = open_output(o, &output, errmsg);
     if (status != FS_OK)
         goto out;
-    sink = fs_sink_new(fs_sink_format_find(o->format), writer);
-    fs_sink_begin_output(sink, fs_sink_collected_keys(collector));
-    fs_window_set_write(set, sink, o->empty_windows, o->score);
-    fs_sink_free(sink);
-    status = fs_writer_close(writer, TRUE, errmsg);
+    fs_sink_begin_output(output.sink, fs_sink_collected_keys(collector));
+    fs_window_set_write(set, output.sink, o->empty_windows, o->score);
+    status = close_output(&output, run_status, errmsg);
 out:
     fs_sink_free(collector);
     return status;
@@ -333,6 +425,7 @@ enum fs_status fs_window_main(const char *program, int argc, char **argv)
     enum fs_status status = parse(argc, argv, &o, &errmsg);
     if (status != FS_OK)
         goto out;
+    o.program = program;
     if (o.help) {
         print_help(stdout);
         goto out;
@@ -345,12 +438,12 @@ enum fs_status fs_window_main(const char *program, int argc, char **argv)
                 fs_report(NULL, errmsg);
             g_free(errmsg);
             errmsg = NULL;
-            status = fs_status_worst(status, write_windows(&o, set, &errmsg));
+            status = fs_status_worst(status, write_windows(&o, set, status, &errmsg));
         }
     } else {
         status = read_records(o.from_records, set, &errmsg);
         if (status == FS_OK)
-            status = write_windows(&o, set, &errmsg);
+            status = write_windows(&o, set, status, &errmsg);
     }
 out:
     if (errmsg)
