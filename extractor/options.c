@@ -734,8 +734,7 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
     return check_combinations(opts, errmsg);
 }
 
-/* argv as a shell would read it back: every argument quoted when needed. */
-static char *quote_command_line(int argc, char **argv)
+char *fs_options_quote_command_line(int argc, char **argv)
 {
     GString *line = g_string_new(NULL);
     for (int i = 0; i < argc; i++) {
@@ -773,7 +772,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->module_values = g_new0(guint, modules + 1);
     opts->module_given = g_new0(gboolean, modules + 1);
     *errmsg = NULL;
-    opts->command_line = quote_command_line(argc, argv);
+    opts->command_line = fs_options_quote_command_line(argc, argv);
     struct option *options = all_long_options();
     enum fs_status status = parse_argv(argc, argv, opts, options, modules, errmsg);
     g_free(options);

@@ -39,6 +39,19 @@ one window, SYNs from 300 addresses to one port in another; with
 count_dst_port_z and the burst window the highest count_src_ip_z (the table
 of those windows is printed).
 
+-T sqlite -w DB: on every sample's records at T = 10, on three samples'
+records at T = 1 with --score and --empty-windows and at T = 0.25, and on
+two captures (-r, with the state keys), every row read back from the
+database with Python's sqlite3 (the run's keys from window_runs.window_keys,
+top_features parsed from its JSON text) equals the JSON Lines output of the
+same command: keys, order, values and their types (int, float, None, list).
+All these runs go into one database made by the main command (flowshark -r
+SAMPLE -T sqlite -w DB), whose tables stay as they were and which it can
+still append to; a run that fails midway (a trigger of the test's raises an
+error on one window) leaves no row and no column of its own; a file that is
+not a database and another application's database are refused untouched;
+-T sqlite without -w (or with -w -) is a usage error.
+
 Exit status 0 when everything holds, 1 otherwise, 77 (a skip for ctest)
 when pandas is missing, unless CI=true, where that fails too.
 
@@ -50,6 +63,7 @@ import io
 import json
 import math
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -400,7 +414,8 @@ def check_errors(bin_, tmp):
                  ["--seconds", "-1", "--from-records", bad], ["--seconds", "1"],
                  ["--seconds", "1", "-r", bad, "--from-records", bad],
                  ["--seconds", "1", "--no-exclusions", "--from-records", bad],
-                 ["--seconds", "1", "-T", "sqlite", "--from-records", bad]):
+                 ["--seconds", "1", "-T", "sqlite", "--from-records", bad],
+                 ["--seconds", "1", "-T", "sqlite", "-w", "-", "--from-records", bad]):
         p = run([bin_, "window"] + args, check=False)
         if p.returncode != 1 or not p.stderr.startswith(b"flowshark: window: "):
             fail(f"window {args}: exit {p.returncode}, {p.stderr!r}")
@@ -426,6 +441,200 @@ def check_several(bin_, captures, tmp):
     if p.returncode not in (0, 2) or got != want:
         fail(f"several captures with -j 2: exit {p.returncode}, "
              f"{len(got)} windows, records input {len(want)}")
+
+
+# ---- -T sqlite ----
+
+MAIN_TABLES = ["runs", "captures", "flows", "extension"]
+
+
+def same_value(a, b):
+    """Equal, and of the same JSON type (1 and 1.0 differ)."""
+    return type(a) is type(b) and a == b
+
+
+def read_db_run(db, run=None):
+    """The rows of a window run (the last one by default) as JSON Lines
+    would give them: its keys in order from window_keys, top_features
+    parsed from its JSON text. Returns (window_runs row as a dict, rows)."""
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    if run is None:
+        info = con.execute("SELECT * FROM window_runs ORDER BY id DESC LIMIT 1").fetchone()
+    else:
+        info = con.execute("SELECT * FROM window_runs WHERE id = ?", (run,)).fetchone()
+    keys = json.loads(info["window_keys"])
+    select = ", ".join('"%s"' % k.replace('"', '""') for k in keys)
+    rows = []
+    for values in con.execute(f"SELECT {select} FROM windows WHERE run = ? ORDER BY id",
+                              (info["id"],)):
+        row = dict(zip(keys, values))
+        if row.get("top_features") is not None:
+            row["top_features"] = json.loads(row["top_features"])
+        rows.append(row)
+    con.close()
+    return dict(info), rows
+
+
+def main_tables(db):
+    """Every row of the main command's tables, to see they are left as
+    they were."""
+    con = sqlite3.connect(db)
+    out = {t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in MAIN_TABLES}
+    con.close()
+    return out
+
+
+def db_count(db, sql):
+    con = sqlite3.connect(db)
+    n = con.execute(sql).fetchone()[0]
+    con.close()
+    return n
+
+
+def window_columns(db):
+    con = sqlite3.connect(db)
+    names = [r[1] for r in con.execute("PRAGMA table_info(windows)")]
+    con.close()
+    return names
+
+
+def check_sqlite_run(label, bin_, args, db):
+    """window ARGS into db equals window ARGS as JSON Lines. Returns the
+    number of rows compared."""
+    p = run([bin_, "window"] + args, check=False)
+    if p.returncode not in (0, 2):
+        fail(f"{label} sqlite: JSON Lines: exit {p.returncode}")
+        return 0
+    want = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    q = run([bin_, "window"] + args + ["-T", "sqlite", "-w", db], check=False)
+    if q.returncode != p.returncode or q.stdout:
+        fail(f"{label} sqlite: exit {q.returncode} (JSON Lines {p.returncode}), "
+             f"{q.stderr.decode(errors='replace')}")
+        return 0
+    info, got = read_db_run(db)
+    status = {0: "ok", 2: "truncated"}[p.returncode]
+    if info["status"] != status or info["finished"] is None:
+        fail(f"{label} sqlite: window_runs status {info['status']}, finished "
+             f"{info['finished']}")
+    seconds = args[args.index("--seconds") + 1]
+    if not same_value(info["seconds"], json.loads(seconds if "." not in seconds
+                                                  else str(float(seconds)))):
+        fail(f"{label} sqlite: window_runs seconds {info['seconds']!r}")
+    if info["input"] != ("records" if "--from-records" in args else "captures"):
+        fail(f"{label} sqlite: window_runs input {info['input']}")
+    if want and json.loads(info["window_keys"]) != list(want[0].keys()):
+        fail(f"{label} sqlite: window_keys {info['window_keys'][:80]}...")
+    if len(got) != len(want):
+        fail(f"{label} sqlite: {len(got)} rows, JSON Lines {len(want)}")
+        return 0
+    for have, row in zip(got, want):
+        if list(have.keys()) != list(row.keys()):
+            fail(f"{label} sqlite: keys {list(have.keys())[:5]}...")
+            return 0
+        bad = [k for k in row if not same_value(have[k], row[k])]
+        if bad:
+            k = bad[0]
+            fail(f"{label} sqlite: window {row['window_start']}: {k} = {have[k]!r}, "
+                 f"JSON Lines {row[k]!r}")
+            return 0
+    return len(want)
+
+
+def check_sqlite(bin_, samples, tmp):
+    """-T sqlite (module docstring). samples: (capture, records) pairs."""
+    db = os.path.join(tmp, "dataset.db")
+    capture0 = samples[0][0]
+    p = run([bin_, "-r", capture0, "-T", "sqlite", "-w", db, "-q"], check=False)
+    if p.returncode not in (0, 2):
+        fail(f"sqlite: the main command's database: exit {p.returncode}")
+        return
+    before = main_tables(db)
+    runs = rows = 0
+    for i, (capture, records) in enumerate(samples):
+        name = os.path.basename(capture)
+        variants = [["--seconds", "10", "--from-records", records]]
+        if i < 3:
+            variants.append(["--seconds", "1", "--score", "--empty-windows",
+                             "--from-records", records])
+        if i == 0:
+            variants.append(["--seconds", "0.25", "--from-records", records])
+        if i < 2:
+            variants.append(["--seconds", "10", "--score", "-r", capture])
+        for args in variants:
+            rows += check_sqlite_run(f"{name} {' '.join(args[:-2])}", bin_, args, db)
+            runs += 1
+    if db_count(db, "SELECT count(*) FROM window_runs") != runs:
+        fail(f"sqlite: {db_count(db, 'SELECT count(*) FROM window_runs')} window runs, "
+             f"{runs} written")
+    # Every run kept, not only the last: the first one again.
+    first, first_rows = read_db_run(db, 1)
+    want = [json.loads(line) for line in run(
+        [bin_, "window", "--seconds", "10", "--from-records", samples[0][1]]).stdout.splitlines()]
+    if first_rows != want:
+        fail("sqlite: the first window run changed")
+    if main_tables(db) != before:
+        fail("sqlite: the main command's tables changed")
+    p = run([bin_, "-r", capture0, "-T", "sqlite", "-w", db, "-q"], check=False)
+    if p.returncode not in (0, 2) or db_count(db, "SELECT count(*) FROM runs") != 2:
+        fail(f"sqlite: the main command appending after the windows: exit {p.returncode}")
+    if db_count(db, "SELECT count(*) FROM window_runs") != runs:
+        fail("sqlite: the main command's run changed the window runs")
+    con = sqlite3.connect(db)
+    if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        fail("sqlite: integrity_check")
+    con.close()
+
+    # A window database first, then the main command into it.
+    fresh = os.path.join(tmp, "windows-first.db")
+    check_sqlite_run("windows first", bin_, ["--seconds", "10", "--from-records",
+                                             samples[0][1]], fresh)
+    p = run([bin_, "-r", capture0, "-T", "sqlite", "-w", fresh, "-q"], check=False)
+    if p.returncode not in (0, 2) or db_count(fresh, "SELECT count(*) FROM flows") == 0:
+        fail(f"sqlite: the main command into a database window made: exit {p.returncode}")
+
+    # A run that fails midway leaves nothing of itself: no window_runs row,
+    # no windows, no column (its _z keys).
+    con = sqlite3.connect(fresh)
+    con.execute("CREATE TRIGGER test_abort BEFORE INSERT ON windows "
+                "WHEN (SELECT count(*) FROM windows WHERE run = NEW.run) >= 1 "
+                "BEGIN SELECT RAISE(ABORT, 'test: no second window'); END")
+    con.commit()
+    con.close()
+    columns = window_columns(fresh)
+    count = db_count(fresh, "SELECT count(*) FROM windows")
+    p = run([bin_, "window", "--seconds", "1", "--score", "--from-records", samples[0][1],
+             "-T", "sqlite", "-w", fresh], check=False)
+    if (p.returncode != 6 or b"no second window" not in p.stderr
+            or db_count(fresh, "SELECT count(*) FROM window_runs") != 1
+            or db_count(fresh, "SELECT count(*) FROM windows") != count
+            or window_columns(fresh) != columns):
+        fail(f"sqlite: a failed run: exit {p.returncode}, {p.stderr!r}, "
+             f"columns {len(window_columns(fresh))} (before {len(columns)})")
+
+    # Not a flowshark database: refused, left byte for byte.
+    text = os.path.join(tmp, "notes.txt")
+    with open(text, "w") as f:
+        f.write("not a database\n")
+    foreign = os.path.join(tmp, "foreign.db")
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE t (a)")
+    con.execute("INSERT INTO t VALUES (1)")
+    con.commit()
+    con.close()
+    for path, message in ((text, b"is not an SQLite database"),
+                          (foreign, b"is an SQLite database, but not flowshark's")):
+        with open(path, "rb") as f:
+            was = f.read()
+        p = run([bin_, "window", "--seconds", "10", "--from-records", samples[0][1],
+                 "-T", "sqlite", "-w", path], check=False)
+        with open(path, "rb") as f:
+            now = f.read()
+        if p.returncode != 6 or message not in p.stderr or now != was:
+            fail(f"sqlite: {os.path.basename(path)}: exit {p.returncode}, {p.stderr!r}, "
+                 f"{'unchanged' if now == was else 'changed'}")
+    print(f"-T sqlite: {runs} window runs, {rows} rows equal to JSON Lines, in a database "
+          f"of the main command's")
 
 
 # ---- --score ----
@@ -677,6 +886,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         total_windows = total_values = total_states = total_scored = 0
+        sqlite_samples = []
         for i, capture in enumerate(a.captures):
             name = os.path.basename(capture)
             records = os.path.join(tmp, name + ".jsonl")
@@ -686,6 +896,7 @@ def main():
             if p.returncode not in (0, 2):  # 2: a capture cut short, records written
                 fail(f"{name}: records: exit {p.returncode}")
                 continue
+            sqlite_samples.append((capture, records))
             df = entries_frame(records)
             # window -r's flows: by default ended by NFStream's timeouts (the
             # state counts start afresh with each piece), with --hold as the
@@ -733,6 +944,7 @@ def main():
         check_synthetic(a.flowshark, tmp)
         check_horizon(a.flowshark, tmp)
         check_several(a.flowshark, a.captures[:3], tmp)
+        check_sqlite(a.flowshark, sqlite_samples, tmp)
         check_errors(a.flowshark, tmp)
         print(f"{total_windows} windows, {total_values} values compared with pandas "
               f"{pd.__version__}; capture input equal to records input, "
