@@ -124,9 +124,10 @@ static void end_flow(fs_flow_table *table, struct entry *e, enum fs_expiration w
  * id and the two addresses, numbered per protocol in order of appearance. */
 static guint32 other_stream(fs_flow_table *table, const struct fs_packet *p, guint32 vlan)
 {
-    gboolean src_first = strcmp(p->src, p->dst) <= 0;
-    char *key = g_strdup_printf("%u|%u|%s|%s", p->ip_proto, vlan, src_first ? p->src : p->dst,
-            src_first ? p->dst : p->src);
+    GString *text = g_string_new(NULL);
+    g_string_printf(text, "%u|%u|", p->ip_proto, vlan);
+    fs_packet_append_ends(text, p, FALSE);
+    char *key = g_string_free(text, FALSE);
     gpointer found = g_hash_table_lookup(table->others, key);
     if (found) {
         g_free(key);
