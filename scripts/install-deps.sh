@@ -17,7 +17,7 @@ set -euo pipefail
 # certificates and openssl is tests/tls's oracle and TLS peers.
 packages=(build-essential cmake pkg-config libwireshark-dev tshark wireshark-common
     libglib2.0-dev libcmocka-dev python3 python3-jsonschema libndpi-dev libndpi-bin
-    libsqlite3-dev sqlite3 iproute2 libgnutls28-dev openssl)
+    libsqlite3-dev sqlite3 iproute2 libgnutls28-dev openssl libigraph-dev)
 
 # .ci/run also needs: clang and its runtime libraries (scripts/fuzz.sh:
 # libFuzzer), pandas (tests/python's to_pandas test, skipped without it),
