@@ -1126,7 +1126,7 @@ def run_jobs(args, jobs):
             log(f"[{rep + 1}/{args.repeat}] {key[0]}: {key[1]} on {job.label}")
             name = "-".join(key).replace(" ", "_")
             remove_outputs(job.outputs)
-            keep = (args.check or key[0].startswith("g ")) and not job.outputs
+            keep = (args.check or key[0].startswith(("g ", "h "))) and not job.outputs
             run = measure(job.cmds, out_dir, name, keep, job.stdin)
             if job.outputs:
                 run.output_bytes = output_size(job.outputs)

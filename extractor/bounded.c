@@ -1,7 +1,6 @@
 /* bounded.c: see bounded.h. */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -10,6 +9,7 @@
 #include "bounded.h"
 #include "capture.h"
 #include "interrupt.h"
+#include "packet.h"
 #include "packet_io.h"
 #include "worker.h"
 
@@ -64,11 +64,10 @@ struct stream_map {
 
 static char *tuple_key(const struct fs_packet *p)
 {
-    int order = strcmp(p->src, p->dst);
-    gboolean src_first = order < 0 || (order == 0 && p->sport <= p->dport);
-    return g_strdup_printf("%d|%s|%u|%s|%u", (int)p->transport, src_first ? p->src : p->dst,
-            src_first ? p->sport : p->dport, src_first ? p->dst : p->src,
-            src_first ? p->dport : p->sport);
+    GString *key = g_string_new(NULL);
+    g_string_printf(key, "%d|", (int)p->transport);
+    fs_packet_append_ends(key, p, TRUE);
+    return g_string_free(key, FALSE);
 }
 
 /* The global stream of a worker's stream: the flow of the same protocol,

@@ -37,7 +37,8 @@ struct fs_flow_table {
     struct fs_flow_options options;
     fs_flow_cb expired_cb; /* NULL: ended flows are kept in done */
     void *expired_data;
-    GPtrArray *done; /* struct fs_flow *, ended flows in the order they ended */
+    GPtrArray *done;   /* struct fs_flow *, ended flows in the order they ended */
+    GPtrArray *at_end; /* the open entries as fs_flow_table_finish() sorted them, or NULL */
 };
 
 static guint key_hash(gconstpointer p)
@@ -93,6 +94,8 @@ void fs_flow_table_free(fs_flow_table *table)
     for (guint i = 0; i < table->done->len; i++)
         fs_flow_free(g_ptr_array_index(table->done, i), &table->options);
     g_ptr_array_free(table->done, TRUE);
+    if (table->at_end)
+        g_ptr_array_free(table->at_end, TRUE);
     g_hash_table_destroy(table->entries);
     g_hash_table_destroy(table->others);
     g_hash_table_destroy(table->other_next);
@@ -121,9 +124,10 @@ static void end_flow(fs_flow_table *table, struct entry *e, enum fs_expiration w
  * id and the two addresses, numbered per protocol in order of appearance. */
 static guint32 other_stream(fs_flow_table *table, const struct fs_packet *p, guint32 vlan)
 {
-    gboolean src_first = strcmp(p->src, p->dst) <= 0;
-    char *key = g_strdup_printf("%u|%u|%s|%s", p->ip_proto, vlan, src_first ? p->src : p->dst,
-            src_first ? p->dst : p->src);
+    GString *text = g_string_new(NULL);
+    g_string_printf(text, "%u|%u|", p->ip_proto, vlan);
+    fs_packet_append_ends(text, p, FALSE);
+    char *key = g_string_free(text, FALSE);
     gpointer found = g_hash_table_lookup(table->others, key);
     if (found) {
         g_free(key);
@@ -152,6 +156,11 @@ static void expire_idle(fs_flow_table *table, gint64 now_ms)
 struct fs_flow *fs_flow_table_add_packet(fs_flow_table *table, const struct fs_packet *packet)
 {
     const struct fs_flow_options *o = &table->options;
+    /* A packet after fs_flow_table_finish() may change the open flows. */
+    if (table->at_end) {
+        g_ptr_array_free(table->at_end, TRUE);
+        table->at_end = NULL;
+    }
     guint32 vlan = o->vlan_key ? packet->vlan_id : 0;
     struct flow_key key = {
         .transport = packet->transport,
@@ -236,22 +245,25 @@ static GPtrArray *open_entries(const fs_flow_table *table)
 
 void fs_flow_table_finish(fs_flow_table *table)
 {
-    GPtrArray *open = open_entries(table);
-    for (guint i = 0; i < open->len; i++) {
-        struct entry *e = g_ptr_array_index(open, i);
+    /* Sorted once: fs_flow_table_foreach() then visits the same array. */
+    if (table->at_end)
+        g_ptr_array_free(table->at_end, TRUE);
+    table->at_end = open_entries(table);
+    for (guint i = 0; i < table->at_end->len; i++) {
+        struct entry *e = g_ptr_array_index(table->at_end, i);
         /* NFStream gives flows still open at the end expiration_id 0. */
         e->flow->expiration = FS_EXPIRED_IDLE;
         fs_flow_finish(e->flow, &table->options);
     }
-    g_ptr_array_free(open, TRUE);
 }
 
 void fs_flow_table_foreach(const fs_flow_table *table, fs_flow_cb cb, void *user_data)
 {
     for (guint i = 0; i < table->done->len; i++)
         cb(g_ptr_array_index(table->done, i), user_data);
-    GPtrArray *open = open_entries(table);
+    GPtrArray *open = table->at_end ? table->at_end : open_entries(table);
     for (guint i = 0; i < open->len; i++)
         cb(((struct entry *)g_ptr_array_index(open, i))->flow, user_data);
-    g_ptr_array_free(open, TRUE);
+    if (open != table->at_end)
+        g_ptr_array_free(open, TRUE);
 }

@@ -38,8 +38,10 @@ guint fs_flow_table_ext_count(const fs_flow_table *table);
 /* Number of flows made so far. */
 guint fs_flow_table_size(const fs_flow_table *table);
 
-/* Ends every flow still open (fs_flow_finish(), expiration_id 0): call
- * once reading is over, before writing the records. */
+/* Ends every flow still open (fs_flow_finish(), expiration_id 0), in the
+ * order fs_flow_table_foreach() visits them, and keeps that order for it
+ * (until another packet is added): call once reading is over, before
+ * writing the records. */
 void fs_flow_table_finish(fs_flow_table *table);
 
 /* Calls cb for every flow the table holds:

@@ -115,7 +115,6 @@ struct write_state {
     fs_sink *sink;
     fs_writer *writer;
     guint written;
-    char *flush_error; /* the message of a failed flush while reading, kept for the end */
 };
 
 static void write_flow(const struct fs_flow *flow, void *user_data)
@@ -125,17 +124,6 @@ static void write_flow(const struct fs_flow *flow, void *user_data)
             fs_flow_selected(flow, state->record->select) &&
             fs_record_write(flow, state->record, state->sink))
         state->written++;
-}
-
-/* A flow the meter ended while reading: its record goes out at once (a
- * reader of standard output, a live capture, sees it now); a write error
- * is reported at the end of the capture. */
-static void write_ended_flow(const struct fs_flow *flow, void *user_data)
-{
-    struct write_state *state = user_data;
-    write_flow(flow, state);
-    if (state->writer && !fs_writer_failed(state->writer))
-        fs_writer_flush(state->writer, &state->flush_error);
 }
 
 /* The capture's own --output-dir file: opened before the records, kept
@@ -225,9 +213,10 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         .features = features,
         .select = &opts->select,
     };
-    /* Records are written as the meter ends flows, the others at the end. */
+    /* Records are written as the meter ends flows, the others at the end.
+     * The run's output pushes each one out at once (output.c). */
     struct write_state state = { .record = &record, .sink = sink, .writer = writer };
-    fs_flow_table_set_expired_cb(flows, write_ended_flow, &state);
+    fs_flow_table_set_expired_cb(flows, write_flow, &state);
     enum fs_status status = read_flows(ctx, in, dissector, flows, &watch, &errmsg);
     if (status == FS_ERR_OPEN || (in->live && status == FS_ERR_FILTER)) {
         report(result, NULL, errmsg);
@@ -253,11 +242,6 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
     fs_flow_table_foreach(flows, write_flow, &state);
     result->flows = state.written;
     enum fs_status flushed = writer ? fs_writer_flush(writer, &errmsg) : FS_OK;
-    if (!errmsg) {
-        errmsg = state.flush_error;
-        state.flush_error = NULL;
-    }
-    g_free(state.flush_error);
     if (flushed != FS_OK) {
         if (errmsg)
             report(result, NULL, errmsg);

@@ -185,17 +185,26 @@ static gboolean parse_module_option(
     return ok;
 }
 
-guint fs_options_module_value(const struct fs_options *opts, const char *name)
+/* The index of the module option --name (fs_feature_option_at()), or -1
+ * when no module declares it. */
+static int module_option_index(const char *name)
 {
     for (guint i = 0; fs_feature_option_at(i); i++) {
-        const struct fs_feature_option *o = fs_feature_option_at(i);
-        if (strcmp(o->name, name) != 0)
-            continue;
-        if (opts->module_given && opts->module_given[i])
-            return opts->module_values[i];
-        return o->metavar ? o->fallback : 0;
+        if (strcmp(fs_feature_option_at(i)->name, name) == 0)
+            return (int)i;
     }
-    return 0;
+    return -1;
+}
+
+guint fs_options_module_value(const struct fs_options *opts, const char *name)
+{
+    int i = module_option_index(name);
+    if (i < 0)
+        return 0;
+    if (opts->module_given && opts->module_given[i])
+        return opts->module_values[i];
+    const struct fs_feature_option *o = fs_feature_option_at((guint)i);
+    return o->metavar ? o->fallback : 0;
 }
 
 /* The --help lines of the modules' options. */
@@ -523,11 +532,10 @@ static void apply_nfstream(struct fs_options *opts, gboolean direction_given)
     g_ptr_array_insert(opts->prefs, 0, g_strdup("ip.defragment:FALSE"));
     static const char *const modules[] = { "stats", "ndpi" };
     for (guint m = 0; m < G_N_ELEMENTS(modules); m++) {
-        for (guint i = 0; fs_feature_option_at(i); i++) {
-            if (strcmp(fs_feature_option_at(i)->name, modules[m]) == 0) {
-                opts->module_given[i] = TRUE;
-                opts->module_values[i] = 1;
-            }
+        int i = module_option_index(modules[m]);
+        if (i >= 0) {
+            opts->module_given[i] = TRUE;
+            opts->module_values[i] = 1;
         }
     }
 }
@@ -734,8 +742,7 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
     return check_combinations(opts, errmsg);
 }
 
-/* argv as a shell would read it back: every argument quoted when needed. */
-static char *quote_command_line(int argc, char **argv)
+char *fs_options_quote_command_line(int argc, char **argv)
 {
     GString *line = g_string_new(NULL);
     for (int i = 0; i < argc; i++) {
@@ -773,7 +780,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->module_values = g_new0(guint, modules + 1);
     opts->module_given = g_new0(gboolean, modules + 1);
     *errmsg = NULL;
-    opts->command_line = quote_command_line(argc, argv);
+    opts->command_line = fs_options_quote_command_line(argc, argv);
     struct option *options = all_long_options();
     enum fs_status status = parse_argv(argc, argv, opts, options, modules, errmsg);
     g_free(options);

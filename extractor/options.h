@@ -112,6 +112,11 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
 /* Frees what *opts owns (not opts itself). Safe on a zeroed or freed struct. */
 void fs_options_free(struct fs_options *opts);
 
+/* argv (argc arguments) as a shell would read it back: every argument
+ * quoted when needed, joined by spaces (the command_line of the runs
+ * tables). Caller g_free()s. */
+char *fs_options_quote_command_line(int argc, char **argv);
+
 /* The value of a feature module's option --name: for a flag 1 when given
  * and 0 otherwise; for a number the value given, or the option's fallback.
  * 0 for a name no module declares. Safe on a zeroed struct. */

@@ -47,6 +47,15 @@ static enum fs_status open_file(
     return fs_sink_open_file(o->format, target, &run, &o->sink, errmsg);
 }
 
+/* The run's output pushes each record out as soon as it is written (its
+ * reader sees it now) for a live capture and for flows the meter ends
+ * while reading (--idle-timeout, --active-timeout). */
+static gboolean records_at_once(const struct fs_options *opts)
+{
+    return (opts->interfaces && opts->interfaces->len) || opts->idle_timeout ||
+           opts->active_timeout;
+}
+
 static enum fs_status open_output(const struct fs_run_ctx *ctx, const char *path, gboolean whole,
         fs_output **out, char **errmsg)
 {
@@ -66,8 +75,7 @@ static enum fs_status open_output(const struct fs_run_ctx *ctx, const char *path
         status = fs_writer_open(path, &o->writer, errmsg);
         if (status == FS_OK)
             o->sink = fs_sink_new(o->format, o->writer);
-        /* Live capture: each record out as soon as it is written. */
-        if (status == FS_OK && ctx->opts->interfaces && ctx->opts->interfaces->len)
+        if (status == FS_OK && !whole && records_at_once(ctx->opts))
             fs_writer_flush_each(o->writer);
     }
     if (status != FS_OK) {

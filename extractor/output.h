@@ -20,7 +20,9 @@
 typedef struct fs_output fs_output;
 
 /* Opens the run's output (path: -w, or NULL for standard output) and
- * writes the header. FS_ERR_OUTPUT with *errmsg (caller g_free()s). */
+ * writes the header. For a live capture (-i) or the meter's timeouts, every
+ * record is pushed out as soon as it is written (fs_writer_flush_each()).
+ * FS_ERR_OUTPUT with *errmsg (caller g_free()s). */
 enum fs_status fs_output_open(
         const struct fs_run_ctx *ctx, const char *path, fs_output **out, char **errmsg);
 

@@ -75,6 +75,12 @@ const char *fs_packet_protocol_name(guint8 proto);
 
 typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);
 
+/* Appends the packet's two ends to key, the same text for either direction
+ * of its flow: "A|B" (the addresses) or, with ports, "A|portA|B|portB"; the
+ * end with the lower address (then the lower port) comes first. For the
+ * keys of tables that number flows by their endpoint pair. */
+void fs_packet_append_ends(GString *key, const struct fs_packet *packet, gboolean ports);
+
 /* A packet time in milliseconds, as NFStream counts it: the normalised
  * time's seconds times 1000 plus its fraction's whole milliseconds (the
  * floor of the time in milliseconds). */

@@ -21,16 +21,13 @@ char *fs_run_filter_text(const struct fs_options *opts)
 {
     /* The same packets as flowcontainer's filter was meant to keep (see the
      * spec): exclusions apply at any protocol layer. */
-    GString *text = g_string_new(NULL);
+    GString *text = g_string_new(FS_FILTER_IP);
+    if (opts->default_exclusions)
+        g_string_append(text, " and " FS_FILTER_EXCLUSIONS);
     /* --all-protocols: every IP packet (the dissector keeps those with a
      * flow). */
-    const char *base = opts->all_protocols ? "(ip or ipv6)" : FS_FILTER_BASE;
-    if (opts->default_exclusions)
-        g_string_append(text, opts->all_protocols ? "(ip or ipv6) and " FS_FILTER_EXCLUSIONS
-                                                  : "(ip or ipv6) and " FS_FILTER_EXCLUSIONS
-                                                    " and (tcp or udp)");
-    else
-        g_string_append(text, base);
+    if (!opts->all_protocols)
+        g_string_append(text, " and " FS_FILTER_TRANSPORT);
     if (opts->display_filter && *opts->display_filter)
         g_string_append_printf(text, " and (%s)", opts->display_filter);
     return g_string_free(text, FALSE);

@@ -7,9 +7,11 @@
 #include "sink.h"
 #include "status.h"
 
-/* The default filter's parts: packets of IPv4/IPv6 TCP/UDP flows, and the
- * exclusions that --no-exclusions turns off. */
-#define FS_FILTER_BASE "(ip or ipv6) and (tcp or udp)"
+/* The default filter's parts, joined by "and" in this order: IPv4/IPv6
+ * packets, the exclusions that --no-exclusions turns off, and TCP/UDP
+ * (which --all-protocols drops). */
+#define FS_FILTER_IP        "(ip or ipv6)"
+#define FS_FILTER_TRANSPORT "(tcp or udp)"
 #define FS_FILTER_EXCLUSIONS                                                                       \
     "not icmp and not icmpv6 and not tcp.analysis.retransmission and not mdns and not ssdp"
 

@@ -22,6 +22,10 @@ struct fs_run_info {
     const char *note;            /* --note TEXT, or NULL */
     const char *version;         /* flowshark's */
     const char *library_version; /* libwireshark's */
+    /* What else a subcommand's own file format records about its run: a
+     * struct of that format's header (window/window_sqlite.h: struct
+     * fs_window_sqlite_run), borrowed for the call; NULL otherwise. */
+    const void *command;
 };
 
 /* One capture, for the formats that keep a table of captures. Borrowed for

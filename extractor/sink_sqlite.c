@@ -10,60 +10,16 @@
  * nothing, and its message is handed out once (by the first end_capture,
  * begin_capture or close_file that returns FALSE; the later ones give NULL,
  * as fs_writer_flush() does). A file that is not a flowshark database is
- * refused before anything is written to it. */
-#include <errno.h>
+ * refused before anything is written to it (sqlite_db.c, shared with the
+ * windows of flowshark window -T sqlite). */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 #include <wsutil/json_dumper.h>
 
 #include "sink.h"
-
-/* PRAGMA application_id: the four bytes "FlSh", so that a flowshark
- * database is known by its header; PRAGMA user_version: the schema. */
-#define SQLITE_APPLICATION_ID 0x466c5368
-#define SQLITE_SCHEMA_VERSION 1
-/* How long a write waits for another process holding the database's write
- * lock (another flowshark appending to it) before it fails. */
-#define SQLITE_BUSY_MS 60000
-
-static const char schema_sql[] = "CREATE TABLE runs ("
-                                 " id INTEGER PRIMARY KEY,"
-                                 " started TEXT NOT NULL,"
-                                 " finished TEXT,"
-                                 " status TEXT NOT NULL,"
-                                 " command_line TEXT,"
-                                 " note TEXT,"
-                                 " flowshark_version TEXT,"
-                                 " libwireshark_version TEXT,"
-                                 " record_keys TEXT);"
-                                 "CREATE TABLE captures ("
-                                 " id INTEGER PRIMARY KEY,"
-                                 " run INTEGER NOT NULL REFERENCES runs(id),"
-                                 " path TEXT NOT NULL,"
-                                 " size INTEGER,"
-                                 " label TEXT,"
-                                 " packets INTEGER,"
-                                 " flows INTEGER,"
-                                 " status TEXT,"
-                                 " error TEXT);"
-                                 "CREATE INDEX captures_run ON captures(run);"
-                                 "CREATE TABLE flows ("
-                                 " id INTEGER PRIMARY KEY,"
-                                 " capture INTEGER NOT NULL REFERENCES captures(id));"
-                                 "CREATE INDEX flows_capture ON flows(capture);"
-                                 "CREATE TABLE extension ("
-                                 " id INTEGER PRIMARY KEY,"
-                                 " flow INTEGER NOT NULL REFERENCES flows(id),"
-                                 " field TEXT NOT NULL,"
-                                 " value TEXT,"
-                                 " packet INTEGER);"
-                                 "CREATE INDEX extension_flow ON extension(flow);";
-
-/* The tables every flowshark database has (users may add their own). */
-static const char *const our_tables[] = { "runs", "captures", "flows", "extension" };
+#include "sqlite_db.h"
 
 /* One top-level value of the record being built. */
 enum cell_kind {
@@ -196,26 +152,6 @@ static gboolean step(struct sqlite_out *o, sqlite3_stmt *stmt, const char *what)
 
 /* ---- small helpers ---- */
 
-/* name as an SQL identifier: in double quotes, inner ones doubled. */
-static void append_identifier(GString *sql, const char *name)
-{
-    g_string_append_c(sql, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            g_string_append_c(sql, '"');
-        g_string_append_c(sql, *p);
-    }
-    g_string_append_c(sql, '"');
-}
-
-static char *now_utc(void)
-{
-    GDateTime *now = g_date_time_new_now_utc();
-    char *text = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-    g_date_time_unref(now);
-    return text;
-}
-
 static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
 {
     if (text)
@@ -228,25 +164,19 @@ static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
  * 'e' or 'E' and fits 64 bits, REAL otherwise. */
 static void number_cell(struct cell *cell, const char *text)
 {
-    char *end = NULL;
-    if (!strpbrk(text, ".eE")) {
-        errno = 0;
-        gint64 value = g_ascii_strtoll(text, &end, 10);
-        if (errno == 0 && end != text && *end == '\0') {
+    switch (fs_sqlite_db_number(text, &cell->integer, &cell->real)) {
+        case FS_SQLITE_NUMBER_INTEGER:
             cell->kind = CELL_INTEGER;
-            cell->integer = value;
-            return;
-        }
+            break;
+        case FS_SQLITE_NUMBER_REAL:
+            cell->kind = CELL_REAL;
+            break;
+        case FS_SQLITE_NUMBER_TEXT:
+            /* Not reached with text fs_sink_number_text() accepts; kept as text. */
+            cell->kind = CELL_TEXT;
+            g_string_assign(cell->text, text);
+            break;
     }
-    double value = g_ascii_strtod(text, &end);
-    if (end != text && *end == '\0') {
-        cell->kind = CELL_REAL;
-        cell->real = value;
-        return;
-    }
-    /* Not reached with text fs_sink_number_text() accepts; kept as text. */
-    cell->kind = CELL_TEXT;
-    g_string_assign(cell->text, text);
 }
 
 static void bind_cell(sqlite3_stmt *stmt, int index, const struct cell *cell)
@@ -328,7 +258,7 @@ static struct column *column_for_key(struct sqlite_out *o, const char *name)
         return NULL;
     }
     GString *sql = g_string_new("ALTER TABLE flows ADD COLUMN ");
-    append_identifier(sql, name);
+    fs_sqlite_db_append_identifier(sql, name);
     gboolean added = exec(o, sql->str, "adding a column to flows");
     g_string_free(sql, TRUE);
     if (!added)
@@ -367,7 +297,8 @@ static gboolean prepare_insert_flow(struct sqlite_out *o)
     GString *sql = g_string_new("INSERT INTO flows (capture");
     for (guint i = 0; i < o->columns->len; i++) {
         g_string_append(sql, ", ");
-        append_identifier(sql, ((struct column *)g_ptr_array_index(o->columns, i))->name);
+        fs_sqlite_db_append_identifier(
+                sql, ((struct column *)g_ptr_array_index(o->columns, i))->name);
     }
     g_string_append(sql, ") VALUES (?");
     for (guint i = 0; i < o->columns->len; i++)
@@ -377,135 +308,6 @@ static gboolean prepare_insert_flow(struct sqlite_out *o)
     g_string_free(sql, TRUE);
     o->insert_flow_stale = !ok;
     return ok;
-}
-
-/* ---- opening: what the file is ---- */
-
-enum db_kind {
-    DB_NEW,
-    DB_OURS,
-    DB_FOREIGN
-};
-
-/* Checks path before SQLite opens it: a missing or empty file is new, a
- * file that does not start as SQLite's do is refused (*errmsg). */
-static gboolean check_file(const char *path, char **errmsg)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        if (errno == ENOENT)
-            return TRUE;
-        *errmsg = g_strdup_printf("cannot open %s: %s", path, g_strerror(errno));
-        return FALSE;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        *errmsg = g_strdup_printf("cannot use %s for -T sqlite: not a regular file", path);
-        return FALSE;
-    }
-    if (st.st_size == 0)
-        return TRUE;
-    static const char magic[16] = "SQLite format 3"; /* and its NUL */
-    char header[sizeof(magic)];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *errmsg = g_strdup_printf("cannot open %s: %s", path, g_strerror(errno));
-        return FALSE;
-    }
-    size_t got = fread(header, 1, sizeof(header), f);
-    fclose(f);
-    if (got == sizeof(header) && memcmp(header, magic, sizeof(magic)) == 0)
-        return TRUE;
-    *errmsg = g_strdup_printf("%s is not an SQLite database (left as it is): -T sqlite "
-                              "appends to a database flowshark made, or creates a new one",
-            path);
-    return FALSE;
-}
-
-/* One integer a query returns (a PRAGMA); -1 with *error (SQLite's
- * message, unless *error is set already) on error. */
-static gint64 query_int(sqlite3 *db, const char *sql, char **error)
-{
-    sqlite3_stmt *stmt = NULL;
-    gint64 value = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
-            sqlite3_step(stmt) == SQLITE_ROW)
-        value = sqlite3_column_int64(stmt, 0);
-    else if (!*error)
-        *error = g_strdup(sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
-    return value;
-}
-
-/* What the open database is: new (no table, no application id), ours
- * (flowshark's id, our schema version and tables), or foreign (*why). */
-static enum db_kind identify(struct sqlite_out *o, char **why)
-{
-    char *error = NULL;
-    gint64 app = query_int(o->db, "PRAGMA application_id", &error);
-    gint64 version = query_int(o->db, "PRAGMA user_version", &error);
-    sqlite3_stmt *stmt = NULL;
-    GString *tables = g_string_new(NULL);
-    guint ours = 0, count = 0;
-    int rc = sqlite3_prepare_v2(o->db,
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name",
-            -1, &stmt, NULL);
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const char *name = (const char *)sqlite3_column_text(stmt, 0);
-            g_string_append_printf(tables, "%s%s", count++ ? ", " : "", name);
-            for (guint i = 0; i < G_N_ELEMENTS(our_tables); i++)
-                ours += strcmp(name, our_tables[i]) == 0;
-        }
-    }
-    if (rc != SQLITE_DONE && !error)
-        error = g_strdup(sqlite3_errmsg(o->db));
-    sqlite3_finalize(stmt);
-
-    enum db_kind kind = DB_FOREIGN;
-    if (error)
-        *why = g_strdup_printf(
-                "cannot read %s as an SQLite database (left as it is): %s", o->path, error);
-    else if (app == 0 && count == 0)
-        kind = DB_NEW;
-    else if (app != SQLITE_APPLICATION_ID)
-        *why = g_strdup_printf("%s is an SQLite database, but not flowshark's (tables: %s; "
-                               "left as it is): -T sqlite appends to a database flowshark "
-                               "made, or creates a new one",
-                o->path, count ? tables->str : "none");
-    else if (version != SQLITE_SCHEMA_VERSION)
-        *why = g_strdup_printf("%s is a flowshark database of schema version %" G_GINT64_FORMAT
-                               "; this flowshark writes version %d (left as it is)",
-                o->path, version, SQLITE_SCHEMA_VERSION);
-    else if (ours != G_N_ELEMENTS(our_tables))
-        *why = g_strdup_printf("%s is a flowshark database that lacks some of its tables (it "
-                               "has: %s; left as it is)",
-                o->path, count ? tables->str : "none");
-    else
-        kind = DB_OURS;
-    g_string_free(tables, TRUE);
-    g_free(error);
-    return kind;
-}
-
-/* The schema of a new database, or nothing for ours; FALSE with *errmsg
- * when the database is not (or no longer) one flowshark may write. Runs
- * in the transaction that adds the run. */
-static gboolean adopt(struct sqlite_out *o, char **errmsg)
-{
-    char *why = NULL;
-    enum db_kind kind = identify(o, &why);
-    if (kind == DB_FOREIGN) {
-        *errmsg = why;
-        return FALSE;
-    }
-    if (kind == DB_NEW) {
-        char *sql = g_strdup_printf("%s PRAGMA application_id = %d; PRAGMA user_version = %d;",
-                schema_sql, SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION);
-        exec(o, sql, "creating the tables");
-        g_free(sql);
-    }
-    return !o->failed;
 }
 
 static gboolean insert_run(struct sqlite_out *o, const struct fs_run_info *run)
@@ -519,7 +321,7 @@ static gboolean insert_run(struct sqlite_out *o, const struct fs_run_info *run)
                 "libwireshark_version) VALUES (?, 'running', ?, ?, ?, ?)",
                 &stmt))
         return FALSE;
-    char *started = now_utc();
+    char *started = fs_sqlite_db_now();
     bind_text_or_null(stmt, 1, started);
     bind_text_or_null(stmt, 2, run->command_line);
     bind_text_or_null(stmt, 3, run->note);
@@ -555,37 +357,22 @@ static void out_free(struct sqlite_out *o)
 static void *sqlite_open_file(const char *path, const struct fs_run_info *run, char **errmsg)
 {
     *errmsg = NULL;
-    if (!check_file(path, errmsg))
+    sqlite3 *db = fs_sqlite_db_open(path, errmsg);
+    if (!db)
         return NULL;
 
     struct sqlite_out *o = g_new0(struct sqlite_out, 1);
     o->path = g_strdup(path);
+    o->db = db;
     o->columns = g_ptr_array_new_with_free_func(column_free);
     o->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     o->ext_rows = g_ptr_array_new_with_free_func(ext_row_free);
     o->nested_text = g_string_sized_new(256);
 
-    if (sqlite3_open_v2(path, &o->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-            SQLITE_OK) {
-        *errmsg = g_strdup_printf(
-                "cannot open %s: %s", path, o->db ? sqlite3_errmsg(o->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_extended_result_codes(o->db, 1);
-    sqlite3_busy_timeout(o->db, SQLITE_BUSY_MS);
-
-    /* Look before writing anything: a foreign database is left as it is.
-     * Then WAL (outside a transaction), and, in one transaction that
-     * checks again, the tables of a new database and the run's row. */
-    char *why = NULL;
-    if (identify(o, &why) == DB_FOREIGN) {
-        *errmsg = why;
-        goto fail;
-    }
-    exec(o, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
-            "choosing the journal mode");
+    /* In one transaction that checks the file again: the tables of a new
+     * database and the run's row. */
     if (exec(o, "BEGIN IMMEDIATE", "starting the run")) {
-        if (!adopt(o, errmsg)) {
+        if (!fs_sqlite_db_adopt(o->db, o->path, errmsg)) {
             sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
         }
@@ -998,7 +785,7 @@ static void sqlite_end_object(void *impl, int depth)
 static void finish_run(struct sqlite_out *o, const char *status)
 {
     sqlite3_stmt *stmt = NULL;
-    char *finished = now_utc();
+    char *finished = fs_sqlite_db_now();
     int rc = sqlite3_prepare_v2(
             o->db, "UPDATE runs SET finished = ?, status = ? WHERE id = ?", -1, &stmt, NULL);
     if (rc == SQLITE_OK) {

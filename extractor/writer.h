@@ -24,8 +24,8 @@ enum fs_status fs_writer_open(const char *path, fs_writer **out, char **errmsg);
 void fs_writer_text(fs_writer *w, const char *text, gsize len);
 
 /* From now on every fs_writer_text() call (a whole record line in the byte
- * formats) is pushed to the file at once: records of a live capture are
- * seen as they are written. */
+ * formats) is pushed to the file at once: records of a live capture, or
+ * of flows the meter ends while reading, are seen as they are written. */
 void fs_writer_flush_each(fs_writer *w);
 
 /* TRUE once a write has failed. */

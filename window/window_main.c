@@ -3,7 +3,8 @@
  * captures by the capture command's run in this process (-r and the other
  * input forms: window_capture.c), every packet of each added to the window
  * set (window.c), and every window written at the end through the sink of
- * -T on standard output or -w FILE. */
+ * -T on standard output or -w FILE (jsonl, csv), or into the database -w
+ * FILE (sqlite: window_sqlite.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "sink.h"
 #include "window.h"
 #include "window_capture.h"
+#include "window_sqlite.h"
 #include "writer.h"
 
 struct window_options {
@@ -38,6 +40,11 @@ struct window_options {
      * --active-timeout; 0 when not given) and --hold. */
     guint64 idle_timeout, active_timeout;
     gboolean hold;
+    /* The command line, for a database's window_runs row: the program
+     * and the arguments from "window" on, borrowed. */
+    const char *program;
+    int argc;
+    char **argv;
 };
 
 /* The flow meter's timeouts of window -r unless --hold: NFStream's. */
@@ -116,11 +123,25 @@ static void print_help(FILE *out)
           "  --score                    also a robust z-score over the run of num_entries\n"
           "                             and each count_* key (<key>_z) and top_features,\n"
           "                             the three highest\n"
-          "  -T, --format <format>      jsonl (default) or csv\n"
+          "  -T, --format <format>      jsonl (default), csv, or sqlite: the windows\n"
+          "                             added to the database -w <file> (a new one or\n"
+          "                             flowshark's, as flowshark -T sqlite; tables\n"
+          "                             window_runs and windows)\n"
           "  -w, --write <file>         write to <file> (complete or not at all) instead\n"
-          "                             of standard output\n"
+          "                             of standard output (required with -T sqlite)\n"
           "  -h, --help                 this help\n",
             out);
+}
+
+/* The format -T name gives: sink.c's formats that write bytes (jsonl,
+ * csv), and sqlite, the windows' own database format (window_sqlite.c),
+ * not the flows'. NULL for any other name. */
+static const struct fs_sink_ops *window_format(const char *name)
+{
+    if (strcmp(name, fs_window_sqlite.name) == 0)
+        return &fs_window_sqlite;
+    const struct fs_sink_ops *ops = fs_sink_format_find(name);
+    return ops && !fs_sink_format_is_file(ops) ? ops : NULL;
 }
 
 static enum fs_status parse(int argc, char **argv, struct window_options *o, char **errmsg)
@@ -154,6 +175,8 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
     memset(o, 0, sizeof(*o));
     o->format = "jsonl";
     o->capture_args = g_ptr_array_new();
+    o->argc = argc;
+    o->argv = argv;
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
@@ -179,17 +202,15 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
             case OPT_SCORE:
                 o->score = TRUE;
                 break;
-            case 'T': {
-                const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
-                if (!ops || fs_sink_format_is_file(ops)) {
-                    *errmsg = g_strdup_printf(
-                            "window: -T %s: not a format of flowshark window (jsonl or csv)",
+            case 'T':
+                if (!window_format(optarg)) {
+                    *errmsg = g_strdup_printf("window: -T %s: not a format of flowshark window "
+                                              "(jsonl, csv or sqlite)",
                             optarg);
                     return FS_ERR_USAGE;
                 }
                 o->format = optarg;
                 break;
-            }
             case 'w':
                 o->write = optarg;
                 break;
@@ -304,6 +325,12 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
         if (!o->active_timeout)
             o->active_timeout = WINDOW_ACTIVE_TIMEOUT;
     }
+    if (fs_sink_format_is_file(window_format(o->format)) &&
+            (!o->write || strcmp(o->write, "-") == 0)) {
+        *errmsg =
+                g_strdup_printf("window: -T %s writes a database: give it with -w FILE", o->format);
+        return FS_ERR_USAGE;
+    }
     return FS_OK;
 }
 
@@ -332,41 +359,93 @@ static enum fs_status read_records(const char *path, fs_window_set *set, char **
     return status;
 }
 
-/* The output of the rows: -T's format on standard output or -w FILE, its
- * keys (the CSV header) from a dry run of an empty row into a key
- * collector. */
+/* The output of the rows: -T's format over a writer (standard output, or
+ * -w FILE written whole), or, for sqlite, a database of its own; its keys
+ * (the CSV header, the database's columns) from a dry run of an empty row
+ * into a key collector. */
 struct window_output {
-    fs_writer *writer;
+    fs_writer *writer; /* NULL for sqlite */
     fs_sink *sink;
 };
+
+/* The database's window_runs row: the command line, --seconds and the
+ * rest; then the sink of that format. */
+static enum fs_status open_database(const struct window_options *o,
+        const struct fs_sink_ops *format, struct window_output *out, char **errmsg)
+{
+    GPtrArray *sources = g_ptr_array_new();
+    if (o->from_records)
+        g_ptr_array_add(sources, (gpointer)o->from_records);
+    for (guint i = 0; i + 1 < o->capture_args->len; i++) {
+        const char *arg = g_ptr_array_index(o->capture_args, i);
+        if (strcmp(arg, "-r") == 0 || strcmp(arg, "--files-from") == 0)
+            g_ptr_array_add(sources, g_ptr_array_index(o->capture_args, ++i));
+    }
+    GPtrArray *words = g_ptr_array_new();
+    g_ptr_array_add(words, (gpointer)o->program);
+    for (int i = 0; i < o->argc; i++)
+        g_ptr_array_add(words, o->argv[i]);
+    char *command_line = fs_options_quote_command_line((int)words->len, (char **)words->pdata);
+    const struct fs_window_sqlite_run window = {
+        .seconds_ns = o->seconds_ns,
+        .empty_windows = o->empty_windows,
+        .input = o->captures ? "captures" : "records",
+        .sources = sources,
+    };
+    const struct fs_run_info run = {
+        .command_line = command_line,
+        .version = FS_VERSION,
+        .command = &window,
+    };
+    enum fs_status status = fs_sink_open_file(format, o->write, &run, &out->sink, errmsg);
+    g_free(command_line);
+    g_ptr_array_free(words, TRUE);
+    g_ptr_array_free(sources, TRUE);
+    return status;
+}
 
 static enum fs_status output_open(
         const struct window_options *o, struct window_output *out, char **errmsg)
 {
+    const struct fs_sink_ops *format = window_format(o->format);
     memset(out, 0, sizeof(*out));
-    enum fs_status status = fs_writer_open(o->write, &out->writer, errmsg);
-    if (status != FS_OK)
-        return status;
-    /* Rows written before the end (capture input past the horizon) are
-     * seen at once, as a live capture's records: one row is T seconds of
-     * capture. */
-    if (o->captures && !o->hold)
-        fs_writer_flush_each(out->writer);
+    enum fs_status status;
+    if (fs_sink_format_is_file(format)) {
+        status = open_database(o, format, out, errmsg);
+        if (status != FS_OK)
+            return status;
+    } else {
+        status = fs_writer_open(o->write, &out->writer, errmsg);
+        if (status != FS_OK)
+            return status;
+        /* Rows written before the end (capture input past the horizon) are
+         * seen at once, as a live capture's records: one row is T seconds
+         * of capture. */
+        if (o->captures && !o->hold)
+            fs_writer_flush_each(out->writer);
+        out->sink = fs_sink_new(format, out->writer);
+    }
     fs_sink *collector = fs_sink_new_key_collector();
     fs_window_emit_empty(collector, o->captures, o->score);
-    out->sink = fs_sink_new(fs_sink_format_find(o->format), out->writer);
     fs_sink_begin_output(out->sink, fs_sink_collected_keys(collector));
     fs_sink_free(collector);
     return FS_OK;
 }
 
-/* Ends the output: with complete, a -w file is put in place; otherwise it
- * is removed. */
-static enum fs_status output_close(struct window_output *out, gboolean complete, char **errmsg)
+/* Ends the output: with complete, what was written is stored (the
+ * writer's file renamed into place, the database's transaction committed
+ * with run_status as its run's status); otherwise a -w file is removed. */
+static enum fs_status output_close(
+        struct window_output *out, gboolean complete, enum fs_status run_status, char **errmsg)
 {
-    fs_sink_free(out->sink);
+    enum fs_status status;
+    if (!out->writer) {
+        status = fs_sink_close_file(out->sink, run_status, errmsg);
+    } else {
+        fs_sink_free(out->sink);
+        status = fs_writer_close(out->writer, complete, errmsg);
+    }
     out->sink = NULL;
-    enum fs_status status = fs_writer_close(out->writer, complete, errmsg);
     out->writer = NULL;
     return status;
 }
@@ -479,7 +558,7 @@ static enum fs_status read_captures(
     gboolean complete = windows_wanted(status);
     if (complete)
         fs_window_set_finish(set, out.sink, o->empty_windows, o->score);
-    status = fs_status_worst(status, output_close(&out, complete, errmsg));
+    status = fs_status_worst(status, output_close(&out, complete, status, errmsg));
     fs_epan_session_cleanup();
     fs_options_free(&opts);
     return status;
@@ -498,7 +577,7 @@ static enum fs_status window_records(
     if (status != FS_OK)
         return status;
     fs_window_set_finish(set, out.sink, o->empty_windows, o->score);
-    return output_close(&out, TRUE, errmsg);
+    return output_close(&out, TRUE, FS_OK, errmsg);
 }
 
 enum fs_status fs_window_main(const char *program, int argc, char **argv)
@@ -509,6 +588,7 @@ enum fs_status fs_window_main(const char *program, int argc, char **argv)
     enum fs_status status = parse(argc, argv, &o, &errmsg);
     if (status != FS_OK)
         goto out;
+    o.program = program;
     if (o.help) {
         print_help(stdout);
         goto out;

@@ -17,6 +17,17 @@ A failed capture of a list gives
 a FlowsharkCaptureWarning and an entry in result.errors; the other captures'
 flows are kept. The flowshark program is found through the
 flowshark_path= argument, the FLOWSHARK environment variable, or PATH.
+
+windows() runs ``flowshark window`` and returns one row per time window
+as a DataFrame (needs pandas; columns and definitions: doc/windows.md):
+
+    frame = windows("capture.pcap", seconds=10, score=True)
+    frame = windows(records="flows.jsonl", seconds=1, time_index=True)
+
+infile (a capture, a folder or a list, as for extract) or records (a file
+of flowshark's JSON Lines records, made with --keep-empty); window_start is
+the first column, and time_index=True makes the windows' starts a
+DatetimeIndex (UTC, exact to the nanosecond).
 """
 
 from .flows import Flow
@@ -25,11 +36,12 @@ from .extractor import (
     FlowsharkError, FlowsharkNotFoundError, FlowsharkUsageError,
     FlowsharkWarning, extract, find_flowshark, flows, to_pandas,
 )
+from .windows import windows
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "extract", "flows", "to_pandas", "find_flowshark", "Flow", "FlowIterator",
+    "extract", "flows", "to_pandas", "windows", "find_flowshark", "Flow", "FlowIterator",
     "ExtractResult", "FlowsharkError", "FlowsharkUsageError",
     "FlowsharkNotFoundError", "FlowsharkWarning", "FlowsharkCaptureWarning",
     "DEFAULT_FILTER", "FROM_DIR",

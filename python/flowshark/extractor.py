@@ -487,6 +487,41 @@ def _partial_failures(returncode, stderr, paths, directories=(), flows_read=0):
     return {}
 
 
+def _check_run(returncode, stderr, paths, directories, read, stacklevel):
+    """After a run of flowshark over the inputs paths (of which directories
+    are directories), once its output is read (read: how many records or
+    rows it wrote; stderr: its messages, bytes): raise the exception for its
+    exit status, or warn, as the command line reports.
+
+    Some captures failed, the others were read: a FlowsharkCaptureWarning
+    per failed capture (the captures given in their order, then those found
+    in directories) and one FlowsharkWarning with flowshark's other warning
+    lines; returns {path: the exception reading it alone would raise}.
+    Otherwise returns {} or raises (_raise_for_status). ``stacklevel``
+    counts as warnings.warn's, from this function (2: its caller).
+    """
+    text = stderr.decode("utf-8", "replace")
+    # Decoded as file names are, so that the paths in them compare equal to
+    # the paths given.
+    text_paths = os.fsdecode(stderr)
+    failures = _partial_failures(returncode, text_paths, paths, directories, read)
+    if not failures:
+        _raise_for_status(returncode, text, paths, stacklevel + 1, directories)
+        return {}
+    errors = {path: error for path, (_, error) in failures.items()}
+    for path in list(paths) + list(failures):
+        if path in failures:
+            message, error = failures.pop(path)
+            warnings.warn(FlowsharkCaptureWarning(path, message, error),
+                          stacklevel=stacklevel)
+    given = frozenset(paths)
+    notes = [shown for line, shown in zip(text_paths.splitlines(), text.splitlines())
+             if _is_note(line, given, directories)]
+    if notes:
+        warnings.warn("\n".join(notes), FlowsharkWarning, stacklevel=stacklevel)
+    return errors
+
+
 # ---------------------------------------------------------------------------
 # Streaming
 # ---------------------------------------------------------------------------
@@ -562,11 +597,6 @@ class FlowIterator(object):
         """flowshark's messages so far (complete once iteration has ended)."""
         return b"".join(self._stderr_chunks).decode("utf-8", "replace")
 
-    def _stderr_paths(self):
-        """flowshark's messages decoded as file names are, so that the paths
-        in them compare equal to the paths given."""
-        return os.fsdecode(b"".join(self._stderr_chunks))
-
     def __iter__(self):
         return self
 
@@ -603,29 +633,10 @@ class FlowIterator(object):
         self._stderr_thread.join()
         self.process.stderr.close()
         # Warnings point at the code that iterates: the caller of __next__
-        # (3 frames up from here) or, through extract, its caller.
-        stacklevel = 3 + self._wrapper_frames
-        failures = _partial_failures(returncode, self._stderr_paths(), self._paths,
-                                     self._directories, self._read)
-        if not failures:
-            _raise_for_status(returncode, self.stderr, self._paths, stacklevel + 1,
-                              self._directories)
-            return
-        # Some captures failed, the others were read: as the command line,
-        # report each failed one and go on.
-        self.errors = {path: error for path, (_, error) in failures.items()}
-        # The captures given in their order, then those found in directories.
-        for path in list(self._paths) + list(failures):
-            if path in failures:
-                message, error = failures.pop(path)
-                warnings.warn(FlowsharkCaptureWarning(path, message, error),
-                              stacklevel=stacklevel)
-        given = frozenset(self._paths)
-        notes = [text for line, text in zip(self._stderr_paths().splitlines(),
-                                            self.stderr.splitlines())
-                 if _is_note(line, given, self._directories)]
-        if notes:
-            warnings.warn("\n".join(notes), FlowsharkWarning, stacklevel=stacklevel)
+        # (4 frames up from _check_run) or, through extract, its caller.
+        self.errors = _check_run(returncode, b"".join(self._stderr_chunks), self._paths,
+                                 self._directories, self._read,
+                                 stacklevel=4 + self._wrapper_frames)
 
     def close(self):
         """Stop flowshark if it still runs (records not read are lost) and
@@ -690,6 +701,19 @@ def _prepare(infile, filter, extension, ip_layer, verbose, cmd_parameter,
     program = find_flowshark(flowshark_path)
     cmd = _command(program, paths, filter, fields, cmd_parameter, options)
     return cmd, paths, directories
+
+
+def _import_pandas(function):
+    """The pandas module, for flowshark.<function>; ImportError saying how
+    to install it otherwise."""
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError(
+            "flowshark.%s needs pandas, which is not installed "
+            "(Debian: apt-get install python3-pandas; or pip install pandas). "
+            "flowshark.extract and flowshark.flows work without it." % function) from exc
+    return pandas
 
 
 # extract, flows and to_pandas take the same parameters; each passes its
@@ -927,13 +951,7 @@ def to_pandas(infile, filter=DEFAULT_FILTER, extension="", ip_layer=False,
     ``attrs["errors"]`` of the DataFrame holds its ``errors`` mapping.
     """
     arguments = dict(locals())
-    try:
-        import pandas
-    except ImportError as exc:
-        raise ImportError(
-            "flowshark.to_pandas needs pandas, which is not installed "
-            "(Debian: apt-get install python3-pandas; or pip install pandas). "
-            "flowshark.extract and flowshark.flows work without it.") from exc
+    pandas = _import_pandas("to_pandas")
     rows = []
     columns = list(RECORD_KEYS)
     with flows(**arguments) as it:

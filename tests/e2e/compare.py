@@ -140,23 +140,37 @@ def parse_case_args(args):
     return opts
 
 
-def parse_cases(path):
-    """Reads the cases file: `name | capture | exit | args`, '#' comments."""
-    cases = []
+def parse_rows(path, columns):
+    """Reads a table file of rows `a | b | ...` with the columns named in
+    `columns` (written the same way), '#' comments and blank lines skipped.
+    Yields (line number, line, fields): the line stripped, its fields
+    stripped, the last one keeping any further '|'. Raises CaseError
+    "PATH:N: expected 'COLUMNS'" for a line with fewer fields."""
+    count = columns.count("|") + 1
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            parts = [p.strip() for p in line.split("|", 3)]
-            if len(parts) != 4 or not parts[0] or not parts[1] or not parts[2].isdigit():
-                raise CaseError(f"{path}:{number}: expected 'name | capture | exit | args'")
-            name, capture, status, args = parts
-            try:
-                argv = shlex.split(args)
-                cases.append(Case(name, capture, int(status), argv, parse_case_args(argv)))
-            except (ValueError, CaseError) as e:
-                raise CaseError(f"{path}:{number}: {e}") from None
+            parts = [p.strip() for p in line.split("|", count - 1)]
+            if len(parts) != count:
+                raise CaseError(f"{path}:{number}: expected '{columns}'")
+            yield number, line, parts
+
+
+def parse_cases(path):
+    """Reads the cases file: `name | capture | exit | args`, '#' comments."""
+    cases = []
+    columns = "name | capture | exit | args"
+    for number, _, parts in parse_rows(path, columns):
+        if not parts[0] or not parts[1] or not parts[2].isdigit():
+            raise CaseError(f"{path}:{number}: expected '{columns}'")
+        name, capture, status, args = parts
+        try:
+            argv = shlex.split(args)
+            cases.append(Case(name, capture, int(status), argv, parse_case_args(argv)))
+        except (ValueError, CaseError) as e:
+            raise CaseError(f"{path}:{number}: {e}") from None
     names = [c.name for c in cases]
     dups = {n for n in names if names.count(n) > 1}
     if dups:

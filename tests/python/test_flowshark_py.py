@@ -1,6 +1,7 @@
 """Tests of the Python package (python/flowshark): its Flow objects against
 the JSON records of the flowshark program run directly, error mapping,
-streaming and process clean-up.
+streaming and process clean-up; windows() against flowshark window's JSON
+Lines.
 
 Run by ctest (label "python") with PYTHONPATH=<source>/python and
 FLOWSHARK=<the built flowshark>; by hand:
@@ -27,6 +28,7 @@ import tempfile
 import time
 import unittest
 import warnings
+from decimal import Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -1236,6 +1238,249 @@ class TestMeter(FlowsharkTestCase):
         self.assertIn("icmpv6", set(df["protocol"]))
 
 
+def run_windows(args):
+    """The rows of flowshark window run directly with args (the oracle),
+    parsed with json: window_start and the other numbers exactly as
+    written (Decimal for those with a fraction)."""
+    proc = subprocess.run([FLOWSHARK, "window"] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode not in (0, 2):
+        raise AssertionError("flowshark window failed (%d): %s"
+                             % (proc.returncode, proc.stderr))
+    return [json.loads(line, parse_float=Decimal) for line in proc.stdout.splitlines()]
+
+
+# Samples for windows: TCP and UDP over IPv6 in IPv4, with gaps of several
+# seconds; TLS over IPv4; 245 short UDP flows.
+WINDOW_SAMPLES = ["6in4tunnel.pcap", "tls.pcap", "dnscrypt-v1-and-resolver-pings.pcap"]
+
+
+class TestWindows(FlowsharkTestCase):
+    """flowshark.windows against flowshark window's JSON Lines run directly
+    with the same options."""
+
+    def setUp(self):
+        super().setUp()
+        need_pandas(self)
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+        super().tearDown()
+
+    def records(self, name):
+        """The records of sample name, with the flows without payload."""
+        path = os.path.join(self.tmp, name + ".jsonl")
+        with open(path, "wb") as f:
+            subprocess.run([FLOWSHARK, "-q", "--keep-empty", "-r", sample(name)], stdout=f,
+                           check=True)
+        return path
+
+    def assertFrameEqualsRows(self, frame, rows, label):
+        """Every value of frame equals the JSON Lines rows: the same keys in
+        the same order, every number exactly, null as NaN, top_features as
+        a list; int64 columns for the keys always integers, float64 for
+        the others."""
+        import math
+        self.assertEqual(len(frame), len(rows), label)
+        self.assertTrue(rows, label)
+        self.assertEqual(list(frame.columns), list(rows[0]), label)
+        self.assertEqual(list(frame.index), list(range(len(rows))), label)
+        for key in frame.columns:
+            column = [row[key] for row in rows]
+            if key == "top_features":
+                self.assertEqual(frame[key].dtype, object, label)
+                self.assertEqual(list(frame[key]), column, label)
+                for value in frame[key]:
+                    self.assertIsInstance(value, list)
+                continue
+            if all(isinstance(v, int) for v in column):
+                self.assertEqual(frame[key].dtype, "int64", (label, key))
+            else:
+                self.assertEqual(frame[key].dtype, "float64", (label, key))
+            for i, (have, want) in enumerate(zip(frame[key], column)):
+                if want is None:
+                    self.assertTrue(math.isnan(have), (label, key, i))
+                elif isinstance(want, Decimal):
+                    self.assertEqual(have, float(want), (label, key, i))
+                else:
+                    self.assertEqual(have, want, (label, key, i))
+
+    def test_windows_equal_the_command(self):
+        """Each sample's records at T = 1 and 10, with and without score and
+        empty_windows; its capture at T = 1 with both, at T = 10 without."""
+        import pandas
+        checked = empty_rows = 0
+        for name in WINDOW_SAMPLES:
+            records = self.records(name)
+            cases = [(records, seconds, score, empty) for seconds in (1, 10)
+                     for score in (False, True) for empty in (False, True)]
+            cases += [(sample(name), 1, True, True), (sample(name), 10, False, False)]
+            for source, seconds, score, empty in cases:
+                label = "%s T=%s score=%s empty_windows=%s" % (
+                    os.path.basename(source), seconds, score, empty)
+                if source == records:
+                    args = ["--from-records", records]
+                    frame = flowshark.windows(records=records, seconds=seconds, score=score,
+                                              empty_windows=empty)
+                else:
+                    args = ["-r", source]
+                    frame = flowshark.windows(source, seconds=seconds, score=score,
+                                              empty_windows=empty)
+                args += ["--seconds", str(seconds)]
+                args += ["--score"] if score else []
+                args += ["--empty-windows"] if empty else []
+                self.assertFrameEqualsRows(frame, run_windows(args), label)
+                self.assertEqual(frame.attrs["seconds"], str(seconds))
+                self.assertEqual(frame.attrs["errors"], {})
+                self.assertEqual("num_state_reset" in frame.columns, source != records)
+                self.assertEqual("top_features" in frame.columns, score)
+                starts = frame["window_start"]
+                if empty:  # every window from the first to the last
+                    self.assertEqual(len(frame),
+                                     (starts.iloc[-1] - starts.iloc[0]) // seconds + 1)
+                    gaps = frame["num_entries"].eq(0)
+                    self.assertTrue(frame.loc[gaps, "entries_per_conn_max"].isna().all())
+                    empty_rows += gaps.sum()
+                checked += frame.size
+        self.assertGreater(checked, 10000)
+        self.assertGreater(empty_rows, 100)
+        # Time order, each window T after the one before with empty_windows.
+        frame = flowshark.windows(records=self.records("6in4tunnel.pcap"), seconds=1,
+                                  empty_windows=True, time_index=True)
+        self.assertEqual(list(frame["window_start"].diff().dropna().unique()), [1])
+        self.assertEqual(list(frame.index.asi8), [s * 10 ** 9 for s in frame["window_start"]])
+        self.assertEqual(frame.index[0], pandas.Timestamp("2015-10-07 16:55:00", tz="UTC"))
+
+    def test_records_equal_captures(self):
+        """records= gives the rows of the capture, without the state keys."""
+        import pandas.testing
+        for name in WINDOW_SAMPLES[:2]:
+            records = self.records(name)
+            for seconds in (1, 10):
+                from_records = flowshark.windows(records=records, seconds=seconds, score=True,
+                                                 empty_windows=True)
+                from_capture = flowshark.windows(sample(name), seconds=seconds, score=True,
+                                                 empty_windows=True)
+                states = [k for k in from_capture.columns if k.startswith("num_state_")]
+                self.assertEqual(len(states), 6)
+                self.assertEqual([k for k in from_capture.columns if k not in states],
+                                 list(from_records.columns))
+                pandas.testing.assert_frame_equal(from_capture[list(from_records.columns)],
+                                                  from_records, check_exact=True)
+                self.assertTrue(from_capture[states].sum(axis=1).eq(
+                    from_capture["num_entries"]).all())
+
+    def test_fractional_seconds_are_exact(self):
+        """T with decimals: window_start float64, as json reads it; the
+        time index exact to the nanosecond, from the command's text."""
+        records = self.records("6in4tunnel.pcap")
+        for seconds, text in ((0.25, "0.25"), (Decimal("0.1"), "0.1"),
+                              ("0.000000003", "0.000000003")):
+            rows = run_windows(["--seconds", text, "--from-records", records])
+            frame = flowshark.windows(records=records, seconds=seconds, time_index=True)
+            self.assertFrameEqualsRows(frame.reset_index(drop=True), rows, text)
+            self.assertEqual(frame.attrs["seconds"], text)
+            self.assertEqual(frame.index.name, "time")
+            self.assertEqual(str(frame.index.tz), "UTC")
+            self.assertEqual(list(frame.index.asi8),
+                             [int(Decimal(r["window_start"]) * 10 ** 9) for r in rows])
+        self.assertTrue(any(isinstance(r["window_start"], Decimal) and
+                            r["window_start"] != Decimal(float(r["window_start"]))
+                            for r in rows), "no start a double cannot hold")
+
+    def test_capture_options(self):
+        """exclusions=False, jobs= and a list of captures, as the command."""
+        mdns = sample("1kxun.pcap")  # mDNS and SSDP: default exclusions
+        rows = run_windows(["--seconds", "10", "--no-exclusions", "-r", mdns])
+        frame = flowshark.windows(mdns, seconds=10, exclusions=False)
+        self.assertFrameEqualsRows(frame, rows, "1kxun.pcap --no-exclusions")
+        self.assertGreater(frame["num_entries"].sum(),
+                           flowshark.windows(mdns, seconds=10)["num_entries"].sum())
+        several = [sample(n) for n in WINDOW_SAMPLES[:3]]
+        args = ["--seconds", "1", "-j", "2"]
+        for path in several:
+            args += ["-r", path]
+        rows = run_windows(args)
+        self.assertFrameEqualsRows(flowshark.windows(several, seconds=1, jobs=2), rows,
+                                   "-j 2")
+        folder = os.path.join(self.tmp, "captures")
+        os.mkdir(folder)
+        for path in several:
+            shutil.copy(path, folder)
+        self.assertFrameEqualsRows(flowshark.windows(folder, seconds=1), rows, "folder")
+
+    def test_no_rows(self):
+        """No flow: no row, the command's columns (its CSV header)."""
+        empty = os.path.join(self.tmp, "empty.jsonl")
+        open(empty, "w").close()
+        frame = flowshark.windows(records=empty, seconds=1)
+        header = subprocess.run([FLOWSHARK, "window", "--seconds", "1", "-T", "csv",
+                                 "--from-records", empty], stdout=subprocess.PIPE,
+                                universal_newlines=True, check=True).stdout
+        self.assertEqual(len(frame), 0)
+        self.assertEqual(list(frame.columns), header.strip().split(","))
+
+    def test_failed_capture_of_several(self):
+        missing = os.path.join(self.tmp, "missing.pcap")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = flowshark.windows([missing, sample("tls.pcap")], seconds=10)
+        self.assertFrameEqualsRows(frame, run_windows(["--seconds", "10", "-r",
+                                                       sample("tls.pcap")]), "tls.pcap")
+        self.assertEqual(list(frame.attrs["errors"]), [missing])
+        self.assertIsInstance(frame.attrs["errors"][missing], FileNotFoundError)
+        self.assertEqual([w.category for w in caught], [flowshark.FlowsharkCaptureWarning])
+        self.assertEqual(caught[0].filename, __file__)
+        with self.assertWarns(flowshark.FlowsharkWarning):
+            frame = flowshark.windows(sample("signal-truncated.pcap"), seconds=10)
+        self.assertGreater(len(frame), 0)
+
+    def test_bad_arguments(self):
+        tls = sample("tls.pcap")
+        records = self.records("tls.pcap")
+        not_records = os.path.join(self.tmp, "not-records.jsonl")
+        with open(not_records, "w") as f:
+            f.write('{"a": 1}\n')
+        for kwargs, error in (
+                (dict(infile=tls), ValueError),                      # no seconds
+                (dict(infile=tls, seconds=0), ValueError),
+                (dict(infile=tls, seconds=-1), ValueError),
+                (dict(infile=tls, seconds="0.0000000001"), ValueError),
+                (dict(infile=tls, seconds=float("inf")), ValueError),
+                (dict(infile=tls, seconds="ten"), ValueError),
+                (dict(infile=tls, seconds=True), TypeError),
+                (dict(infile=tls, seconds=[1]), TypeError),
+                (dict(seconds=1), ValueError),                       # no input
+                (dict(infile=tls, records=records, seconds=1), ValueError),
+                (dict(records=records, seconds=1, exclusions=False), ValueError),
+                (dict(records=records, seconds=1, jobs=2), ValueError),
+                (dict(infile=tls, seconds=1, jobs=0), ValueError),
+                (dict(infile=tls, seconds=1, jobs="2"), ValueError),
+                (dict(records=b"x.jsonl", seconds=1), TypeError),
+                (dict(infile=tls, seconds=1, cmd_parameter="--score"), TypeError),
+                (dict(infile=os.path.join(self.tmp, "missing.pcap"), seconds=1),
+                 FileNotFoundError),
+                (dict(records=os.path.join(self.tmp, "missing.jsonl"), seconds=1),
+                 FileNotFoundError),
+                (dict(records=not_records, seconds=1), flowshark.FlowsharkError),
+                (dict(infile=tls, seconds=10 ** 12), flowshark.FlowsharkUsageError),
+                (dict(infile=tls, seconds=1, cmd_parameter=["--bogus"]),
+                 flowshark.FlowsharkUsageError),
+                (dict(infile=tls, seconds=1, flowshark_path=os.path.join(self.tmp, "none")),
+                 flowshark.FlowsharkNotFoundError)):
+            with self.subTest(**{k: v for k, v in kwargs.items() if k != "infile"}):
+                with self.assertRaises(error) as cm:
+                    flowshark.windows(**kwargs)
+                if error is flowshark.FlowsharkUsageError:
+                    self.assertIsInstance(cm.exception, ValueError)
+                    self.assertEqual(cm.exception.returncode, 1)
+        with self.assertRaises(flowshark.FlowsharkError) as cm:
+            flowshark.windows(records=not_records, seconds=1)
+        self.assertIn("not-records.jsonl:1: not a flow record", str(cm.exception))
+        self.assertEqual(cm.exception.returncode, 3)
+
+
 class TestStreaming(FlowsharkTestCase):
     def setUp(self):
         super().setUp()
@@ -1318,6 +1563,8 @@ class TestPandas(FlowsharkTestCase):
         try:
             with self.assertRaises(ImportError) as cm:
                 flowshark.to_pandas(sample("tls.pcap"))
+            with self.assertRaises(ImportError) as cm_windows:
+                flowshark.windows(sample("tls.pcap"), seconds=1)
         finally:
             if saved is None:
                 del sys.modules["pandas"]
@@ -1325,6 +1572,7 @@ class TestPandas(FlowsharkTestCase):
                 sys.modules["pandas"] = saved
         self.assertIn("needs pandas", str(cm.exception))
         self.assertIn("python3-pandas", str(cm.exception))
+        self.assertIn("flowshark.windows needs pandas", str(cm_windows.exception))
 
 
 class TestExample(FlowsharkTestCase):

@@ -56,7 +56,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from compare import flow_layers, text_lines, NO_EXCLUSIONS_FILTER  # noqa: E402
+from compare import (CaseError, flow_layers, parse_rows, text_lines,  # noqa: E402
+                     NO_EXCLUSIONS_FILTER)
 
 SKIP = 77
 TIMEOUT = 900
@@ -342,25 +343,26 @@ class Differences:
     def __init__(self, path):
         self.entries = []
         if os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                for number, line in enumerate(f, 1):
-                    line = line.strip()
-                    if not line or line.startswith("#"):
-                        continue
-                    parts = [p.strip() for p in line.split("|", 3)]
-                    if len(parts) != 4 or not parts[3]:
-                        raise OracleError(f"{path}:{number}: expected 'capture | flow | key | cause'")
-                    m = re.fullmatch(r"(\S+)\s*(?:\[([^\]]*)\])?", parts[2])
-                    if not m:
-                        raise OracleError(f"{path}:{number}: bad key {parts[2]!r}")
-                    tags = [t.strip() for t in (m.group(2) or "").split(",") if t.strip()]
-                    bad = [t for t in tags if t not in TRANSFORMS]
-                    if bad:
-                        raise OracleError(f"{path}:{number}: unknown tags {bad}; known: "
-                                          f"{sorted(TRANSFORMS)}")
-                    self.entries.append({"capture": parts[0], "flow": parts[1], "key": m.group(1),
-                                         "tags": tags, "cause": parts[3], "used": 0,
-                                         "text": line})
+            try:
+                self._read(path)
+            except CaseError as e:
+                raise OracleError(str(e)) from None
+
+    def _read(self, path):
+        columns = "capture | flow | key | cause"
+        for number, line, parts in parse_rows(path, columns):
+            if not parts[3]:
+                raise OracleError(f"{path}:{number}: expected '{columns}'")
+            m = re.fullmatch(r"(\S+)\s*(?:\[([^\]]*)\])?", parts[2])
+            if not m:
+                raise OracleError(f"{path}:{number}: bad key {parts[2]!r}")
+            tags = [t.strip() for t in (m.group(2) or "").split(",") if t.strip()]
+            bad = [t for t in tags if t not in TRANSFORMS]
+            if bad:
+                raise OracleError(f"{path}:{number}: unknown tags {bad}; known: "
+                                  f"{sorted(TRANSFORMS)}")
+            self.entries.append({"capture": parts[0], "flow": parts[1], "key": m.group(1),
+                                 "tags": tags, "cause": parts[3], "used": 0, "text": line})
 
     def explains(self, capture, flow, key, oracle=None, ours=None, theirs=None):
         for e in self.entries:

@@ -107,6 +107,32 @@ static void test_normalise_time(void **state)
     assert_int_equal(nsecs, 147483647);
 }
 
+static void test_ends_same_both_ways(void **state)
+{
+    (void)state;
+    struct fs_packet out = fs_test_packet(
+            FS_TRANSPORT_UDP, 0, "10.0.0.2", 53, "10.0.0.1", 40000, 60, 40, 0, 0, 6, "DNS", NULL);
+    struct fs_packet back = fs_test_packet(
+            FS_TRANSPORT_UDP, 0, "10.0.0.1", 40000, "10.0.0.2", 53, 60, 40, 0, 0, 6, "DNS", NULL);
+    GString *a = g_string_new("17|");
+    GString *b = g_string_new("17|");
+    fs_packet_append_ends(a, &out, TRUE);
+    fs_packet_append_ends(b, &back, TRUE);
+    assert_string_equal(a->str, "17|10.0.0.1|40000|10.0.0.2|53");
+    assert_string_equal(b->str, a->str);
+    g_string_truncate(a, 0);
+    fs_packet_append_ends(a, &out, FALSE);
+    assert_string_equal(a->str, "10.0.0.1|10.0.0.2");
+    /* One address both ways (loopback): the lower port first. */
+    struct fs_packet self = fs_test_packet(
+            FS_TRANSPORT_TCP, 0, "::1", 8080, "::1", 5000, 60, 40, 0, 0, 6, "TCP", NULL);
+    g_string_truncate(b, 0);
+    fs_packet_append_ends(b, &self, TRUE);
+    assert_string_equal(b->str, "::1|5000|::1|8080");
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+}
+
 static void test_packet_size_per_accounting_mode(void **state)
 {
     (void)state;
@@ -314,6 +340,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_time_in_truncated_milliseconds),
         cmocka_unit_test(test_time_of_impossible_fraction),
         cmocka_unit_test(test_normalise_time),
+        cmocka_unit_test(test_ends_same_both_ways),
         cmocka_unit_test(test_packet_size_per_accounting_mode),
         cmocka_unit_test(test_flow_statistics_and_splt),
         cmocka_unit_test(test_keys_match_values),

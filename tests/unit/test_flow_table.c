@@ -501,6 +501,39 @@ static void table_groups_by_transport_and_stream(void **state)
     assert_int_equal(length_at(visited_at(s, 1)->ip_lengths, 1), -100);
 }
 
+static void table_finish_then_foreach(void **state)
+{
+    struct flow_state *s = *state;
+    /* UDP 1, TCP 4, TCP 2, in that order of capture. */
+    const enum fs_transport transports[] = { FS_TRANSPORT_UDP, FS_TRANSPORT_TCP, FS_TRANSPORT_TCP };
+    const guint32 streams[] = { 1, 4, 2 };
+    for (guint i = 0; i < G_N_ELEMENTS(streams); i++) {
+        struct fs_packet p = make_packet(s, transports[i], streams[i], "10.0.0.1", 40000 + i,
+                "10.0.0.2", 53, 100, 48, (gint64)i, 0);
+        fs_flow_table_add_packet(s->table, &p);
+    }
+    fs_flow_table_finish(s->table);
+    fs_flow_table_foreach(s->table, collect_flow, s->visited);
+    assert_int_equal(s->visited->len, 3);
+    assert_int_equal(visited_at(s, 0)->stream, 2);
+    assert_int_equal(visited_at(s, 1)->stream, 4);
+    assert_int_equal(visited_at(s, 2)->stream, 1);
+    assert_int_equal(visited_at(s, 2)->transport, FS_TRANSPORT_UDP);
+    assert_int_equal(visited_at(s, 0)->expiration, FS_EXPIRED_IDLE);
+
+    /* A packet after the finish: its new flow is visited too, in order. */
+    struct fs_packet late =
+            make_packet(s, FS_TRANSPORT_TCP, 3, "10.0.0.1", 40010, "10.0.0.2", 53, 100, 48, 9, 0);
+    fs_flow_table_add_packet(s->table, &late);
+    g_ptr_array_set_size(s->visited, 0);
+    fs_flow_table_foreach(s->table, collect_flow, s->visited);
+    assert_int_equal(s->visited->len, 4);
+    assert_int_equal(visited_at(s, 0)->stream, 2);
+    assert_int_equal(visited_at(s, 1)->stream, 3);
+    assert_int_equal(visited_at(s, 2)->stream, 4);
+    assert_int_equal(visited_at(s, 3)->stream, 1);
+}
+
 static void table_empty(void **state)
 {
     struct flow_state *s = *state;
@@ -586,6 +619,7 @@ int main(void)
     };
     const struct CMUnitTest table_tests[] = {
         FLOW_TEST(table_groups_by_transport_and_stream),
+        FLOW_TEST(table_finish_then_foreach),
         FLOW_TEST(table_empty),
         FLOW_TEST(max_packets_keeps_first_and_counts_all),
         UDP_DATA_TEST(table_uses_its_options),

@@ -489,6 +489,26 @@ static void filter_with_empty_display_filter(void **state)
     assert_string_equal(s->text, "(ip or ipv6) and (tcp or udp)");
 }
 
+static void filter_all_protocols(void **state)
+{
+    struct parse_state *s = *state;
+    assert_int_equal(parse(s, ARGS("-r", "a.pcap", "--all-protocols")), FS_OK);
+    s->text = fs_run_filter_text(&s->opts);
+    assert_string_equal(s->text,
+            "(ip or ipv6) and not icmp and not icmpv6 and not tcp.analysis.retransmission "
+            "and not mdns and not ssdp");
+}
+
+static void filter_all_protocols_no_exclusions(void **state)
+{
+    struct parse_state *s = *state;
+    assert_int_equal(
+            parse(s, ARGS("-r", "a.pcap", "--all-protocols", "--no-exclusions", "-Y", "dns")),
+            FS_OK);
+    s->text = fs_run_filter_text(&s->opts);
+    assert_string_equal(s->text, "(ip or ipv6) and (dns)");
+}
+
 /* ---- live capture (-i -D -f -c -a) ---- */
 
 static void live_options(void **state)
@@ -587,6 +607,8 @@ int main(void)
         PARSE_TEST(filter_with_display_filter),
         PARSE_TEST(filter_no_exclusions_with_display_filter),
         PARSE_TEST(filter_with_empty_display_filter),
+        PARSE_TEST(filter_all_protocols),
+        PARSE_TEST(filter_all_protocols_no_exclusions),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("valid command lines", valid_tests, NULL, NULL);

@@ -39,6 +39,19 @@ one window, SYNs from 300 addresses to one port in another; with
 count_dst_port_z and the burst window the highest count_src_ip_z (the table
 of those windows is printed).
 
+-T sqlite -w DB: on every sample's records at T = 10, on three samples'
+records at T = 1 with --score and --empty-windows and at T = 0.25, and on
+two captures (-r, with the state keys), every row read back from the
+database with Python's sqlite3 (the run's keys from window_runs.window_keys,
+top_features parsed from its JSON text) equals the JSON Lines output of the
+same command: keys, order, values and their types (int, float, None, list).
+All these runs go into one database made by the main command (flowshark -r
+SAMPLE -T sqlite -w DB), whose tables stay as they were and which it can
+still append to; a run that fails midway (a trigger of the test's raises an
+error on one window) leaves no row and no column of its own; a file that is
+not a database and another application's database are refused untouched;
+-T sqlite without -w (or with -w -) is a usage error.
+
 Exit status 0 when everything holds, 1 otherwise, 77 (a skip for ctest)
 when pandas is missing, unless CI=true, where that fails too.
 
@@ -50,10 +63,15 @@ import io
 import json
 import math
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 from decimal import Decimal, ROUND_FLOOR
+
+# The synthetic capture with a scan and a burst (this folder; shared with
+# doc/windows_figure.py).
+from synthetic_scan import BURST_AT, SCAN_AT, synthetic_packets, write_pcap
 
 try:
     import pandas as pd
@@ -400,7 +418,8 @@ def check_errors(bin_, tmp):
                  ["--seconds", "-1", "--from-records", bad], ["--seconds", "1"],
                  ["--seconds", "1", "-r", bad, "--from-records", bad],
                  ["--seconds", "1", "--no-exclusions", "--from-records", bad],
-                 ["--seconds", "1", "-T", "sqlite", "--from-records", bad]):
+                 ["--seconds", "1", "-T", "sqlite", "--from-records", bad],
+                 ["--seconds", "1", "-T", "sqlite", "-w", "-", "--from-records", bad]):
         p = run([bin_, "window"] + args, check=False)
         if p.returncode != 1 or not p.stderr.startswith(b"flowshark: window: "):
             fail(f"window {args}: exit {p.returncode}, {p.stderr!r}")
@@ -426,6 +445,200 @@ def check_several(bin_, captures, tmp):
     if p.returncode not in (0, 2) or got != want:
         fail(f"several captures with -j 2: exit {p.returncode}, "
              f"{len(got)} windows, records input {len(want)}")
+
+
+# ---- -T sqlite ----
+
+MAIN_TABLES = ["runs", "captures", "flows", "extension"]
+
+
+def same_value(a, b):
+    """Equal, and of the same JSON type (1 and 1.0 differ)."""
+    return type(a) is type(b) and a == b
+
+
+def read_db_run(db, run=None):
+    """The rows of a window run (the last one by default) as JSON Lines
+    would give them: its keys in order from window_keys, top_features
+    parsed from its JSON text. Returns (window_runs row as a dict, rows)."""
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    if run is None:
+        info = con.execute("SELECT * FROM window_runs ORDER BY id DESC LIMIT 1").fetchone()
+    else:
+        info = con.execute("SELECT * FROM window_runs WHERE id = ?", (run,)).fetchone()
+    keys = json.loads(info["window_keys"])
+    select = ", ".join('"%s"' % k.replace('"', '""') for k in keys)
+    rows = []
+    for values in con.execute(f"SELECT {select} FROM windows WHERE run = ? ORDER BY id",
+                              (info["id"],)):
+        row = dict(zip(keys, values))
+        if row.get("top_features") is not None:
+            row["top_features"] = json.loads(row["top_features"])
+        rows.append(row)
+    con.close()
+    return dict(info), rows
+
+
+def main_tables(db):
+    """Every row of the main command's tables, to see they are left as
+    they were."""
+    con = sqlite3.connect(db)
+    out = {t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in MAIN_TABLES}
+    con.close()
+    return out
+
+
+def db_count(db, sql):
+    con = sqlite3.connect(db)
+    n = con.execute(sql).fetchone()[0]
+    con.close()
+    return n
+
+
+def window_columns(db):
+    con = sqlite3.connect(db)
+    names = [r[1] for r in con.execute("PRAGMA table_info(windows)")]
+    con.close()
+    return names
+
+
+def check_sqlite_run(label, bin_, args, db):
+    """window ARGS into db equals window ARGS as JSON Lines. Returns the
+    number of rows compared."""
+    p = run([bin_, "window"] + args, check=False)
+    if p.returncode not in (0, 2):
+        fail(f"{label} sqlite: JSON Lines: exit {p.returncode}")
+        return 0
+    want = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    q = run([bin_, "window"] + args + ["-T", "sqlite", "-w", db], check=False)
+    if q.returncode != p.returncode or q.stdout:
+        fail(f"{label} sqlite: exit {q.returncode} (JSON Lines {p.returncode}), "
+             f"{q.stderr.decode(errors='replace')}")
+        return 0
+    info, got = read_db_run(db)
+    status = {0: "ok", 2: "truncated"}[p.returncode]
+    if info["status"] != status or info["finished"] is None:
+        fail(f"{label} sqlite: window_runs status {info['status']}, finished "
+             f"{info['finished']}")
+    seconds = args[args.index("--seconds") + 1]
+    if not same_value(info["seconds"], json.loads(seconds if "." not in seconds
+                                                  else str(float(seconds)))):
+        fail(f"{label} sqlite: window_runs seconds {info['seconds']!r}")
+    if info["input"] != ("records" if "--from-records" in args else "captures"):
+        fail(f"{label} sqlite: window_runs input {info['input']}")
+    if want and json.loads(info["window_keys"]) != list(want[0].keys()):
+        fail(f"{label} sqlite: window_keys {info['window_keys'][:80]}...")
+    if len(got) != len(want):
+        fail(f"{label} sqlite: {len(got)} rows, JSON Lines {len(want)}")
+        return 0
+    for have, row in zip(got, want):
+        if list(have.keys()) != list(row.keys()):
+            fail(f"{label} sqlite: keys {list(have.keys())[:5]}...")
+            return 0
+        bad = [k for k in row if not same_value(have[k], row[k])]
+        if bad:
+            k = bad[0]
+            fail(f"{label} sqlite: window {row['window_start']}: {k} = {have[k]!r}, "
+                 f"JSON Lines {row[k]!r}")
+            return 0
+    return len(want)
+
+
+def check_sqlite(bin_, samples, tmp):
+    """-T sqlite (module docstring). samples: (capture, records) pairs."""
+    db = os.path.join(tmp, "dataset.db")
+    capture0 = samples[0][0]
+    p = run([bin_, "-r", capture0, "-T", "sqlite", "-w", db, "-q"], check=False)
+    if p.returncode not in (0, 2):
+        fail(f"sqlite: the main command's database: exit {p.returncode}")
+        return
+    before = main_tables(db)
+    runs = rows = 0
+    for i, (capture, records) in enumerate(samples):
+        name = os.path.basename(capture)
+        variants = [["--seconds", "10", "--from-records", records]]
+        if i < 3:
+            variants.append(["--seconds", "1", "--score", "--empty-windows",
+                             "--from-records", records])
+        if i == 0:
+            variants.append(["--seconds", "0.25", "--from-records", records])
+        if i < 2:
+            variants.append(["--seconds", "10", "--score", "-r", capture])
+        for args in variants:
+            rows += check_sqlite_run(f"{name} {' '.join(args[:-2])}", bin_, args, db)
+            runs += 1
+    if db_count(db, "SELECT count(*) FROM window_runs") != runs:
+        fail(f"sqlite: {db_count(db, 'SELECT count(*) FROM window_runs')} window runs, "
+             f"{runs} written")
+    # Every run kept, not only the last: the first one again.
+    first, first_rows = read_db_run(db, 1)
+    want = [json.loads(line) for line in run(
+        [bin_, "window", "--seconds", "10", "--from-records", samples[0][1]]).stdout.splitlines()]
+    if first_rows != want:
+        fail("sqlite: the first window run changed")
+    if main_tables(db) != before:
+        fail("sqlite: the main command's tables changed")
+    p = run([bin_, "-r", capture0, "-T", "sqlite", "-w", db, "-q"], check=False)
+    if p.returncode not in (0, 2) or db_count(db, "SELECT count(*) FROM runs") != 2:
+        fail(f"sqlite: the main command appending after the windows: exit {p.returncode}")
+    if db_count(db, "SELECT count(*) FROM window_runs") != runs:
+        fail("sqlite: the main command's run changed the window runs")
+    con = sqlite3.connect(db)
+    if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        fail("sqlite: integrity_check")
+    con.close()
+
+    # A window database first, then the main command into it.
+    fresh = os.path.join(tmp, "windows-first.db")
+    check_sqlite_run("windows first", bin_, ["--seconds", "10", "--from-records",
+                                             samples[0][1]], fresh)
+    p = run([bin_, "-r", capture0, "-T", "sqlite", "-w", fresh, "-q"], check=False)
+    if p.returncode not in (0, 2) or db_count(fresh, "SELECT count(*) FROM flows") == 0:
+        fail(f"sqlite: the main command into a database window made: exit {p.returncode}")
+
+    # A run that fails midway leaves nothing of itself: no window_runs row,
+    # no windows, no column (its _z keys).
+    con = sqlite3.connect(fresh)
+    con.execute("CREATE TRIGGER test_abort BEFORE INSERT ON windows "
+                "WHEN (SELECT count(*) FROM windows WHERE run = NEW.run) >= 1 "
+                "BEGIN SELECT RAISE(ABORT, 'test: no second window'); END")
+    con.commit()
+    con.close()
+    columns = window_columns(fresh)
+    count = db_count(fresh, "SELECT count(*) FROM windows")
+    p = run([bin_, "window", "--seconds", "1", "--score", "--from-records", samples[0][1],
+             "-T", "sqlite", "-w", fresh], check=False)
+    if (p.returncode != 6 or b"no second window" not in p.stderr
+            or db_count(fresh, "SELECT count(*) FROM window_runs") != 1
+            or db_count(fresh, "SELECT count(*) FROM windows") != count
+            or window_columns(fresh) != columns):
+        fail(f"sqlite: a failed run: exit {p.returncode}, {p.stderr!r}, "
+             f"columns {len(window_columns(fresh))} (before {len(columns)})")
+
+    # Not a flowshark database: refused, left byte for byte.
+    text = os.path.join(tmp, "notes.txt")
+    with open(text, "w") as f:
+        f.write("not a database\n")
+    foreign = os.path.join(tmp, "foreign.db")
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE t (a)")
+    con.execute("INSERT INTO t VALUES (1)")
+    con.commit()
+    con.close()
+    for path, message in ((text, b"is not an SQLite database"),
+                          (foreign, b"is an SQLite database, but not flowshark's")):
+        with open(path, "rb") as f:
+            was = f.read()
+        p = run([bin_, "window", "--seconds", "10", "--from-records", samples[0][1],
+                 "-T", "sqlite", "-w", path], check=False)
+        with open(path, "rb") as f:
+            now = f.read()
+        if p.returncode != 6 or message not in p.stderr or now != was:
+            fail(f"sqlite: {os.path.basename(path)}: exit {p.returncode}, {p.stderr!r}, "
+                 f"{'unchanged' if now == was else 'changed'}")
+    print(f"-T sqlite: {runs} window runs, {rows} rows equal to JSON Lines, in a database "
+          f"of the main command's")
 
 
 # ---- --score ----
@@ -471,86 +684,6 @@ def check_score(label, bin_, args, plain_rows, extra_keys=()):
             fail(f"{label} --score: window {row['window_start']}: top_features "
                  f"{row['top_features']}, pandas {top}")
     return rows
-
-
-# ---- a synthetic capture: normal traffic, a SYN scan, a burst ----
-
-T0 = 1700000000  # a multiple of 10: windows [T0 + 10 k, T0 + 10 k + 10)
-SCAN_AT = T0 + 120
-BURST_AT = T0 + 200
-
-
-def ip_checksum(header):
-    total = sum(int.from_bytes(header[i:i + 2], "big") for i in range(0, len(header), 2))
-    while total >> 16:
-        total = (total & 0xffff) + (total >> 16)
-    return ~total & 0xffff
-
-
-def frame(src, dst, proto, sport, dport, flags=0, payload=b"", seq=0, ack=0):
-    import struct
-    if proto == 6:
-        l4 = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
-    else:
-        l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
-    l4 += payload
-    a = bytes(int(x) for x in src.split("."))
-    b = bytes(int(x) for x in dst.split("."))
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0x4000, 64, proto, 0, a, b)
-    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
-    eth = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
-    return eth + ip + l4
-
-
-def synthetic_packets():
-    """(time, frame) of: five minutes of normal traffic among a handful of
-    hosts, a SYN scan of 1000 ports from one host to one target in the
-    window at SCAN_AT, SYNs from 300 addresses to one port in the window at
-    BURST_AT."""
-    import random
-    rnd = random.Random(14)
-    clients = [f"10.0.0.{i}" for i in range(10, 16)]
-    servers = ["10.0.1.1", "10.0.1.2", "10.0.1.3"]
-    services = [22, 80, 443, 8080, 3306, 5432, 25, 993]
-    packets = []
-    sport = 40000
-    t = float(T0)
-    while t < T0 + 300:
-        t += rnd.expovariate(1.5)  # about 15 exchanges per 10 s
-        c, s = rnd.choice(clients), rnd.choice(servers)
-        sport += 1
-        if rnd.random() < 0.3:  # a DNS-like UDP exchange
-            packets += [(t, frame(c, s, 17, sport, 53, payload=b"q" * 30)),
-                        (t + 0.01, frame(s, c, 17, 53, sport, payload=b"r" * 60))]
-            continue
-        d = rnd.choice(services)
-        steps = [(c, s, sport, d, 0x02, b""), (s, c, d, sport, 0x12, b""),
-                 (c, s, sport, d, 0x10, b""), (c, s, sport, d, 0x18, b"x" * 100),
-                 (s, c, d, sport, 0x18, b"y" * 400), (c, s, sport, d, 0x11, b""),
-                 (s, c, d, sport, 0x11, b""), (c, s, sport, d, 0x10, b"")]
-        for i, (a, b, p, q, flags, data) in enumerate(steps):
-            packets.append((t + 0.005 * i, frame(a, b, 6, p, q, flags, data, seq=1000 + i)))
-    for port in range(1, 1001):  # the scan: SYN, RST/ACK back
-        ts = SCAN_AT + 1 + port * 0.005
-        packets += [(ts, frame("10.0.0.66", "10.0.1.2", 6, 55555, port, 0x02, seq=7)),
-                    (ts + 0.001, frame("10.0.1.2", "10.0.0.66", 6, port, 55555, 0x14,
-                                       ack=8))]
-    for i in range(300):  # the burst: 300 addresses, a SYN each to port 80
-        ts = BURST_AT + 2 + i * 0.01
-        packets.append((ts, frame(f"172.16.{i // 200}.{i % 200 + 1}", "10.0.1.3", 6,
-                                  30000 + i, 80, 0x02, seq=9)))
-    packets.sort(key=lambda p: p[0])
-    return packets
-
-
-def write_pcap(path, packets):
-    import struct
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for t, data in packets:
-            us = round(t * 1e6)
-            f.write(struct.pack("<IIII", us // 1000000, us % 1000000, len(data), len(data)))
-            f.write(data)
 
 
 def check_synthetic(bin_, tmp):
@@ -677,6 +810,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         total_windows = total_values = total_states = total_scored = 0
+        sqlite_samples = []
         for i, capture in enumerate(a.captures):
             name = os.path.basename(capture)
             records = os.path.join(tmp, name + ".jsonl")
@@ -686,6 +820,7 @@ def main():
             if p.returncode not in (0, 2):  # 2: a capture cut short, records written
                 fail(f"{name}: records: exit {p.returncode}")
                 continue
+            sqlite_samples.append((capture, records))
             df = entries_frame(records)
             # window -r's flows: by default ended by NFStream's timeouts (the
             # state counts start afresh with each piece), with --hold as the
@@ -733,6 +868,7 @@ def main():
         check_synthetic(a.flowshark, tmp)
         check_horizon(a.flowshark, tmp)
         check_several(a.flowshark, a.captures[:3], tmp)
+        check_sqlite(a.flowshark, sqlite_samples, tmp)
         check_errors(a.flowshark, tmp)
         print(f"{total_windows} windows, {total_values} values compared with pandas "
               f"{pd.__version__}; capture input equal to records input, "
