@@ -321,7 +321,8 @@ enum fs_status fs_graph_finish(fs_graph *g, char **errmsg)
     enum fs_status status = FS_OK;
     igraph_error_t err = hosts > 0 ? egonets(g, hosts, n, e, w) : IGRAPH_SUCCESS;
     if (err != IGRAPH_SUCCESS) {
-        *errmsg = g_strdup_printf("graph: igraph: %s", igraph_strerror(err));
+        if (errmsg)
+            *errmsg = g_strdup_printf("graph: igraph: %s", igraph_strerror(err));
         status = FS_ERR_INIT;
         goto out;
     }

@@ -74,7 +74,7 @@ gboolean fs_graph_add_record(fs_graph *g, const struct fs_read_record *rec);
 /* Computes every host's row (igraph: degree and egonet edge counts and
  * weights), the fits and the scores, and sorts the rows by descending g,
  * ties by address (fs_host_compare). Once. FS_ERR_INIT with *errmsg
- * (caller g_free()s) when igraph fails. */
+ * (caller g_free()s; errmsg may be NULL) when igraph fails. */
 enum fs_status fs_graph_finish(fs_graph *g, char **errmsg);
 
 /* After fs_graph_finish(): the number of hosts (rows) and edges, the i-th
