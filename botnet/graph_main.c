@@ -11,17 +11,17 @@
 #include "graph_main.h"
 #include "graph.h"
 #include "hosts.h"
-#include "record_reader.h"
+#include "record_source.h"
 #include "sink.h"
 #include "writer.h"
 
 struct graph_options {
-    const char *from_records; /* borrowed from argv */
-    const char *format;       /* -T */
-    const char *write;        /* -w, or NULL */
-    const char *edges;        /* --edges, or NULL */
-    const char *graphml;      /* --graphml, or NULL */
-    const char *internal;     /* --internal */
+    struct fs_record_source source; /* captures, --from-records or --from-db */
+    const char *format;             /* -T */
+    const char *write;              /* -w, or NULL */
+    const char *edges;              /* --edges, or NULL */
+    const char *graphml;            /* --graphml, or NULL */
+    const char *internal;           /* --internal */
     gboolean established;
     double tau_g;
     gboolean verbose;
@@ -29,8 +29,7 @@ struct graph_options {
 };
 
 enum {
-    OPT_FROM_RECORDS = 256,
-    OPT_ESTABLISHED,
+    OPT_ESTABLISHED = 256,
     OPT_INTERNAL,
     OPT_TAU_G,
     OPT_EDGES,
@@ -39,7 +38,8 @@ enum {
 
 static void print_help(FILE *out)
 {
-    fputs("Usage: flowshark graph --from-records <file> [options]\n"
+    fputs("Usage: flowshark graph -r <capture> [options] [<capture>...]\n"
+          "       flowshark graph --from-records <file> | --from-db <file> [options]\n"
           "\n"
           "The host graph of a batch of flows (BotMiner's F2: flows of 2 packets or\n"
           "more): undirected, an edge between two hosts weighted by their flows. Per\n"
@@ -49,8 +49,6 @@ static void print_help(FILE *out)
           "distinct destination ports; one row per host, by descending g.\n"
           "Keys and definitions: doc/botnet.md.\n"
           "\n"
-          "  --from-records <file>      flowshark's JSON Lines records (\"-\": standard\n"
-          "                             input), e.g. of flowshark -r CAPTURE --keep-empty\n"
           "  --established              F2 also demands a packet each way\n"
           "  --internal <list>          internal networks (addresses and CIDR prefixes,\n"
           "                             comma-separated; default " FS_HOST_INTERNAL_DEFAULT ")\n"
@@ -65,12 +63,13 @@ static void print_help(FILE *out)
           "                             of standard output\n"
           "  -h, --help                 this help\n",
             out);
+    fputs(fs_record_source_help, out);
 }
 
 static enum fs_status parse(int argc, char **argv, struct graph_options *o, char **errmsg)
 {
     static const struct option options[] = {
-        { "from-records", required_argument, NULL, OPT_FROM_RECORDS },
+        FS_RECORD_SOURCE_OPTIONS,
         { "established", no_argument, NULL, OPT_ESTABLISHED },
         { "internal", required_argument, NULL, OPT_INTERNAL },
         { "tau-g", required_argument, NULL, OPT_TAU_G },
@@ -83,17 +82,16 @@ static enum fs_status parse(int argc, char **argv, struct graph_options *o, char
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
+    fs_record_source_init(&o->source);
     o->format = "jsonl";
     o->internal = FS_HOST_INTERNAL_DEFAULT;
     o->tau_g = FS_GRAPH_TAU_G_DEFAULT;
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":T:w:vh", options, NULL)) != -1) {
+    /* "-": plain arguments come in order as option 1 (captures). */
+    while ((c = getopt_long(argc, argv, "-:T:w:vh" FS_RECORD_SOURCE_SHORT, options, NULL)) != -1) {
         switch (c) {
-            case OPT_FROM_RECORDS:
-                o->from_records = optarg;
-                break;
             case OPT_ESTABLISHED:
                 o->established = TRUE;
                 break;
@@ -137,40 +135,29 @@ static enum fs_status parse(int argc, char **argv, struct graph_options *o, char
             case ':':
                 *errmsg = g_strdup_printf("graph: %s needs a value", argv[optind - 1]);
                 return FS_ERR_USAGE;
-            default:
-                *errmsg = g_strdup_printf("graph: unknown option %s", argv[optind - 1]);
+            default: {
+                char *why = NULL;
+                if (fs_record_source_option(&o->source, c, optarg, &why))
+                    break;
+                *errmsg = why ? g_strdup_printf("graph: %s", why)
+                              : g_strdup_printf("graph: unknown option %s", argv[optind - 1]);
+                g_free(why);
                 return FS_ERR_USAGE;
+            }
         }
     }
     if (o->help)
         return FS_OK;
-    if (optind < argc) {
-        *errmsg = g_strdup_printf("graph: unexpected argument %s (records come with "
-                                  "--from-records FILE)",
-                argv[optind]);
-        return FS_ERR_USAGE;
-    }
-    if (!o->from_records) {
-        *errmsg = g_strdup("graph: --from-records FILE (\"-\": standard input) is required");
-        return FS_ERR_USAGE;
-    }
-    return FS_OK;
+    for (; optind < argc; optind++) /* after "--": captures */
+        fs_record_source_option(&o->source, 'r', argv[optind], NULL);
+    return fs_record_source_check(&o->source, "graph", errmsg);
 }
 
-/* Every record of path into g. */
-static enum fs_status read_records(const char *path, fs_graph *g, char **errmsg)
+/* One record into the graph (data). */
+static void add_record(const struct fs_read_record *rec, const int *states, void *data)
 {
-    fs_record_reader *reader = NULL;
-    enum fs_status status = fs_record_reader_open(path, &reader, errmsg);
-    gboolean done = FALSE;
-    while (status == FS_OK && !done) {
-        struct fs_read_record rec;
-        status = fs_record_reader_next(reader, &rec, &done, errmsg);
-        if (status == FS_OK && !done)
-            fs_graph_add_record(g, &rec);
-    }
-    fs_record_reader_free(reader);
-    return status;
+    (void)states;
+    fs_graph_add_record(data, rec);
 }
 
 /* -v: the graph's size and its laws on standard error. */
@@ -267,7 +254,6 @@ static enum fs_status write_outputs(const struct graph_options *o, const fs_grap
 
 enum fs_status fs_graph_main(const char *program, int argc, char **argv)
 {
-    (void)program; /* capture input, later */
     struct graph_options o;
     char *errmsg = NULL;
     fs_host_ranges *internal = NULL;
@@ -293,19 +279,31 @@ enum fs_status fs_graph_main(const char *program, int argc, char **argv)
         .tau_g = o.tau_g,
     };
     g = fs_graph_new(&gopts);
-    status = read_records(o.from_records, g, &errmsg);
-    if (status == FS_OK)
-        status = fs_graph_finish(g, &errmsg);
-    if (status != FS_OK)
+    status = fs_record_source_run(program, &o.source, NULL, add_record, g, &errmsg);
+    /* A capture cut short, or one of several unreadable: its messages are
+     * out, the graph of what was read is written (as the capture command
+     * writes its records), and the status stays. */
+    if (status != FS_OK && !(o.source.captures && fs_record_source_usable(status)))
         goto out;
+    if (errmsg) {
+        fs_report(NULL, errmsg);
+        g_free(errmsg);
+        errmsg = NULL;
+    }
+    enum fs_status finished = fs_graph_finish(g, &errmsg);
+    if (finished != FS_OK) {
+        status = finished;
+        goto out;
+    }
     if (o.verbose)
         report_laws(g);
-    status = write_outputs(&o, g, &errmsg);
+    status = fs_status_worst(status, write_outputs(&o, g, &errmsg));
 out:
     if (errmsg)
         fs_report(NULL, errmsg);
     g_free(errmsg);
     fs_graph_free(g);
     fs_host_ranges_free(internal);
+    fs_record_source_clear(&o.source);
     return status;
 }

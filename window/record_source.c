@@ -608,3 +608,9 @@ enum fs_status fs_record_source_run(const char *program, const struct fs_record_
         return run_database(src->from_db, src->db_run, fn, data, errmsg);
     return run_records(src->from_records, fn, data, errmsg);
 }
+
+gboolean fs_record_source_usable(enum fs_status status)
+{
+    return status == FS_OK || status == FS_ERR_TRUNCATED || status == FS_ERR_INTERRUPTED ||
+           status == FS_ERR_WORKER || status == FS_ERR_OPEN;
+}

@@ -125,4 +125,11 @@ void fs_record_consumer_free(fs_record_consumer *c);
 enum fs_status fs_record_source_run(const char *program, const struct fs_record_source *src,
         const char *const *extra, fs_record_fn fn, void *data, char **errmsg);
 
+/* Whether the records of a capture run that ended with status are worth an
+ * analysis's output: as the capture command keeps the records of what it
+ * could read (a capture cut short, an interruption, one capture of
+ * several missing, a worker that died), not after a bad command line or
+ * when nothing could be set up. */
+gboolean fs_record_source_usable(enum fs_status status);
+
 #endif

@@ -446,16 +446,6 @@ static enum fs_status output_close(
     return status;
 }
 
-/* Whether the windows of a run that ended with status are written: as the
- * capture command keeps the records of what it could read (a capture cut
- * short, an interruption, one capture of several missing), not after a
- * bad command line. */
-static gboolean windows_wanted(enum fs_status status)
-{
-    return status == FS_OK || status == FS_ERR_TRUNCATED || status == FS_ERR_INTERRUPTED ||
-           status == FS_ERR_WORKER || status == FS_ERR_OPEN;
-}
-
 /* Captures: the capture command's run over the same inputs, its flows
  * without payload kept, ended by the flow meter's timeouts (unless
  * --hold), and each packet's flow state recorded, in this process; its
@@ -536,7 +526,7 @@ static enum fs_status read_captures(
         status = fs_status_worst(status, FS_ERR_TRUNCATED);
     }
     fs_window_consumer_free(consumer);
-    gboolean complete = windows_wanted(status);
+    gboolean complete = fs_record_source_usable(status);
     if (complete)
         fs_window_set_finish(set, out.sink, o->empty_windows, o->score);
     status = fs_status_worst(status, output_close(&out, complete, status, errmsg));
