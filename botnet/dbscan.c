@@ -20,13 +20,31 @@ double fs_dbscan_distance(const double *a, const double *b, gsize dim)
     return sqrt(sum);
 }
 
+/* Whether a and b are within eps: fs_dbscan_distance(a, b) <= eps, its
+ * sum of squares left as soon as it passes bound. Partial sums of squares
+ * never decrease, and bound lies a relative 1e-9 above eps^2, far beyond
+ * the rounding of the square root: a sum past it has a root above eps, so
+ * leaving early changes no answer. */
+static gboolean within(const double *a, const double *b, gsize dim, double eps, double bound)
+{
+    double sum = 0;
+    for (gsize k = 0; k < dim; k++) {
+        double d = a[k] - b[k];
+        sum += d * d;
+        if (sum > bound)
+            return FALSE;
+    }
+    return sqrt(sum) <= eps;
+}
+
 /* The indices of the points within eps of point i (i included) into
  * out (emptied first). */
 static void neighbours(const double *points, gsize n, gsize dim, double eps, gsize i, GArray *out)
 {
+    double bound = eps * eps * (1 + 1e-9);
     g_array_set_size(out, 0);
     for (gsize j = 0; j < n; j++) {
-        if (fs_dbscan_distance(points + i * dim, points + j * dim, dim) <= eps)
+        if (within(points + i * dim, points + j * dim, dim, eps, bound))
             g_array_append_val(out, j);
     }
 }

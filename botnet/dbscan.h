@@ -7,9 +7,11 @@
  * No library flowshark links (GLib, libwireshark, igraph) has DBSCAN, hence
  * this small one. Its neighbour search is brute force, O(n^2 dim) time and
  * O(n) memory besides the points: each point's neighbourhood is computed
- * once, when the point is first reached. That is a fraction of a second for
- * a few thousand points and grows with the square (about 20 k points of 52
- * dimensions take tens of seconds); doc/botnet-cflows.md gives the limit. */
+ * once, when the point is first reached, and a distance is left as soon as
+ * its partial sum of squares is past eps^2. Measured at -O2 on random
+ * sparse 52-dimensional points (2 shared cores): 10 000 points in about
+ * 2 s, 20 000 in about 8 s, growing with the square; doc/botnet-cflows.md
+ * gives the limit. */
 #ifndef FS_DBSCAN_H
 #define FS_DBSCAN_H
 
