@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cflows.h"
+#include "filters.h"
 #include "dbscan.h"
 
 #define NS_PER_SEC 1e9
@@ -108,25 +109,6 @@ void fs_cflows_free(fs_cflows *c)
 
 /* ---- reading the batch ---- */
 
-/* F2: at least 2 packets; established: also one each way (a negative
- * ip_lengths element is dst -> src).
- * TODO merge: fs_botnet_f2 in filters.h */
-static gboolean passes_f2(const struct fs_read_record *rec, gboolean established)
-{
-    if (rec->packets < 2)
-        return FALSE;
-    if (!established)
-        return TRUE;
-    gboolean forward = FALSE, backward = FALSE;
-    for (guint i = 0; i < rec->packets; i++) {
-        if (rec->lengths[i] > 0)
-            forward = TRUE;
-        else if (rec->lengths[i] < 0)
-            backward = TRUE;
-    }
-    return forward && backward;
-}
-
 static guint protocol_number(const char *name)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(protocol_numbers); i++) {
@@ -166,7 +148,7 @@ void fs_cflows_add_record(fs_cflows *c, const struct fs_read_record *rec)
 {
     g_return_if_fail(!c->finished);
     c->counts.records++;
-    if (!passes_f2(rec, c->opts.established)) {
+    if (!fs_botnet_f2(rec, c->opts.established)) {
         c->counts.dropped_f2++;
         return;
     }

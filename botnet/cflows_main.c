@@ -11,7 +11,7 @@
 #include "cflows_main.h"
 #include "cflows.h"
 #include "hosts.h"
-#include "record_reader.h"
+#include "record_source.h"
 #include "sink.h"
 #include "writer.h"
 
@@ -19,9 +19,9 @@
 #define FEW_SAMPLES FS_CFLOWS_BINS
 
 struct cflows_options {
-    const char *from_records; /* borrowed from argv */
-    const char *internal;     /* --internal, borrowed; NULL after --no-f1 */
-    const char *whitelist;    /* --whitelist, borrowed */
+    struct fs_record_source source; /* captures, --from-records or --from-db */
+    const char *internal;           /* --internal, borrowed; NULL after --no-f1 */
+    const char *whitelist;          /* --whitelist, borrowed */
     gboolean established;
     gint64 time_unit_ns;
     double eps;
@@ -33,7 +33,7 @@ struct cflows_options {
 };
 
 enum {
-    OPT_FROM_RECORDS = 256,
+    OPT_FIRST = 256,
     OPT_INTERNAL,
     OPT_NO_F1,
     OPT_WHITELIST,
@@ -46,7 +46,8 @@ enum {
 
 static void print_help(FILE *out)
 {
-    fputs("Usage: flowshark cflows --from-records <file> [options]\n"
+    fputs("Usage: flowshark cflows -r <capture> [options] [<capture>...]\n"
+          "       flowshark cflows --from-records <file> | --from-db <file> [options]\n"
           "\n"
           "BotMiner's C-flows over one batch of flow records: the flows that pass\n"
           "F2 (>= 2 packets), F1 (internal src, external dst) and F3 (dst not\n"
@@ -57,8 +58,6 @@ static void print_help(FILE *out)
           "noise). One row per C-flow, in key order. Definitions:\n"
           "doc/botnet-cflows.md.\n"
           "\n"
-          "  --from-records <file>  flowshark's JSON Lines records (\"-\": standard\n"
-          "                         input), e.g. of flowshark -r CAPTURE --keep-empty\n"
           "  --internal <list>      F1's internal networks: addresses and CIDR\n"
           "                         prefixes, comma-separated (default\n"
           "                         " FS_HOST_INTERNAL_DEFAULT ");\n"
@@ -79,12 +78,13 @@ static void print_help(FILE *out)
           "                         standard output\n"
           "  -h, --help             this help\n",
             out);
+    fputs(fs_record_source_help, out);
 }
 
 static enum fs_status parse(int argc, char **argv, struct cflows_options *o, char **errmsg)
 {
     static const struct option options[] = {
-        { "from-records", required_argument, NULL, OPT_FROM_RECORDS },
+        FS_RECORD_SOURCE_OPTIONS,
         { "internal", required_argument, NULL, OPT_INTERNAL },
         { "no-f1", no_argument, NULL, OPT_NO_F1 },
         { "whitelist", required_argument, NULL, OPT_WHITELIST },
@@ -99,6 +99,7 @@ static enum fs_status parse(int argc, char **argv, struct cflows_options *o, cha
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
+    fs_record_source_init(&o->source);
     o->internal = FS_HOST_INTERNAL_DEFAULT;
     o->whitelist = "";
     o->time_unit_ns = G_GINT64_CONSTANT(3600000000000);
@@ -109,11 +110,9 @@ static enum fs_status parse(int argc, char **argv, struct cflows_options *o, cha
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":T:w:h", options, NULL)) != -1) {
+    /* "-": plain arguments come in order as option 1 (captures). */
+    while ((c = getopt_long(argc, argv, "-:T:w:h" FS_RECORD_SOURCE_SHORT, options, NULL)) != -1) {
         switch (c) {
-            case OPT_FROM_RECORDS:
-                o->from_records = optarg;
-                break;
             case OPT_INTERNAL:
                 o->internal = optarg;
                 break;
@@ -178,23 +177,24 @@ static enum fs_status parse(int argc, char **argv, struct cflows_options *o, cha
             case ':':
                 *errmsg = g_strdup_printf("cflows: %s needs a value", argv[optind - 1]);
                 return FS_ERR_USAGE;
-            default:
-                *errmsg = g_strdup_printf("cflows: unknown option %s", argv[optind - 1]);
+            default: {
+                char *why = NULL;
+                if (fs_record_source_option(&o->source, c, optarg, &why))
+                    break;
+                *errmsg = why ? g_strdup_printf("cflows: %s", why)
+                              : g_strdup_printf("cflows: unknown option %s", argv[optind - 1]);
+                g_free(why);
                 return FS_ERR_USAGE;
+            }
         }
     }
     if (o->help)
         return FS_OK;
-    if (optind < argc) {
-        *errmsg = g_strdup_printf("cflows: unexpected argument %s (records are read with "
-                                  "--from-records FILE)",
-                argv[optind]);
-        return FS_ERR_USAGE;
-    }
-    if (!o->from_records) {
-        *errmsg = g_strdup("cflows: --from-records FILE (\"-\": standard input) is required");
-        return FS_ERR_USAGE;
-    }
+    for (; optind < argc; optind++) /* after "--": captures */
+        fs_record_source_option(&o->source, 'r', argv[optind], NULL);
+    enum fs_status checked = fs_record_source_check(&o->source, "cflows", errmsg);
+    if (checked != FS_OK)
+        return checked;
     if (no_f1)
         o->internal = NULL;
     return FS_OK;
@@ -216,20 +216,11 @@ static enum fs_status parse_ranges(
     return FS_ERR_USAGE;
 }
 
-/* Every record of path into c. */
-static enum fs_status read_records(const char *path, fs_cflows *c, char **errmsg)
+/* One record into the batch (data). */
+static void add_record(const struct fs_read_record *rec, const int *states, void *data)
 {
-    fs_record_reader *reader = NULL;
-    enum fs_status status = fs_record_reader_open(path, &reader, errmsg);
-    gboolean done = FALSE;
-    while (status == FS_OK && !done) {
-        struct fs_read_record rec;
-        status = fs_record_reader_next(reader, &rec, &done, errmsg);
-        if (status == FS_OK && !done)
-            fs_cflows_add_record(c, &rec);
-    }
-    fs_record_reader_free(reader);
-    return status;
+    (void)states;
+    fs_cflows_add_record(data, rec);
 }
 
 /* The warning for pools of fewer samples than bins, once for the batch. */
@@ -332,7 +323,6 @@ enum fs_status fs_cflows_main(const char *program, int argc, char **argv)
     char *errmsg = NULL;
     fs_host_ranges *internal = NULL, *whitelist = NULL;
     fs_cflows *c = NULL;
-    (void)program; /* for capture input, to come */
     enum fs_status status = parse(argc, argv, &o, &errmsg);
     if (status != FS_OK)
         goto out;
@@ -354,14 +344,21 @@ enum fs_status fs_cflows_main(const char *program, int argc, char **argv)
         .min_pts = o.min_pts,
     };
     c = fs_cflows_new(&copts);
-    status = read_records(o.from_records, c, &errmsg);
-    if (status != FS_OK)
+    status = fs_record_source_run(program, &o.source, NULL, add_record, c, &errmsg);
+    /* A capture cut short, or one of several unreadable: its messages are
+     * out, the C-flows of what was read are written, and the status stays. */
+    if (status != FS_OK && !(o.source.captures && fs_record_source_usable(status)))
         goto out;
+    if (errmsg) {
+        fs_report(NULL, errmsg);
+        g_free(errmsg);
+        errmsg = NULL;
+    }
     fs_cflows_finish(c);
     warn_few_samples(c);
     if (o.verbose)
         report_batch(c, &o);
-    status = write_rows(&o, c, &errmsg);
+    status = fs_status_worst(status, write_rows(&o, c, &errmsg));
 out:
     if (errmsg)
         fs_report(NULL, errmsg);
@@ -369,5 +366,6 @@ out:
     fs_cflows_free(c);
     fs_host_ranges_free(whitelist);
     fs_host_ranges_free(internal);
+    fs_record_source_clear(&o.source);
     return status;
 }

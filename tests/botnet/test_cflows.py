@@ -56,6 +56,7 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import toy_capture  # noqa: E402
+import input_forms  # noqa: E402
 
 SKIP = 77
 REL = 1e-9
@@ -334,6 +335,8 @@ def test_toy(flowshark, tmp):
                                       "toy_capture.py"), pcap])
     with open(records, "wb") as f:
         f.write(run([flowshark, "-r", pcap, "--keep-empty", "-q"]).stdout)
+    for msg in input_forms.check(flowshark, "cflows", pcap, records, tmp, ["--time-unit", "10"]):
+        fail(msg)
     want, splits = toy_expected()
     counts = {"records": 21, "f2": 1, "f1": 0, "f3": 0, "kept": 20}
     for options in (["--time-unit", "10"], ["--time-unit", "10", "--no-f1"]):

@@ -43,6 +43,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import toy_capture  # noqa: E402
+import input_forms  # noqa: E402
 
 try:
     import networkx as nx
@@ -321,44 +322,6 @@ def check_errors(flowshark, records_path, tmp):
         fail("records on standard input differ")
 
 
-def check_input_forms(flowshark, capture, records_path, tmp):
-    """The same rows from the capture itself (-r, and -r with -j 2 among
-    other captures' absence: one capture), from records on standard input,
-    and from the run of a database the main command wrote (--from-db, its
-    last run and --db-run)."""
-    want = run([flowshark, "graph", "--from-records", records_path]).stdout
-    db = os.path.join(tmp, "input-forms.db")
-    if os.path.exists(db):
-        os.remove(db)
-    run([flowshark, "-r", capture, "--keep-empty", "-q", "-T", "sqlite", "-w", db])
-    run([flowshark, "-r", capture, "-q", "-T", "sqlite", "-w", db])  # run 2: other flows
-    with open(records_path) as f:
-        stdin_rows = run([flowshark, "graph", "--from-records", "-"], input=f.read()).stdout
-    forms = {
-        "-r": run([flowshark, "graph", "-r", capture]).stdout,
-        "plain argument": run([flowshark, "graph", capture]).stdout,
-        "standard input": stdin_rows,
-        "--from-db --db-run 1": run([flowshark, "graph", "--from-db", db,
-                                     "--db-run", "1"]).stdout,
-    }
-    for form, rows in forms.items():
-        if rows != want:
-            fail(f"{os.path.basename(capture)}: graph {form} differs from --from-records")
-    last = run([flowshark, "graph", "--from-db", db]).stdout
-    run2 = run([flowshark, "graph", "--from-db", db, "--db-run", "2"]).stdout
-    if last != run2:
-        fail("graph --from-db: the default run is not the last one")
-    p = run([flowshark, "graph", "--from-db", db, "--db-run", "9"], check=False)
-    if p.returncode != 3 or "no run 9" not in p.stderr:
-        fail(f"graph --from-db --db-run 9: exit {p.returncode}, {p.stderr!r}")
-    p = run([flowshark, "graph", "--from-db", records_path], check=False)
-    if p.returncode != 3 or "not a flowshark database" not in p.stderr:
-        fail(f"graph --from-db of a text file: exit {p.returncode}, {p.stderr!r}")
-    p = run([flowshark, "graph", "-r", capture, "--from-records", records_path], check=False)
-    if p.returncode != 1:
-        fail(f"graph with two input forms: exit {p.returncode}")
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--flowshark", required=True)
@@ -385,7 +348,8 @@ def main():
             if capture == toy:
                 check_toy(a.flowshark, records, got)
                 check_errors(a.flowshark, records, tmp)
-                check_input_forms(a.flowshark, capture, records, tmp)
+                for msg in input_forms.check(a.flowshark, "graph", capture, records, tmp):
+                    fail(msg)
         synthetic = os.path.join(tmp, "synthetic.jsonl")
         synthetic_records(synthetic)
         nets = "10.0.0.0/16,fd00::/8,192.0.2.5"
