@@ -1,5 +1,5 @@
 /* activity.h: the A-plane detectors of flowshark botnet that flow records
- * support (../shared/spec/botcapturer.md §3.1; doc/botnet-aplane.md). One
+ * support (../shared/spec/botcapturer.md §3.1; doc/botnet.md). One
  * so far, the scan rule of BotCapturer's det_scan.py: for a source, (src,
  * dst) is flagged when the number of distinct destination ports towards
  * dst, or the number of distinct destinations of the source, divided by

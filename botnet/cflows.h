@@ -1,5 +1,5 @@
 /* cflows.h: BotMiner's C-plane as ../shared/spec/botcapturer.md §4.3 "[rec]
- * Clean version" defines it (doc/botnet-cflows.md): flow records filtered
+ * Clean version" defines it (doc/botnet.md): flow records filtered
  * (F2, F1, F3), grouped into C-flows by (protocol, src, dst, dport) over
  * the whole batch, each C-flow described by four 13-bin histograms (flows
  * per time unit, packets per flow, bytes per packet, bytes per second) over

@@ -56,7 +56,7 @@ static void print_help(FILE *out)
           "packet and bytes per second (split points at percentiles of the batch,\n"
           "normalised), the mean and variance of each, and a DBSCAN cluster (-1:\n"
           "noise). One row per C-flow, in key order. Definitions:\n"
-          "doc/botnet-cflows.md.\n"
+          "doc/botnet.md.\n"
           "\n"
           "  --internal <list>      F1's internal networks: addresses and CIDR\n"
           "                         prefixes, comma-separated (default\n"

@@ -1,4 +1,4 @@
-/* cflows_main.h: the `flowshark cflows` subcommand (doc/botnet-cflows.md):
+/* cflows_main.h: the `flowshark cflows` subcommand (doc/botnet.md):
  * its command line, its input (flow records) and its output, one row per
  * C-flow through the sinks of extractor/sink.h. main() hands it the
  * arguments from "cflows" on. */

@@ -1,7 +1,7 @@
 /* dbscan.h: DBSCAN (Ester, Kriegel, Sander, Xu, KDD 1996) over points in
  * R^dim with the Euclidean distance, visiting the points in the order they
  * are given, so that the result is deterministic: flowshark cflows
- * (doc/botnet-cflows.md) hands it the C-flows' 52-dimensional vectors in key
+ * (doc/botnet.md) hands it the C-flows' 52-dimensional vectors in key
  * order (../shared/spec/botcapturer.md §4.3 step 6).
  *
  * No library flowshark links (GLib, libwireshark, igraph) has DBSCAN, hence
@@ -10,7 +10,7 @@
  * once, when the point is first reached, and a distance is left as soon as
  * its partial sum of squares is past eps^2. Measured at -O2 on random
  * sparse 52-dimensional points (2 shared cores): 10 000 points in about
- * 2 s, 20 000 in about 8 s, growing with the square; doc/botnet-cflows.md
+ * 2 s, 20 000 in about 8 s, growing with the square; doc/botnet.md
  * gives the limit. */
 #ifndef FS_DBSCAN_H
 #define FS_DBSCAN_H

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """flowshark cflows against the spec's toy example and an independent
-computation (doc/botnet-cflows.md, ../shared/spec/botcapturer.md §4.3).
+computation (doc/botnet.md, ../shared/spec/botcapturer.md §4.3).
 
 1. The toy example of the spec's §6 (toy_capture.py writes it): records of
    `flowshark -r toy.pcap --keep-empty -q`, then `flowshark cflows
