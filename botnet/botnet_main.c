@@ -211,10 +211,7 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
             }
         }
     }
-    enum fs_status finished = fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
-    if (finished != FS_OK || o->cli.help)
-        return finished;
-    return FS_OK;
+    return fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
 }
 
 /* The three analyses a record feeds. */

@@ -119,10 +119,7 @@ static enum fs_status parse(int argc, char **argv, struct graph_options *o, char
             }
         }
     }
-    enum fs_status finished = fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
-    if (finished != FS_OK || o->cli.help)
-        return finished;
-    return FS_OK;
+    return fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
 }
 
 /* One record into the graph (data). */
