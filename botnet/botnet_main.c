@@ -26,10 +26,8 @@ static const char *const aset_types[] = { "graph", "scan" };
 #define ASET_TYPES G_N_ELEMENTS(aset_types)
 
 struct botnet_options {
-    struct fs_record_source source;
-    const char *format; /* -T */
-    const char *write;  /* -w, or NULL */
-    const char *groups; /* --groups, or NULL */
+    struct fs_analysis_cli cli; /* input, -T, -w, -h */
+    const char *groups;         /* --groups, or NULL */
     const char *internal;
     const char *whitelist;
     gboolean no_f1;
@@ -41,7 +39,6 @@ struct botnet_options {
     double scan_rate;
     double theta;
     double weights[ASET_TYPES];
-    gboolean help;
 };
 
 enum {
@@ -119,7 +116,7 @@ static gboolean parse_weight(struct botnet_options *o, const char *text, char **
 static enum fs_status parse(int argc, char **argv, struct botnet_options *o, char **errmsg)
 {
     static const struct option options[] = {
-        FS_RECORD_SOURCE_OPTIONS,
+        FS_ANALYSIS_CLI_OPTIONS,
         { "groups", required_argument, NULL, OPT_GROUPS },
         { "internal", required_argument, NULL, OPT_INTERNAL },
         { "whitelist", required_argument, NULL, OPT_WHITELIST },
@@ -132,14 +129,10 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
         { "scan-rate", required_argument, NULL, OPT_SCAN_RATE },
         { "theta", required_argument, NULL, OPT_THETA },
         { "weight", required_argument, NULL, OPT_WEIGHT },
-        { "format", required_argument, NULL, 'T' },
-        { "write", required_argument, NULL, 'w' },
-        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
-    fs_record_source_init(&o->source);
-    o->format = "jsonl";
+    fs_analysis_cli_init(&o->cli, "botnet");
     o->internal = FS_HOST_INTERNAL_DEFAULT;
     o->whitelist = "";
     o->tau_g = FS_GRAPH_TAU_G_DEFAULT;
@@ -155,7 +148,7 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
     int c;
     double v;
     /* "-": plain arguments come in order as option 1 (captures). */
-    while ((c = getopt_long(argc, argv, "-:T:w:h" FS_RECORD_SOURCE_SHORT, options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, FS_ANALYSIS_CLI_SHORT, options, NULL)) != -1) {
         switch (c) {
             case OPT_GROUPS:
                 o->groups = optarg;
@@ -210,42 +203,15 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
                 if (!parse_weight(o, optarg, errmsg))
                     return FS_ERR_USAGE;
                 break;
-            case 'T': {
-                const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
-                if (!ops || fs_sink_format_is_file(ops)) {
-                    *errmsg = g_strdup_printf(
-                            "botnet: -T %s: not a format of flowshark botnet (jsonl or csv)",
-                            optarg);
-                    return FS_ERR_USAGE;
-                }
-                o->format = optarg;
-                break;
-            }
-            case 'w':
-                o->write = optarg;
-                break;
-            case 'h':
-                o->help = TRUE;
-                break;
-            case ':':
-                *errmsg = g_strdup_printf("botnet: %s needs a value", argv[optind - 1]);
-                return FS_ERR_USAGE;
             default: {
-                char *why = NULL;
-                if (fs_record_source_option(&o->source, c, optarg, &why))
-                    break;
-                *errmsg = why ? g_strdup_printf("botnet: %s", why)
-                              : g_strdup_printf("botnet: unknown option %s", argv[optind - 1]);
-                g_free(why);
-                return FS_ERR_USAGE;
+                enum fs_status taken = fs_analysis_cli_option(&o->cli, c, optarg, argv, errmsg);
+                if (taken != FS_OK)
+                    return taken;
+                break;
             }
         }
     }
-    if (o->help)
-        return FS_OK;
-    for (; optind < argc; optind++) /* after "--": captures */
-        fs_record_source_option(&o->source, 'r', argv[optind], NULL);
-    return fs_record_source_check(&o->source, "botnet", errmsg);
+    return fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
 }
 
 /* The three analyses a record feeds. */
@@ -327,7 +293,7 @@ enum fs_status fs_botnet_main(const char *program, int argc, char **argv)
     enum fs_status status = parse(argc, argv, &o, &errmsg);
     if (status != FS_OK)
         goto out;
-    if (o.help) {
+    if (o.cli.help) {
         print_help(stdout);
         goto out;
     }
@@ -362,16 +328,10 @@ enum fs_status fs_botnet_main(const char *program, int argc, char **argv)
     a.graph = fs_graph_new(&gopts);
     a.cflows = fs_cflows_new(&copts);
     a.activity = fs_activity_new(&aopts);
-    status = fs_record_source_run(program, &o.source, NULL, add_record, &a, &errmsg);
-    /* A capture cut short, or one of several unreadable: its messages are
-     * out, the vote of what was read is written, and the status stays. */
-    if (status != FS_OK && !(o.source.captures && fs_record_source_usable(status)))
+    /* A capture cut short, or one of several unreadable: the output of what
+     * was read is written, and the status stays. */
+    if (!fs_analysis_read(program, &o.cli, add_record, &a, &status, &errmsg))
         goto out;
-    if (errmsg) {
-        fs_report(NULL, errmsg);
-        g_free(errmsg);
-        errmsg = NULL;
-    }
     enum fs_status finished = fs_graph_finish(a.graph, &errmsg);
     if (finished != FS_OK) {
         status = finished;
@@ -380,9 +340,9 @@ enum fs_status fs_botnet_main(const char *program, int argc, char **argv)
     fs_cflows_finish(a.cflows);
     fs_activity_finish(a.activity);
     result = vote(&o, &a, internal);
-    enum fs_status written = write_table(o.write, o.format, result, FALSE, &errmsg);
+    enum fs_status written = write_table(o.cli.write, o.cli.format, result, FALSE, &errmsg);
     if (written == FS_OK && o.groups)
-        written = write_table(o.groups, o.format, result, TRUE, &errmsg);
+        written = write_table(o.groups, o.cli.format, result, TRUE, &errmsg);
     status = fs_status_worst(status, written);
 out:
     if (errmsg)
@@ -394,6 +354,6 @@ out:
     fs_graph_free(a.graph);
     fs_host_ranges_free(whitelist);
     fs_host_ranges_free(internal);
-    fs_record_source_clear(&o.source);
+    fs_analysis_cli_clear(&o.cli);
     return status;
 }

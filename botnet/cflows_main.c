@@ -19,17 +19,14 @@
 #define FEW_SAMPLES FS_CFLOWS_BINS
 
 struct cflows_options {
-    struct fs_record_source source; /* captures, --from-records or --from-db */
-    const char *internal;           /* --internal, borrowed; NULL after --no-f1 */
-    const char *whitelist;          /* --whitelist, borrowed */
+    struct fs_analysis_cli cli; /* input, -T, -w, -h */
+    const char *internal;       /* --internal, borrowed; NULL after --no-f1 */
+    const char *whitelist;      /* --whitelist, borrowed */
     gboolean established;
     gint64 time_unit_ns;
     double eps;
     guint min_pts;
-    const char *format; /* -T */
-    const char *write;  /* -w, or NULL */
     gboolean verbose;
-    gboolean help;
 };
 
 enum {
@@ -84,7 +81,7 @@ static void print_help(FILE *out)
 static enum fs_status parse(int argc, char **argv, struct cflows_options *o, char **errmsg)
 {
     static const struct option options[] = {
-        FS_RECORD_SOURCE_OPTIONS,
+        FS_ANALYSIS_CLI_OPTIONS,
         { "internal", required_argument, NULL, OPT_INTERNAL },
         { "no-f1", no_argument, NULL, OPT_NO_F1 },
         { "whitelist", required_argument, NULL, OPT_WHITELIST },
@@ -93,25 +90,21 @@ static enum fs_status parse(int argc, char **argv, struct cflows_options *o, cha
         { "eps", required_argument, NULL, OPT_EPS },
         { "min-pts", required_argument, NULL, OPT_MIN_PTS },
         { "verbose", no_argument, NULL, OPT_VERBOSE },
-        { "format", required_argument, NULL, 'T' },
-        { "write", required_argument, NULL, 'w' },
-        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
-    fs_record_source_init(&o->source);
+    fs_analysis_cli_init(&o->cli, "cflows");
     o->internal = FS_HOST_INTERNAL_DEFAULT;
     o->whitelist = "";
     o->time_unit_ns = G_GINT64_CONSTANT(3600000000000);
     o->eps = 0.5;
     o->min_pts = 2;
-    o->format = "jsonl";
     gboolean no_f1 = FALSE;
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
     /* "-": plain arguments come in order as option 1 (captures). */
-    while ((c = getopt_long(argc, argv, "-:T:w:h" FS_RECORD_SOURCE_SHORT, options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, FS_ANALYSIS_CLI_SHORT, options, NULL)) != -1) {
         switch (c) {
             case OPT_INTERNAL:
                 o->internal = optarg;
@@ -157,44 +150,17 @@ static enum fs_status parse(int argc, char **argv, struct cflows_options *o, cha
             case OPT_VERBOSE:
                 o->verbose = TRUE;
                 break;
-            case 'T': {
-                const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
-                if (!ops || fs_sink_format_is_file(ops)) {
-                    *errmsg = g_strdup_printf(
-                            "cflows: -T %s: not a format of flowshark cflows (jsonl or csv)",
-                            optarg);
-                    return FS_ERR_USAGE;
-                }
-                o->format = optarg;
-                break;
-            }
-            case 'w':
-                o->write = optarg;
-                break;
-            case 'h':
-                o->help = TRUE;
-                break;
-            case ':':
-                *errmsg = g_strdup_printf("cflows: %s needs a value", argv[optind - 1]);
-                return FS_ERR_USAGE;
             default: {
-                char *why = NULL;
-                if (fs_record_source_option(&o->source, c, optarg, &why))
-                    break;
-                *errmsg = why ? g_strdup_printf("cflows: %s", why)
-                              : g_strdup_printf("cflows: unknown option %s", argv[optind - 1]);
-                g_free(why);
-                return FS_ERR_USAGE;
+                enum fs_status taken = fs_analysis_cli_option(&o->cli, c, optarg, argv, errmsg);
+                if (taken != FS_OK)
+                    return taken;
+                break;
             }
         }
     }
-    if (o->help)
-        return FS_OK;
-    for (; optind < argc; optind++) /* after "--": captures */
-        fs_record_source_option(&o->source, 'r', argv[optind], NULL);
-    enum fs_status checked = fs_record_source_check(&o->source, "cflows", errmsg);
-    if (checked != FS_OK)
-        return checked;
+    enum fs_status finished = fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
+    if (finished != FS_OK || o->cli.help)
+        return finished;
     if (no_f1)
         o->internal = NULL;
     return FS_OK;
@@ -304,12 +270,12 @@ static void report_batch(const fs_cflows *c, const struct cflows_options *o)
 static enum fs_status write_rows(const struct cflows_options *o, const fs_cflows *c, char **errmsg)
 {
     fs_writer *writer = NULL;
-    enum fs_status status = fs_writer_open(o->write, &writer, errmsg);
+    enum fs_status status = fs_writer_open(o->cli.write, &writer, errmsg);
     if (status != FS_OK)
         return status;
     fs_sink *collector = fs_sink_new_key_collector();
     fs_cflows_emit_empty(collector);
-    fs_sink *sink = fs_sink_new(fs_sink_format_find(o->format), writer);
+    fs_sink *sink = fs_sink_new(fs_sink_format_find(o->cli.format), writer);
     fs_sink_begin_output(sink, fs_sink_collected_keys(collector));
     fs_sink_free(collector);
     fs_cflows_emit_rows(c, sink);
@@ -326,7 +292,7 @@ enum fs_status fs_cflows_main(const char *program, int argc, char **argv)
     enum fs_status status = parse(argc, argv, &o, &errmsg);
     if (status != FS_OK)
         goto out;
-    if (o.help) {
+    if (o.cli.help) {
         print_help(stdout);
         goto out;
     }
@@ -344,16 +310,10 @@ enum fs_status fs_cflows_main(const char *program, int argc, char **argv)
         .min_pts = o.min_pts,
     };
     c = fs_cflows_new(&copts);
-    status = fs_record_source_run(program, &o.source, NULL, add_record, c, &errmsg);
-    /* A capture cut short, or one of several unreadable: its messages are
-     * out, the C-flows of what was read are written, and the status stays. */
-    if (status != FS_OK && !(o.source.captures && fs_record_source_usable(status)))
+    /* A capture cut short, or one of several unreadable: the output of what
+     * was read is written, and the status stays. */
+    if (!fs_analysis_read(program, &o.cli, add_record, c, &status, &errmsg))
         goto out;
-    if (errmsg) {
-        fs_report(NULL, errmsg);
-        g_free(errmsg);
-        errmsg = NULL;
-    }
     fs_cflows_finish(c);
     warn_few_samples(c);
     if (o.verbose)
@@ -366,6 +326,6 @@ out:
     fs_cflows_free(c);
     fs_host_ranges_free(whitelist);
     fs_host_ranges_free(internal);
-    fs_record_source_clear(&o.source);
+    fs_analysis_cli_clear(&o.cli);
     return status;
 }

@@ -16,16 +16,15 @@
 #include "writer.h"
 
 struct graph_options {
-    struct fs_record_source source; /* captures, --from-records or --from-db */
-    const char *format;             /* -T */
-    const char *write;              /* -w, or NULL */
-    const char *edges;              /* --edges, or NULL */
-    const char *graphml;            /* --graphml, or NULL */
-    const char *internal;           /* --internal */
+    struct fs_analysis_cli cli; /* input, -T, -w, -h */
+    const char *format;         /* -T */
+    const char *write;          /* -w, or NULL */
+    const char *edges;          /* --edges, or NULL */
+    const char *graphml;        /* --graphml, or NULL */
+    const char *internal;       /* --internal */
     gboolean established;
     double tau_g;
     gboolean verbose;
-    gboolean help;
 };
 
 enum {
@@ -69,28 +68,24 @@ static void print_help(FILE *out)
 static enum fs_status parse(int argc, char **argv, struct graph_options *o, char **errmsg)
 {
     static const struct option options[] = {
-        FS_RECORD_SOURCE_OPTIONS,
+        FS_ANALYSIS_CLI_OPTIONS,
         { "established", no_argument, NULL, OPT_ESTABLISHED },
         { "internal", required_argument, NULL, OPT_INTERNAL },
         { "tau-g", required_argument, NULL, OPT_TAU_G },
         { "edges", required_argument, NULL, OPT_EDGES },
         { "graphml", required_argument, NULL, OPT_GRAPHML },
         { "verbose", no_argument, NULL, 'v' },
-        { "format", required_argument, NULL, 'T' },
-        { "write", required_argument, NULL, 'w' },
-        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
-    fs_record_source_init(&o->source);
-    o->format = "jsonl";
+    fs_analysis_cli_init(&o->cli, "graph");
     o->internal = FS_HOST_INTERNAL_DEFAULT;
     o->tau_g = FS_GRAPH_TAU_G_DEFAULT;
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
     /* "-": plain arguments come in order as option 1 (captures). */
-    while ((c = getopt_long(argc, argv, "-:T:w:vh" FS_RECORD_SOURCE_SHORT, options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, FS_ANALYSIS_CLI_SHORT "v", options, NULL)) != -1) {
         switch (c) {
             case OPT_ESTABLISHED:
                 o->established = TRUE;
@@ -116,41 +111,15 @@ static enum fs_status parse(int argc, char **argv, struct graph_options *o, char
             case 'v':
                 o->verbose = TRUE;
                 break;
-            case 'T': {
-                const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
-                if (!ops || fs_sink_format_is_file(ops)) {
-                    *errmsg = g_strdup_printf(
-                            "graph: -T %s: not a format of flowshark graph (jsonl or csv)", optarg);
-                    return FS_ERR_USAGE;
-                }
-                o->format = optarg;
-                break;
-            }
-            case 'w':
-                o->write = optarg;
-                break;
-            case 'h':
-                o->help = TRUE;
-                break;
-            case ':':
-                *errmsg = g_strdup_printf("graph: %s needs a value", argv[optind - 1]);
-                return FS_ERR_USAGE;
             default: {
-                char *why = NULL;
-                if (fs_record_source_option(&o->source, c, optarg, &why))
-                    break;
-                *errmsg = why ? g_strdup_printf("graph: %s", why)
-                              : g_strdup_printf("graph: unknown option %s", argv[optind - 1]);
-                g_free(why);
-                return FS_ERR_USAGE;
+                enum fs_status taken = fs_analysis_cli_option(&o->cli, c, optarg, argv, errmsg);
+                if (taken != FS_OK)
+                    return taken;
+                break;
             }
         }
     }
-    if (o->help)
-        return FS_OK;
-    for (; optind < argc; optind++) /* after "--": captures */
-        fs_record_source_option(&o->source, 'r', argv[optind], NULL);
-    return fs_record_source_check(&o->source, "graph", errmsg);
+    return fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
 }
 
 /* One record into the graph (data). */
@@ -217,7 +186,8 @@ static enum fs_status output_close(struct graph_output *out, gboolean complete, 
 static enum fs_status write_outputs(const struct graph_options *o, const fs_graph *g, char **errmsg)
 {
     struct graph_output rows = { 0 }, edges = { 0 }, graphml = { 0 };
-    enum fs_status status = output_open(o->write, o->format, fs_graph_emit_keys, &rows, errmsg);
+    enum fs_status status =
+            output_open(o->cli.write, o->cli.format, fs_graph_emit_keys, &rows, errmsg);
     if (status == FS_OK && o->edges)
         status = output_open(o->edges, "csv", fs_graph_emit_edge_keys, &edges, errmsg);
     if (status == FS_OK && o->graphml)
@@ -261,7 +231,7 @@ enum fs_status fs_graph_main(const char *program, int argc, char **argv)
     enum fs_status status = parse(argc, argv, &o, &errmsg);
     if (status != FS_OK)
         goto out;
-    if (o.help) {
+    if (o.cli.help) {
         print_help(stdout);
         goto out;
     }
@@ -279,17 +249,10 @@ enum fs_status fs_graph_main(const char *program, int argc, char **argv)
         .tau_g = o.tau_g,
     };
     g = fs_graph_new(&gopts);
-    status = fs_record_source_run(program, &o.source, NULL, add_record, g, &errmsg);
-    /* A capture cut short, or one of several unreadable: its messages are
-     * out, the graph of what was read is written (as the capture command
-     * writes its records), and the status stays. */
-    if (status != FS_OK && !(o.source.captures && fs_record_source_usable(status)))
+    /* A capture cut short, or one of several unreadable: the output of what
+     * was read is written, and the status stays. */
+    if (!fs_analysis_read(program, &o.cli, add_record, g, &status, &errmsg))
         goto out;
-    if (errmsg) {
-        fs_report(NULL, errmsg);
-        g_free(errmsg);
-        errmsg = NULL;
-    }
     enum fs_status finished = fs_graph_finish(g, &errmsg);
     if (finished != FS_OK) {
         status = finished;
@@ -304,6 +267,6 @@ out:
     g_free(errmsg);
     fs_graph_free(g);
     fs_host_ranges_free(internal);
-    fs_record_source_clear(&o.source);
+    fs_analysis_cli_clear(&o.cli);
     return status;
 }

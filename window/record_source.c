@@ -614,3 +614,78 @@ gboolean fs_record_source_usable(enum fs_status status)
     return status == FS_OK || status == FS_ERR_TRUNCATED || status == FS_ERR_INTERRUPTED ||
            status == FS_ERR_WORKER || status == FS_ERR_OPEN;
 }
+
+/* ---- the command line of an analysis ---- */
+
+void fs_analysis_cli_init(struct fs_analysis_cli *cli, const char *who)
+{
+    memset(cli, 0, sizeof(*cli));
+    cli->who = who;
+    cli->format = "jsonl";
+    fs_record_source_init(&cli->source);
+}
+
+void fs_analysis_cli_clear(struct fs_analysis_cli *cli)
+{
+    fs_record_source_clear(&cli->source);
+}
+
+enum fs_status fs_analysis_cli_option(
+        struct fs_analysis_cli *cli, int c, const char *optarg, char **argv, char **errmsg)
+{
+    switch (c) {
+        case 'T': {
+            const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
+            if (!ops || fs_sink_format_is_file(ops)) {
+                *errmsg = g_strdup_printf("%s: -T %s: not a format of flowshark %s (jsonl or "
+                                          "csv)",
+                        cli->who, optarg, cli->who);
+                return FS_ERR_USAGE;
+            }
+            cli->format = optarg;
+            return FS_OK;
+        }
+        case 'w':
+            cli->write = optarg;
+            return FS_OK;
+        case 'h':
+            cli->help = TRUE;
+            return FS_OK;
+        case ':':
+            *errmsg = g_strdup_printf("%s: %s needs a value", cli->who, argv[optind - 1]);
+            return FS_ERR_USAGE;
+        default: {
+            char *why = NULL;
+            if (fs_record_source_option(&cli->source, c, optarg, &why))
+                return FS_OK;
+            *errmsg = why ? g_strdup_printf("%s: %s", cli->who, why)
+                          : g_strdup_printf("%s: unknown option %s", cli->who, argv[optind - 1]);
+            g_free(why);
+            return FS_ERR_USAGE;
+        }
+    }
+}
+
+enum fs_status fs_analysis_cli_finish(
+        struct fs_analysis_cli *cli, int argc, char **argv, char **errmsg)
+{
+    if (cli->help)
+        return FS_OK;
+    for (; optind < argc; optind++) /* after "--": captures */
+        fs_record_source_option(&cli->source, 'r', argv[optind], NULL);
+    return fs_record_source_check(&cli->source, cli->who, errmsg);
+}
+
+gboolean fs_analysis_read(const char *program, const struct fs_analysis_cli *cli, fs_record_fn fn,
+        void *data, enum fs_status *status, char **errmsg)
+{
+    *status = fs_record_source_run(program, &cli->source, NULL, fn, data, errmsg);
+    if (*status != FS_OK && !(cli->source.captures && fs_record_source_usable(*status)))
+        return FALSE;
+    if (*errmsg) {
+        fs_report(NULL, *errmsg);
+        g_free(*errmsg);
+        *errmsg = NULL;
+    }
+    return TRUE;
+}

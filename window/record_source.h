@@ -125,6 +125,52 @@ void fs_record_consumer_free(fs_record_consumer *c);
 enum fs_status fs_record_source_run(const char *program, const struct fs_record_source *src,
         const char *const *extra, fs_record_fn fn, void *data, char **errmsg);
 
+/* What every analysis subcommand's command line has besides its own
+ * options: the input (above), -T (a format that writes bytes: jsonl,
+ * csv), -w FILE and -h. A subcommand puts FS_ANALYSIS_CLI_OPTIONS in its
+ * getopt_long table and FS_ANALYSIS_CLI_SHORT before its own short
+ * options, handles its own options and hands every other getopt value to
+ * fs_analysis_cli_option(). */
+struct fs_analysis_cli {
+    const char *who; /* the subcommand, for messages: "graph" */
+    struct fs_record_source source;
+    const char *format; /* -T, default "jsonl" */
+    const char *write;  /* -w, or NULL: standard output */
+    gboolean help;      /* -h */
+};
+#define FS_ANALYSIS_CLI_OPTIONS                                                                    \
+    FS_RECORD_SOURCE_OPTIONS, { "format", required_argument, NULL, 'T' },                          \
+            { "write", required_argument, NULL, 'w' },                                             \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
+/* "-": plain arguments come in order as option 1 (captures); ":": a
+ * missing value is reported as such. */
+#define FS_ANALYSIS_CLI_SHORT "-:T:w:h" FS_RECORD_SOURCE_SHORT
+
+void fs_analysis_cli_init(struct fs_analysis_cli *cli, const char *who);
+void fs_analysis_cli_clear(struct fs_analysis_cli *cli);
+
+/* Takes getopt's value c (with optarg; argv for messages): FS_OK when it
+ * is one of the shared options, FS_ERR_USAGE with *errmsg for a bad value,
+ * a missing one or an unknown option. */
+enum fs_status fs_analysis_cli_option(
+        struct fs_analysis_cli *cli, int c, const char *optarg, char **argv, char **errmsg);
+
+/* After getopt's loop: the arguments after "--" are captures, and the
+ * input is checked (fs_record_source_check). FS_OK with -h. */
+enum fs_status fs_analysis_cli_finish(
+        struct fs_analysis_cli *cli, int argc, char **argv, char **errmsg);
+
+/* Every record of the source to fn (fs_record_source_run), for an
+ * analysis that then writes its output: TRUE when it should (the status
+ * is FS_OK, or a capture run whose records are usable: a capture cut
+ * short, one of several unreadable; its own message, if any, is reported
+ * here and the status is kept in *status); FALSE with *status and, when
+ * not yet reported, *errmsg (caller reports and frees) otherwise. */
+gboolean fs_analysis_read(const char *program, const struct fs_analysis_cli *cli, fs_record_fn fn,
+        void *data, enum fs_status *status, char **errmsg);
+
 /* Whether the records of a capture run that ended with status are worth an
  * analysis's output: as the capture command keeps the records of what it
  * could read (a capture cut short, an interruption, one capture of
