@@ -71,7 +71,7 @@ from decimal import Decimal, ROUND_FLOOR
 
 # The synthetic capture with a scan and a burst (this folder; shared with
 # doc/windows_figure.py).
-from synthetic_scan import BURST_AT, SCAN_AT, synthetic_packets, write_pcap
+from synthetic_scan import BURST_AT, SCAN_AT, T0, synthetic_packets, write_pcap
 
 try:
     import pandas as pd
