@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "botnet_main.h"
+#include "cflows_main.h"
 #include "epan_session.h"
+#include "graph_main.h"
 #include "interrupt.h"
 #include "live.h"
 #include "options.h"
@@ -42,10 +45,16 @@ int main(int argc, char **argv)
     struct fs_options opts;
     char *errmsg = NULL;
     /* Subcommands: an analysis, which sets up libwireshark itself only when
-     * it reads captures (a capture called "window" is read with -r window
-     * or ./window). */
+     * it reads captures (a capture called "window", "graph", "cflows" or
+     * "botnet" is read with -r window or ./window). */
     if (argc > 1 && strcmp(argv[1], "window") == 0)
         return fs_status_exit_code(fs_window_main(argv[0], argc - 1, argv + 1));
+    if (argc > 1 && strcmp(argv[1], "graph") == 0)
+        return fs_status_exit_code(fs_graph_main(argv[0], argc - 1, argv + 1));
+    if (argc > 1 && strcmp(argv[1], "cflows") == 0)
+        return fs_status_exit_code(fs_cflows_main(argv[0], argc - 1, argv + 1));
+    if (argc > 1 && strcmp(argv[1], "botnet") == 0)
+        return fs_status_exit_code(fs_botnet_main(argv[0], argc - 1, argv + 1));
     enum fs_status status = fs_options_parse(argc, argv, &opts, &errmsg);
     if (status != FS_OK) {
         fprintf(stderr, "flowshark: %s\n", errmsg);

@@ -17,15 +17,17 @@ set -euo pipefail
 # certificates and openssl is tests/tls's oracle and TLS peers.
 packages=(build-essential cmake pkg-config libwireshark-dev tshark wireshark-common
     libglib2.0-dev libcmocka-dev python3 python3-jsonschema libndpi-dev libndpi-bin
-    libsqlite3-dev sqlite3 iproute2 libgnutls28-dev openssl)
+    libsqlite3-dev sqlite3 iproute2 libgnutls28-dev openssl libigraph-dev)
 
 # .ci/run also needs: clang and its runtime libraries (scripts/fuzz.sh:
 # libFuzzer), pandas (tests/python's to_pandas test, skipped without it),
 # clang-format 14 (scripts/check-format.sh), Slurm and munge
 # (tests/cluster/test_slurm.sh starts a private single-node cluster), Dask
-# (tests/cluster/test_dask.py: python3-distributed, which brings python3-dask).
+# (tests/cluster/test_dask.py: python3-distributed, which brings python3-dask),
+# networkx and scikit-learn (tests/botnet: the graph's and DBSCAN's oracles;
+# skipped without them outside CI).
 ci_packages=(clang libclang-rt-14-dev python3-pandas clang-format slurm-wlm munge
-    python3-distributed)
+    python3-distributed python3-networkx python3-sklearn)
 
 for arg in "$@"; do
     case $arg in

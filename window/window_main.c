@@ -10,10 +10,9 @@
 #include <string.h>
 
 #include "window_main.h"
-#include "epan_session.h"
-#include "interrupt.h"
 #include "options.h"
 #include "record_reader.h"
+#include "record_source.h"
 #include "run.h"
 #include "sink.h"
 #include "window.h"
@@ -334,29 +333,26 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
     return FS_OK;
 }
 
-/* Every packet of every record into set. */
+/* Every packet of a record into the set (data). */
+static void add_record(const struct fs_read_record *rec, const int *states, void *data)
+{
+    (void)states; /* records carry none */
+    const struct fs_window_flow flow = {
+        .protocol = rec->protocol,
+        .src = rec->src,
+        .sport = rec->sport,
+        .dst = rec->dst,
+        .dport = rec->dport,
+    };
+    for (guint i = 0; i < rec->packets; i++)
+        fs_window_set_add(data, &flow, rec->times_ns[i], rec->lengths[i], -1);
+}
+
+/* Every packet of every record of path into set. */
 static enum fs_status read_records(const char *path, fs_window_set *set, char **errmsg)
 {
-    fs_record_reader *reader = NULL;
-    enum fs_status status = fs_record_reader_open(path, &reader, errmsg);
-    gboolean done = FALSE;
-    while (status == FS_OK && !done) {
-        struct fs_read_record rec;
-        status = fs_record_reader_next(reader, &rec, &done, errmsg);
-        if (status != FS_OK || done)
-            break;
-        const struct fs_window_flow flow = {
-            .protocol = rec.protocol,
-            .src = rec.src,
-            .sport = rec.sport,
-            .dst = rec.dst,
-            .dport = rec.dport,
-        };
-        for (guint i = 0; i < rec.packets; i++)
-            fs_window_set_add(set, &flow, rec.times_ns[i], rec.lengths[i], -1);
-    }
-    fs_record_reader_free(reader);
-    return status;
+    struct fs_record_source src = { .from_records = path };
+    return fs_record_source_run(NULL, &src, NULL, add_record, set, errmsg);
 }
 
 /* The output of the rows: -T's format over a writer (standard output, or
@@ -450,16 +446,6 @@ static enum fs_status output_close(
     return status;
 }
 
-/* Whether the windows of a run that ended with status are written: as the
- * capture command keeps the records of what it could read (a capture cut
- * short, an interruption, one capture of several missing), not after a
- * bad command line. */
-static gboolean windows_wanted(enum fs_status status)
-{
-    return status == FS_OK || status == FS_ERR_TRUNCATED || status == FS_ERR_INTERRUPTED ||
-           status == FS_ERR_WORKER || status == FS_ERR_OPEN;
-}
-
 /* Captures: the capture command's run over the same inputs, its flows
  * without payload kept, ended by the flow meter's timeouts (unless
  * --hold), and each packet's flow state recorded, in this process; its
@@ -470,56 +456,41 @@ static enum fs_status read_captures(
         const char *program, const struct window_options *o, fs_window_set *set, char **errmsg)
 {
     char idle[32], active[32];
-    GPtrArray *args = g_ptr_array_new();
-    g_ptr_array_add(args, (gpointer)program);
-    g_ptr_array_add(args, (gpointer) "--keep-empty");
-    if (!o->progress)
-        g_ptr_array_add(args, (gpointer) "-q");
+    const char *extra[5] = { NULL };
+    int n_extra = 0;
     if (o->idle_timeout) {
         g_snprintf(idle, sizeof(idle), "%" G_GUINT64_FORMAT, o->idle_timeout);
-        g_ptr_array_add(args, (gpointer) "--idle-timeout");
-        g_ptr_array_add(args, idle);
+        extra[n_extra++] = "--idle-timeout";
+        extra[n_extra++] = idle;
     }
     if (o->active_timeout) {
         g_snprintf(active, sizeof(active), "%" G_GUINT64_FORMAT, o->active_timeout);
-        g_ptr_array_add(args, (gpointer) "--active-timeout");
-        g_ptr_array_add(args, active);
+        extra[n_extra++] = "--active-timeout";
+        extra[n_extra++] = active;
     }
-    for (guint i = 0; i < o->capture_args->len; i++)
-        g_ptr_array_add(args, g_ptr_array_index(o->capture_args, i));
-    g_ptr_array_add(args, NULL);
+    const struct fs_record_source src = {
+        .capture_args = o->capture_args,
+        .captures = TRUE,
+        .progress = o->progress,
+    };
     struct fs_options opts;
     char *why = NULL;
-    enum fs_status status = fs_options_parse((int)args->len - 1, (char **)args->pdata, &opts, &why);
-    g_ptr_array_free(args, TRUE);
+    enum fs_status status = fs_record_source_begin_captures(program, &src, extra, &opts, &why);
     if (status != FS_OK) {
         *errmsg = g_strdup_printf("window: %s", why);
         g_free(why);
-        fs_options_free(&opts);
         return status;
     }
     opts.packet_states = TRUE;
     /* The horizon holds across captures read in time order. */
     opts.inputs_by_time = !o->hold;
-
-    status = fs_epan_session_init(program, &why);
-    if (status != FS_OK) {
-        *errmsg = why;
-        fs_options_free(&opts);
-        return status;
-    }
-    /* As main() sets up the capture command. */
-    status = fs_epan_session_configure(opts.prefs, opts.decode_as, &why);
     struct window_output out = { 0 };
-    if (status == FS_OK)
-        status = output_open(o, &out, &why);
+    status = output_open(o, &out, &why);
     if (status != FS_OK) {
         *errmsg = why;
-        fs_epan_session_cleanup();
-        fs_options_free(&opts);
+        fs_record_source_end_captures(&opts);
         return status;
     }
-    fs_interrupt_install();
     /* A flow's packets lie within active of its first, and a flow still
      * open has had a packet within idle: once a record has a packet at t,
      * every later record's packets are after t - idle - active. */
@@ -555,12 +526,11 @@ static enum fs_status read_captures(
         status = fs_status_worst(status, FS_ERR_TRUNCATED);
     }
     fs_window_consumer_free(consumer);
-    gboolean complete = windows_wanted(status);
+    gboolean complete = fs_record_source_usable(status);
     if (complete)
         fs_window_set_finish(set, out.sink, o->empty_windows, o->score);
     status = fs_status_worst(status, output_close(&out, complete, status, errmsg));
-    fs_epan_session_cleanup();
-    fs_options_free(&opts);
+    fs_record_source_end_captures(&opts);
     return status;
 }
 
