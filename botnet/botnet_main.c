@@ -33,6 +33,7 @@ struct botnet_options {
     gboolean no_f1;
     gboolean established;
     double tau_g;
+    double tau_g_z; /* --tau-g-z, 0: none */
     gint64 time_unit_ns;
     double eps;
     guint min_pts;
@@ -48,6 +49,7 @@ enum {
     OPT_NO_F1,
     OPT_ESTABLISHED,
     OPT_TAU_G,
+    OPT_TAU_G_Z,
     OPT_TIME_UNIT,
     OPT_EPS,
     OPT_MIN_PTS,
@@ -72,6 +74,8 @@ static void print_help(FILE *out)
           "                             " FS_HOST_INTERNAL_DEFAULT ")\n"
           "  --established              F2 also wants a packet each way\n"
           "  --tau-g <x>                graph-anomalous: internal and g >= x (1.5)\n"
+          "  --tau-g-z <z>              ... and g_z >= z (as flowshark graph; default: no\n"
+          "                             such condition)\n"
           "  --no-f1, --whitelist <list>, --time-unit <U>, --eps <E>, --min-pts <n>\n"
           "                             the C-flows' options, as flowshark cflows\n"
           "  --scan-rate <r>            the scan rule's threshold per second (6)\n"
@@ -123,6 +127,7 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
         { "no-f1", no_argument, NULL, OPT_NO_F1 },
         { "established", no_argument, NULL, OPT_ESTABLISHED },
         { "tau-g", required_argument, NULL, OPT_TAU_G },
+        { "tau-g-z", required_argument, NULL, OPT_TAU_G_Z },
         { "time-unit", required_argument, NULL, OPT_TIME_UNIT },
         { "eps", required_argument, NULL, OPT_EPS },
         { "min-pts", required_argument, NULL, OPT_MIN_PTS },
@@ -167,6 +172,10 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
                 break;
             case OPT_TAU_G:
                 if (!parse_number("--tau-g", optarg, -G_MAXDOUBLE, FALSE, &o->tau_g, errmsg))
+                    return FS_ERR_USAGE;
+                break;
+            case OPT_TAU_G_Z:
+                if (!parse_number("--tau-g-z", optarg, 0, TRUE, &o->tau_g_z, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_TIME_UNIT:
@@ -311,6 +320,7 @@ enum fs_status fs_botnet_main(const char *program, int argc, char **argv)
         .established = o.established,
         .internal = internal,
         .tau_g = o.tau_g,
+        .tau_g_z = o.tau_g_z,
     };
     const struct fs_cflows_options copts = {
         .internal = o.no_f1 || fs_host_ranges_size(internal) == 0 ? NULL : internal,

@@ -352,9 +352,27 @@ enum fs_status fs_graph_finish(fs_graph *g, char **errmsg)
         r->peers_z = peers_z[i];
         r->dst_ports = ports[i];
         r->dst_ports_z = dports_z[i];
-        r->anomalous = r->internal && r->g >= g->opts.tau_g;
         order[i] = i;
     }
+    /* g_z: the robust z-score of ln(1 + g) among the internal hosts (g
+     * spreads over orders of magnitude; the logarithm keeps a few very
+     * high scores from hiding the rest), then the anomalous hosts. */
+    double *log_g = g_new(double, hosts > 0 ? hosts : 1);
+    double *log_z = g_new(double, hosts > 0 ? hosts : 1);
+    guint m = 0;
+    for (guint i = 0; i < hosts; i++)
+        if (g->rows[i].internal)
+            log_g[m++] = log1p(g->rows[i].g);
+    fs_graph_robust_z(log_g, m, log_z);
+    m = 0;
+    for (guint i = 0; i < hosts; i++) {
+        struct fs_graph_host *r = &g->rows[i];
+        r->g_z = r->internal ? log_z[m++] : NAN;
+        r->anomalous = r->internal && r->g >= g->opts.tau_g &&
+                       (g->opts.tau_g_z <= 0 || r->g_z >= g->opts.tau_g_z);
+    }
+    g_free(log_z);
+    g_free(log_g);
     /* The rows in output order. */
     g_qsort_with_data(order, (gint)hosts, sizeof(*order), compare_rows, g->node_g);
     struct fs_graph_host *by_rank = g->rows;
@@ -435,6 +453,7 @@ static void emit_row(fs_sink *sink, const struct fs_graph_host *r)
     key_double(sink, "peers_z", r->peers_z);
     fs_sink_key_int(sink, "dst_ports", r->dst_ports);
     key_double(sink, "dst_ports_z", r->dst_ports_z);
+    key_double(sink, "g_z", r->g_z);
     key_bool(sink, "graph_anomalous", r->anomalous);
     fs_sink_end_record(sink);
 }

@@ -24,6 +24,8 @@ struct fs_graph_options {
     gboolean established;           /* F2 with --established */
     const fs_host_ranges *internal; /* F1's internal networks (--internal) */
     double tau_g;                   /* --tau-g: g at or above it is anomalous */
+    /* --tau-g-z: also g_z at or above it (0: no such condition) */
+    double tau_g_z;
 };
 
 /* The default of --tau-g (the spec's τ_g). */
@@ -47,7 +49,10 @@ struct fs_graph_host {
     double peers_z;     /* its robust z-score over all hosts */
     gint64 dst_ports;   /* distinct dport of the F2 flows whose src is the host */
     double dst_ports_z; /* its robust z-score over all hosts */
-    gboolean anomalous; /* internal and g >= tau_g */
+    /* The robust z-score of ln(1 + g) over the internal hosts (NaN for
+     * the others): how far g stands out of this batch's internal hosts. */
+    double g_z;
+    gboolean anomalous; /* internal, g >= tau_g and (tau_g_z > 0) g_z >= tau_g_z */
 };
 
 /* A fitted law ln y = slope·ln x + intercept; skipped (and slope and

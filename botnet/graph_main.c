@@ -24,6 +24,7 @@ struct graph_options {
     const char *internal;       /* --internal */
     gboolean established;
     double tau_g;
+    double tau_g_z; /* --tau-g-z, 0: none */
     gboolean verbose;
 };
 
@@ -31,6 +32,7 @@ enum {
     OPT_ESTABLISHED = 256,
     OPT_INTERNAL,
     OPT_TAU_G,
+    OPT_TAU_G_Z,
     OPT_EDGES,
     OPT_GRAPHML,
 };
@@ -51,6 +53,9 @@ static void print_help(FILE *out)
           "  --established              F2 also demands a packet each way\n"
           "  --internal <list>          internal networks (addresses and CIDR prefixes,\n"
           "                             comma-separated; default " FS_HOST_INTERNAL_DEFAULT ")\n"
+          "  --tau-g-z <z>              graph_anomalous also needs g_z >= z (g_z: the\n"
+          "                             robust z-score of ln(1 + g) over the internal\n"
+          "                             hosts; default: no such condition)\n"
           "  --tau-g <x>                an internal host with g >= x is graph_anomalous\n"
           "                             (default 1.5)\n"
           "  --edges <file>             also the edge list as CSV (u, v, weight)\n"
@@ -72,6 +77,7 @@ static enum fs_status parse(int argc, char **argv, struct graph_options *o, char
         { "established", no_argument, NULL, OPT_ESTABLISHED },
         { "internal", required_argument, NULL, OPT_INTERNAL },
         { "tau-g", required_argument, NULL, OPT_TAU_G },
+        { "tau-g-z", required_argument, NULL, OPT_TAU_G_Z },
         { "edges", required_argument, NULL, OPT_EDGES },
         { "graphml", required_argument, NULL, OPT_GRAPHML },
         { "verbose", no_argument, NULL, 'v' },
@@ -93,11 +99,16 @@ static enum fs_status parse(int argc, char **argv, struct graph_options *o, char
             case OPT_INTERNAL:
                 o->internal = optarg;
                 break;
-            case OPT_TAU_G: {
+            case OPT_TAU_G:
+            case OPT_TAU_G_Z: {
                 char *end = NULL;
-                o->tau_g = g_ascii_strtod(optarg, &end);
-                if (!end || end == optarg || *end || !isfinite(o->tau_g)) {
-                    *errmsg = g_strdup_printf("graph: --tau-g %s: not a number", optarg);
+                double *into = c == OPT_TAU_G ? &o->tau_g : &o->tau_g_z;
+                *into = g_ascii_strtod(optarg, &end);
+                if (!end || end == optarg || *end || !isfinite(*into) ||
+                        (c == OPT_TAU_G_Z && *into <= 0)) {
+                    *errmsg = g_strdup_printf("graph: %s %s: not a number%s",
+                            c == OPT_TAU_G ? "--tau-g" : "--tau-g-z", optarg,
+                            c == OPT_TAU_G ? "" : " above 0");
                     return FS_ERR_USAGE;
                 }
                 break;
@@ -247,6 +258,7 @@ enum fs_status fs_graph_main(const char *program, int argc, char **argv)
         .established = o.established,
         .internal = internal,
         .tau_g = o.tau_g,
+        .tau_g_z = o.tau_g_z,
     };
     g = fs_graph_new(&gopts);
     /* A capture cut short, or one of several unreadable: the output of what

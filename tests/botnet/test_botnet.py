@@ -256,11 +256,12 @@ def botnet(flowshark, tmp, args):
         return jsonl(p.stdout), jsonl(f.read())
 
 
-def check_records(flowshark, name, records_path, tmp, variants=False, unit=None):
-    """The vote of botnet over records_path against expected_vote(); the
-    number of values compared."""
+def check_records(flowshark, name, records_path, tmp, variants=False, unit=None, options=()):
+    """The vote of botnet over records_path (with options, which graph
+    takes too: --tau-g-z) against expected_vote(); the number of values
+    compared."""
     unit_opts = ["--time-unit", unit] if unit else []
-    p = run([flowshark, "graph", "--from-records", records_path])
+    p = run([flowshark, "graph", "--from-records", records_path, *options])
     q = run([flowshark, "cflows", "--from-records", records_path] + unit_opts)
     if p.returncode or q.returncode:
         fail(f"{name}: graph exit {p.returncode}, cflows exit {q.returncode}")
@@ -275,14 +276,14 @@ def check_records(flowshark, name, records_path, tmp, variants=False, unit=None)
                       {"theta": 1.0, "weights": {"graph": 2.0}}),
                      (["--weight", "graph=2", "--weight", "scan=3", "--theta", "0"],
                       {"theta": 0.0, "weights": {"graph": 2.0, "scan": 3.0}})]
-    for options, kw in settings:
-        args = ["--from-records", records_path] + unit_opts + options
+    for extra, kw in settings:
+        args = ["--from-records", records_path] + unit_opts + list(options) + extra
         got, groups_got = botnet(flowshark, tmp, args)
         if got is None:
             continue
         rows, groups = expected_vote(graph_rows, cflow_rows, scans, **kw)
-        values += compare(" ".join([name] + options), got, groups_got, rows, groups)
-        if options:
+        values += compare(" ".join([name] + extra), got, groups_got, rows, groups)
+        if extra:
             continue
         # -T csv: the same values in both tables.
         groups_csv = os.path.join(tmp, "groups.csv")
@@ -379,6 +380,33 @@ def check_synthetic(flowshark, tmp):
         fail(f"synthetic: highest g {top_g['host']}, not the scanner")
     if not bots <= first or not all(r["suspicious"] for r in got if r["host"] in bots):
         fail("synthetic: the bots are not all suspicious in group 1")
+    # With --tau-g-z 3.5 (graph-anomalous also needs ln(1 + g) 3.5 robust
+    # deviations above the internal hosts' median), issue 15's goal: the
+    # five bots are one group, ranked first, and no normal client is
+    # suspicious; the vote is recomputed as above with that option.
+    got_z, groups_z = botnet(flowshark, tmp, ["-r", pcap, "--tau-g-z", "3.5"])
+    if got_z is None:
+        return values
+    values += check_records(flowshark, "synthetic --tau-g-z 3.5", records, tmp,
+                            options=["--tau-g-z", "3.5"])
+    print("synthetic --tau-g-z 3.5: the hosts table, top 7:")
+    print("| host | role | g | g_z | a_graph | a_scan | C-sets | s | suspicious | group |")
+    g_z = {r["host"]: r["g_z"] for r in jsonl(run([flowshark, "graph", "--from-records",
+                                                    records]).stdout)}
+    for r in got_z[:7]:
+        role = "scanner" if r["host"] == synthetic_botnet.SCANNER else \
+            "bot" if r["host"] in bots else "client"
+        print(f"| {r['host']} | {role} | {r['g']:.2f} | {g_z[r['host']]:.2f} | "
+              f"{str(r.get('a_graph')).lower()} | {str(r.get('a_scan')).lower()} | "
+              f"{len(r['csets'])} | {r['s']:.4f} | {str(r['suspicious']).lower()} | "
+              f"{r['group']} |")
+    print("groups:", [(g["group"], g["size"], round(g["mean_s"], 4)) for g in groups_z])
+    if not groups_z or set(groups_z[0]["members"]) != bots:
+        fail(f"synthetic --tau-g-z 3.5: group 1 is not the five bots: {groups_z[:1]}")
+    suspicious_clients = [r["host"] for r in got_z
+                          if r["suspicious"] and r["host"] not in bots]
+    if suspicious_clients:
+        fail(f"synthetic --tau-g-z 3.5: normal clients suspicious: {suspicious_clients[:5]}")
     return values
 
 

@@ -58,7 +58,7 @@ REL = 1e-9
 INTERNAL = [ipaddress.ip_network(n) for n in
             ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")]
 KEYS = ["host", "internal", "n", "e", "w", "e_pred", "w_pred", "out_edpl", "out_ewpl", "g",
-        "peers", "peers_z", "dst_ports", "dst_ports_z", "graph_anomalous"]
+        "peers", "peers_z", "dst_ports", "dst_ports_z", "g_z", "graph_anomalous"]
 INTS = {"n", "e", "w", "peers", "dst_ports"}
 BOOLS = {"internal", "graph_anomalous"}
 
@@ -109,7 +109,7 @@ def f2(record, established):
                                                       and any(v < 0 for v in lengths)))
 
 
-def expected(records, established=False, internal=INTERNAL, tau_g=1.5):
+def expected(records, established=False, internal=INTERNAL, tau_g=1.5, tau_g_z=None):
     """The rows (dict by host), the networkx graph and the laws."""
     graph = nx.Graph()
     ports = {}
@@ -146,10 +146,19 @@ def expected(records, established=False, internal=INTERNAL, tau_g=1.5):
         r["g"] = max(r["out_edpl"], r["out_ewpl"])
         r["peers"] = r["n"]
         r["dst_ports"] = len(ports.get(h, ()))
-        r["graph_anomalous"] = r["internal"] and r["g"] >= tau_g
     for key in ("peers", "dst_ports"):
         for h, z in zip(hosts, robust_z([rows[h][key] for h in hosts])):
             rows[h][key + "_z"] = z
+    # g_z: the robust z-score of ln(1 + g) over the internal hosts.
+    inside = [h for h in hosts if rows[h]["internal"]]
+    for h in hosts:
+        rows[h]["g_z"] = None
+    for h, z in zip(inside, robust_z([math.log1p(rows[h]["g"]) for h in inside])):
+        rows[h]["g_z"] = z
+    for h in hosts:
+        r = rows[h]
+        r["graph_anomalous"] = bool(r["internal"] and r["g"] >= tau_g
+                                    and (tau_g_z is None or r["g_z"] >= tau_g_z))
     return rows, graph, edpl, ewpl
 
 
@@ -356,13 +365,14 @@ def main():
         for options, settings in (
                 ((), {}),
                 (("--established",), {"established": True}),
+                (("--tau-g-z", "0.5"), {"tau_g_z": 0.5}),
                 (("--internal", nets, "--tau-g", "0.5"),
                  {"internal": [ipaddress.ip_network(n) for n in nets.split(",")],
                   "tau_g": 0.5})):
             got = check_capture(a.flowshark, " ".join(("synthetic",) + options), synthetic, tmp,
                                 options, **settings)
             hosts += len(got or [])
-        print(f"{len(a.captures) + 1} captures and 3 runs on synthetic records, "
+        print(f"{len(a.captures) + 1} captures and 4 runs on synthetic records, "
               f"{hosts} hosts compared")
     if failures:
         print(f"{len(failures)} failures")
