@@ -284,7 +284,8 @@ enum fs_status fs_graph_finish(fs_graph *g, char **errmsg)
         slots[i].parsed = fs_host_key_parse(slots[i].name, &slots[i].key);
         slots[i].index = i;
     }
-    qsort(slots, hosts, sizeof(*slots), compare_slots);
+    if (hosts > 1) /* qsort wants a real pointer, even for 0 elements */
+        qsort(slots, hosts, sizeof(*slots), compare_slots);
     guint *rank = g_new(guint, hosts);
     g->sorted = g_new(const char *, hosts);
     for (guint i = 0; i < hosts; i++) {
@@ -305,7 +306,8 @@ enum fs_status fs_graph_finish(fs_graph *g, char **errmsg)
         g->edges[k++] =
                 (struct graph_edge){ MIN(a, b), MAX(a, b), (gint64)GPOINTER_TO_SIZE(value) };
     }
-    qsort(g->edges, g->n_edges, sizeof(*g->edges), compare_edges);
+    if (g->n_edges > 1)
+        qsort(g->edges, g->n_edges, sizeof(*g->edges), compare_edges);
 
     /* Distinct destination ports per source. */
     gint64 *ports = g_new0(gint64, hosts);
