@@ -306,40 +306,36 @@ gboolean fs_record_source_option(
             pass_on(src, "--files-from", optarg);
             src->captures = TRUE;
             return TRUE;
-        case FS_RECORD_OPT_NO_EXCLUSIONS:
-            pass_on(src, "--no-exclusions", NULL);
-            return TRUE;
-        case 'j':
-            pass_on(src, "-j", optarg);
-            return TRUE;
-        case FS_RECORD_OPT_NO_FORK:
-            pass_on(src, "--no-fork", NULL);
-            return TRUE;
         case FS_RECORD_OPT_PROGRESS:
-            pass_on(src, "--progress", NULL);
             src->progress = TRUE;
-            return TRUE;
-        case 'q':
-            pass_on(src, "-q", NULL);
-            return TRUE;
-        case 'Y':
-            pass_on(src, "-Y", optarg);
-            return TRUE;
-        case 'o':
-            pass_on(src, "-o", optarg);
-            return TRUE;
-        case 'd':
-            pass_on(src, "-d", optarg);
-            return TRUE;
-        case FS_RECORD_OPT_RESET_EVERY:
-            pass_on(src, "--reset-every", optarg);
-            return TRUE;
-        case FS_RECORD_OPT_ALL_PROTOCOLS:
-            pass_on(src, "--all-protocols", NULL);
-            return TRUE;
+            break;
         default:
-            return FALSE;
+            break;
     }
+    /* The capture command's own options, handed to it as they are. */
+    static const struct {
+        int option;
+        const char *name;
+        gboolean value;
+    } passed_on[] = {
+        { FS_RECORD_OPT_NO_EXCLUSIONS, "--no-exclusions", FALSE },
+        { 'j', "-j", TRUE },
+        { FS_RECORD_OPT_NO_FORK, "--no-fork", FALSE },
+        { FS_RECORD_OPT_PROGRESS, "--progress", FALSE },
+        { 'q', "-q", FALSE },
+        { 'Y', "-Y", TRUE },
+        { 'o', "-o", TRUE },
+        { 'd', "-d", TRUE },
+        { FS_RECORD_OPT_RESET_EVERY, "--reset-every", TRUE },
+        { FS_RECORD_OPT_ALL_PROTOCOLS, "--all-protocols", FALSE },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(passed_on); i++) {
+        if (passed_on[i].option == c) {
+            pass_on(src, passed_on[i].name, passed_on[i].value ? optarg : NULL);
+            return TRUE;
+        }
+    }
+    return FALSE;
 }
 
 enum fs_status fs_record_source_check(
