@@ -14,6 +14,7 @@
 #include "cflows.h"
 #include "graph.h"
 #include "hosts.h"
+#include "payload.h"
 #include "record_source.h"
 #include "sink.h"
 #include "vote.h"
@@ -21,9 +22,11 @@
 
 /* The vote's threshold by default (spec §5.3). */
 #define BOTNET_THETA_DEFAULT 0.5
-/* The A-set types and their option names. */
-static const char *const aset_types[] = { "graph", "scan" };
-#define ASET_TYPES G_N_ELEMENTS(aset_types)
+/* The A-set types and their option names: the graph's, the scan rule's,
+ * then the payload detectors' in the order of enum fs_payload_set. */
+static const char *const aset_types[] = { "graph", "scan", "mirai", "ares", "bindl" };
+#define ASET_PAYLOAD 2 /* the first payload A-set */
+#define ASET_TYPES   G_N_ELEMENTS(aset_types)
 
 struct botnet_options {
     struct fs_analysis_cli cli; /* input, -T, -w, -h */
@@ -38,6 +41,7 @@ struct botnet_options {
     double eps;
     guint min_pts;
     double scan_rate;
+    gboolean no_payload; /* --no-payload */
     double theta;
     double weights[ASET_TYPES];
 };
@@ -54,6 +58,7 @@ enum {
     OPT_EPS,
     OPT_MIN_PTS,
     OPT_SCAN_RATE,
+    OPT_NO_PAYLOAD,
     OPT_THETA,
     OPT_WEIGHT,
 };
@@ -65,8 +70,10 @@ static void print_help(FILE *out)
           "\n"
           "BotCapturer's botnet detection over one batch of flows (doc/botnet.md):\n"
           "the host graph's anomaly score g (as flowshark graph), BotMiner's C-flows\n"
-          "clustered by DBSCAN (as flowshark cflows), the scan rule, and the vote:\n"
-          "per internal host the score s from the A-sets (graph, scan) and C-sets,\n"
+          "clustered by DBSCAN (as flowshark cflows), the scan rule, the payload\n"
+          "rules (Mirai, Ares, executable downloads) and the vote: per internal\n"
+          "host the score s from the A-sets (graph, scan, mirai, ares, bindl) and\n"
+          "the C-sets,\n"
           "suspicious when s >= theta, and the groups of suspicious hosts that\n"
           "share a C-set. One row per internal host, by descending s.\n"
           "\n"
@@ -79,8 +86,11 @@ static void print_help(FILE *out)
           "  --no-f1, --whitelist <list>, --time-unit <U>, --eps <E>, --min-pts <n>\n"
           "                             the C-flows' options, as flowshark cflows\n"
           "  --scan-rate <r>            the scan rule's threshold per second (6)\n"
+          "  --no-payload               no payload rules (captures: no tcp.payload and\n"
+          "                             udp.payload fields; records: their values unread)\n"
           "  --theta <x>                suspicious: s >= x (0.5)\n"
-          "  --weight <type>=<w>        an A-set type's weight (graph, scan; 1.0)\n"
+          "  --weight <type>=<w>        an A-set type's weight (graph, scan, mirai, ares,\n"
+          "                             bindl; 1.0)\n"
           "  --groups <file>            also the groups table (id, members, mean s)\n"
           "  -T, --format <format>      jsonl (default) or csv, for both tables\n"
           "  -w, --write <file>         the hosts table to <file> (complete or not at\n"
@@ -113,7 +123,9 @@ static gboolean parse_weight(struct botnet_options *o, const char *text, char **
                 strncmp(text, aset_types[t], (gsize)(eq - text)) == 0)
             return parse_number("--weight", eq + 1, 0, TRUE, &o->weights[t], errmsg);
     }
-    *errmsg = g_strdup_printf("botnet: --weight %s: not TYPE=WEIGHT with TYPE graph or scan", text);
+    *errmsg = g_strdup_printf("botnet: --weight %s: not TYPE=WEIGHT with TYPE graph, scan, "
+                              "mirai, ares or bindl",
+            text);
     return FALSE;
 }
 
@@ -132,6 +144,7 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
         { "eps", required_argument, NULL, OPT_EPS },
         { "min-pts", required_argument, NULL, OPT_MIN_PTS },
         { "scan-rate", required_argument, NULL, OPT_SCAN_RATE },
+        { "no-payload", no_argument, NULL, OPT_NO_PAYLOAD },
         { "theta", required_argument, NULL, OPT_THETA },
         { "weight", required_argument, NULL, OPT_WEIGHT },
         { NULL, 0, NULL, 0 },
@@ -204,6 +217,9 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
                 if (!parse_number("--scan-rate", optarg, 0, TRUE, &o->scan_rate, errmsg))
                     return FS_ERR_USAGE;
                 break;
+            case OPT_NO_PAYLOAD:
+                o->no_payload = TRUE;
+                break;
             case OPT_THETA:
                 if (!parse_number("--theta", optarg, 0, FALSE, &o->theta, errmsg))
                     return FS_ERR_USAGE;
@@ -223,11 +239,12 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
     return fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
 }
 
-/* The three analyses a record feeds. */
+/* The analyses a record feeds. */
 struct analyses {
     fs_graph *graph;
     fs_cflows *cflows;
     fs_activity *activity;
+    fs_payload *payload; /* NULL with --no-payload */
 };
 
 static void add_record(const struct fs_read_record *rec, const int *states, void *data)
@@ -237,6 +254,8 @@ static void add_record(const struct fs_read_record *rec, const int *states, void
     fs_graph_add_record(a->graph, rec);
     fs_cflows_add_record(a->cflows, rec);
     fs_activity_add(a->activity, rec);
+    if (a->payload)
+        fs_payload_add(a->payload, rec);
 }
 
 /* The vote of the finished analyses. Caller frees the result. */
@@ -258,6 +277,11 @@ static struct fs_vote_result *vote(
     const GPtrArray *scans = fs_activity_scan_hosts(a->activity);
     fs_vote_add_aset(
             v, aset_types[1], o->weights[1], (const char *const *)scans->pdata, scans->len);
+    for (guint s = 0; a->payload && s < FS_PAYLOAD_SETS; s++) {
+        const GPtrArray *hosts = fs_payload_hosts(a->payload, s);
+        fs_vote_add_aset(v, aset_types[ASET_PAYLOAD + s], o->weights[ASET_PAYLOAD + s],
+                (const char *const *)hosts->pdata, hosts->len);
+    }
     for (guint k = 0; k < fs_cflows_clusters(a->cflows); k++) {
         const GPtrArray *hosts = fs_cflows_cluster_hosts(a->cflows, k);
         fs_vote_add_cset(v, k, (const char *const *)hosts->pdata, hosts->len);
@@ -338,6 +362,13 @@ enum fs_status fs_botnet_main(const char *program, int argc, char **argv)
     a.graph = fs_graph_new(&gopts);
     a.cflows = fs_cflows_new(&copts);
     a.activity = fs_activity_new(&aopts);
+    if (!o.no_payload) {
+        /* The capture pass asks for the payload fields and keeps only the
+         * values a rule can use. */
+        a.payload = fs_payload_new();
+        o.cli.capture_extra = fs_payload_capture_options;
+        o.cli.source.keep_value = fs_payload_keep;
+    }
     /* A capture cut short, or one of several unreadable: the output of what
      * was read is written, and the status stays. */
     if (!fs_analysis_read(program, &o.cli, add_record, &a, &status, &errmsg))
@@ -349,6 +380,14 @@ enum fs_status fs_botnet_main(const char *program, int argc, char **argv)
     }
     fs_cflows_finish(a.cflows);
     fs_activity_finish(a.activity);
+    if (a.payload) {
+        fs_payload_finish(a.payload);
+        if (!o.cli.source.captures && fs_payload_values(a.payload) == 0)
+            fs_report(NULL,
+                    "botnet: the records hold no tcp.payload or udp.payload values: "
+                    "the payload rules (mirai, ares, bindl) had nothing to read (write "
+                    "the records with -e tcp.payload -e udp.payload, or give --no-payload)");
+    }
     result = vote(&o, &a, internal);
     enum fs_status written = write_table(o.cli.write, o.cli.format, result, FALSE, &errmsg);
     if (written == FS_OK && o.groups)
@@ -360,6 +399,7 @@ out:
     g_free(errmsg);
     fs_vote_result_free(result);
     fs_activity_free(a.activity);
+    fs_payload_free(a.payload);
     fs_cflows_free(a.cflows);
     fs_graph_free(a.graph);
     fs_host_ranges_free(whitelist);

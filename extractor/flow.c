@@ -181,7 +181,8 @@ void fs_flow_add_packet(
 
     for (guint i = 0; i < flow->ext_count && packet->values; i++) {
         const GString *text = packet->values[i];
-        if (text->len == 0)
+        if (text->len == 0 || (options->keep_value && !options->keep_value(i, text->str, text->len,
+                                                              options->keep_value_data)))
             continue;
         struct fs_ext_value value = { g_strndup(text->str, text->len), index };
         g_array_append_val(flow->ext[i], value);

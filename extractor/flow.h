@@ -34,6 +34,11 @@ struct fs_flow_options {
     gint64 idle_timeout_ms;   /* a packet this long after the flow's last one begins a new flow */
     gint64 active_timeout_ms; /* a packet this long after the flow's first one begins a new flow */
     gboolean vlan_key;        /* packets of other VLAN ids are other flows */
+    /* Which -e values a flow stores (flowshark botnet keeps only the
+     * payloads its detectors can use, botnet/payload.c): field is the
+     * value's index among the -e fields; NULL: every value. */
+    fs_value_keep_fn keep_value;
+    void *keep_value_data;
 };
 
 /* Why a flow ended (expiration_id, NFStream's values). */

@@ -200,6 +200,8 @@ enum fs_status fs_job_run(const struct fs_run_ctx *ctx, guint index, fs_dissecto
         .idle_timeout_ms = (gint64)opts->idle_timeout * 1000,
         .active_timeout_ms = (gint64)opts->active_timeout * 1000,
         .vlan_key = opts->vlan_key,
+        .keep_value = opts->keep_value,
+        .keep_value_data = opts->keep_value_data,
     };
     fs_flow_table *flows = fs_flow_table_new(ctx->field_names->len, &flow_options);
     const struct fs_record_context record = {

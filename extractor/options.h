@@ -10,6 +10,10 @@
 #include "flow_select.h"
 #include "status.h"
 
+/* Whether flows keep the text (len bytes) of a value of -e field number
+ * `field` (0: the first -e field); fs_options.keep_value. */
+typedef gboolean (*fs_value_keep_fn)(guint field, const char *text, gsize len, void *data);
+
 /* How a packet's size is counted by --stats and --splt (--accounting-mode,
  * NFStream's accounting_mode). */
 enum fs_accounting {
@@ -101,6 +105,10 @@ struct fs_options {
     /* Never set by the command line: captures read in the order of their
      * first packet's time (flowshark window's horizon needs time order). */
     gboolean inputs_by_time;
+    /* Never set by the command line: which -e values flows store
+     * (struct fs_flow_options.keep_value; flowshark botnet); NULL: all. */
+    fs_value_keep_fn keep_value;
+    void *keep_value_data;
 };
 
 /* Parses argv into *opts (which it initialises). On failure returns

@@ -27,6 +27,8 @@ struct fs_record_reader {
     guint tokens_size;
     GArray *lengths; /* gint64 */
     GArray *times;   /* gint64 nanoseconds */
+    GArray *values;  /* struct fs_read_value */
+    GArray *strings; /* jsmntok_t *: the extension's strings, decoded last */
 };
 
 enum fs_status fs_record_reader_open(const char *path, fs_record_reader **out, char **errmsg)
@@ -49,6 +51,8 @@ enum fs_status fs_record_reader_open(const char *path, fs_record_reader **out, c
     r->owned = owned;
     r->lengths = g_array_new(FALSE, FALSE, sizeof(gint64));
     r->times = g_array_new(FALSE, FALSE, sizeof(gint64));
+    r->values = g_array_new(FALSE, FALSE, sizeof(struct fs_read_value));
+    r->strings = g_array_new(FALSE, FALSE, sizeof(jsmntok_t *));
     *out = r;
     return FS_OK;
 }
@@ -63,6 +67,8 @@ void fs_record_reader_free(fs_record_reader *r)
     g_free(r->tokens);
     g_array_free(r->lengths, TRUE);
     g_array_free(r->times, TRUE);
+    g_array_free(r->values, TRUE);
+    g_array_free(r->strings, TRUE);
     g_free(r->path);
     g_free(r);
 }
@@ -151,6 +157,59 @@ static gboolean token_int(const char *buf, const jsmntok_t *tok, gint64 *value)
     return TRUE;
 }
 
+/* The extension object's [value, index] pairs into r->values, their
+ * strings (field names, values) left for decode_extension(). FALSE with
+ * *why when it is not an object of arrays of such pairs. */
+static gboolean read_extension(
+        fs_record_reader *r, const char *buf, jsmntok_t *ext, const char **why)
+{
+    g_array_set_size(r->values, 0);
+    g_array_set_size(r->strings, 0);
+    if (!ext)
+        return TRUE;
+    *why = "extension is not an object of arrays of [string, integer] pairs";
+    if (ext->type != JSMN_OBJECT)
+        return FALSE;
+    jsmntok_t *cur = ext + 1;
+    for (int f = 0; f < ext->size; f++) {
+        jsmntok_t *key = cur, *pairs = cur + 1;
+        if (key->type != JSMN_STRING || pairs->type != JSMN_ARRAY)
+            return FALSE;
+        cur = pairs + 1;
+        for (int i = 0; i < pairs->size; i++) {
+            /* A pair is three tokens: the array, a string, a primitive
+             * (strings that are not keys have no children). */
+            struct fs_read_value v = { NULL, NULL, 0 };
+            if (cur[0].type != JSMN_ARRAY || cur[0].size != 2 || cur[1].type != JSMN_STRING ||
+                    !token_int(buf, &cur[2], &v.index))
+                return FALSE;
+            jsmntok_t *texts[2] = { key, &cur[1] };
+            g_array_append_vals(r->strings, texts, 2);
+            g_array_append_val(r->values, v);
+            cur += 3;
+        }
+    }
+    return TRUE;
+}
+
+/* Decodes the strings read_extension() found in place (each ends with a
+ * NUL where its closing quote was) and points the values at them. */
+static gboolean decode_extension(fs_record_reader *r, char *buf)
+{
+    for (guint i = 0; i < r->strings->len; i++) {
+        jsmntok_t *tok = g_array_index(r->strings, jsmntok_t *, i);
+        buf[tok->end] = '\0';
+        if (!json_decode_string_inplace(buf + tok->start))
+            return FALSE;
+    }
+    for (guint i = 0; i < r->values->len; i++) {
+        struct fs_read_value *v = &g_array_index(r->values, struct fs_read_value, i);
+        v->field = buf + g_array_index(r->strings, jsmntok_t *, 2 * i)->start;
+        v->value = buf + g_array_index(r->strings, jsmntok_t *, 2 * i + 1)->start;
+    }
+    return TRUE;
+}
+
 /* Checks and reads one line (NUL-terminated, modified in place by the
  * string decoding). FALSE with *why (static text) when it is not a record. */
 static gboolean parse_line(
@@ -211,6 +270,9 @@ static gboolean parse_line(
         }
     }
 
+    if (!read_extension(r, buf, member(buf, root, "extension"), why))
+        return FALSE;
+
     /* Last: json_get_string() decodes in place and ends the string with a
      * NUL where its closing quote was, which the numbers above no longer
      * need. */
@@ -221,6 +283,12 @@ static gboolean parse_line(
         *why = "no protocol, src and dst strings";
         return FALSE;
     }
+    if (!decode_extension(r, buf)) {
+        *why = "a string of extension is not valid JSON text";
+        return FALSE;
+    }
+    rec->n_values = r->values->len;
+    rec->values = (const struct fs_read_value *)(void *)r->values->data;
     rec->packets = (guint)lengths->size;
     rec->lengths = (const gint64 *)(void *)r->lengths->data;
     rec->times_ns = (const gint64 *)(void *)r->times->data;

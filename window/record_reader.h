@@ -1,7 +1,8 @@
 /* record_reader.h: flowshark's JSON Lines records (doc/flow-record.md) read
  * back, one record at a time, for the analyses (flowshark window). Only the
- * keys an analysis needs are taken: protocol, src, sport, dst, dport and
- * the packet sequence ip_lengths/ip_timestamps, timestamps read exactly
+ * keys an analysis needs are taken: protocol, src, sport, dst, dport, the
+ * packet sequence ip_lengths/ip_timestamps and the extension's [value,
+ * index] pairs (-e fields), timestamps read exactly
  * (epoch nanoseconds from their decimal text, never through a double).
  * Other keys are passed over. */
 #ifndef FS_RECORD_READER_H
@@ -13,6 +14,15 @@
 
 #include "status.h"
 
+/* One [value, index] pair of the record's extension object: the value of
+ * Wireshark field `field` (as -e writes it) on packet `index` (a position
+ * in ip_lengths). */
+struct fs_read_value {
+    const char *field;
+    const char *value;
+    gint64 index;
+};
+
 /* One record as the reader hands it out. Everything is borrowed and valid
  * until the next fs_record_reader_next() call. */
 struct fs_read_record {
@@ -21,9 +31,11 @@ struct fs_read_record {
     gint64 sport;
     const char *dst;
     gint64 dport;
-    guint packets;          /* elements of ip_lengths (= of ip_timestamps) */
-    const gint64 *lengths;  /* ip_lengths, signed */
-    const gint64 *times_ns; /* ip_timestamps in epoch nanoseconds */
+    guint packets;                      /* elements of ip_lengths (= of ip_timestamps) */
+    const gint64 *lengths;              /* ip_lengths, signed */
+    const gint64 *times_ns;             /* ip_timestamps in epoch nanoseconds */
+    guint n_values;                     /* the extension's pairs, field by field in the */
+    const struct fs_read_value *values; /* record's order */
 };
 
 typedef struct fs_record_reader fs_record_reader;

@@ -1,6 +1,6 @@
 /* record_source.c: see record_source.h. The consumer follows the sink
  * calls of one record (record.c's order: protocol, src, sport, dst, dport,
- * ..., ip_lengths, ip_timestamps, ..., the modules' keys) and keeps the
+ * ..., ip_lengths, ip_timestamps, ..., extension, the modules' keys) and keeps the
  * values of the keys an analysis needs; at the end of the record it hands
  * them over. The database is read with SQLite's own API (read-only): its
  * flows table holds each record's keys as columns, the arrays as the JSON
@@ -28,6 +28,7 @@ enum field {
     FIELD_LENGTHS,
     FIELD_TIMES,
     FIELD_STATES,
+    FIELD_EXTENSION,
 };
 
 struct fs_record_consumer {
@@ -40,7 +41,12 @@ struct fs_record_consumer {
     GArray *lengths; /* gint64 */
     GArray *times;   /* gint64 nanoseconds */
     GArray *states;  /* int */
-    gboolean bad;    /* a value of this record could not be read */
+    /* The extension's pairs: texts in `texts`, emptied with each record. */
+    GStringChunk *texts;
+    GArray *values;        /* struct fs_read_value */
+    const char *ext_field; /* the extension member being written */
+    const char *ext_value; /* its pair's value, waiting for the index */
+    gboolean bad;          /* a value of this record could not be read */
     gboolean has_states;
     guint64 rejected;
 };
@@ -67,6 +73,9 @@ static void consumer_begin_record(void *impl)
     g_array_set_size(c->lengths, 0);
     g_array_set_size(c->times, 0);
     g_array_set_size(c->states, 0);
+    g_string_chunk_clear(c->texts);
+    g_array_set_size(c->values, 0);
+    c->ext_field = c->ext_value = NULL;
     c->bad = FALSE;
     c->has_states = FALSE;
 }
@@ -88,6 +97,8 @@ static void consumer_end_record(void *impl)
         .packets = n,
         .lengths = (const gint64 *)(gpointer)c->lengths->data,
         .times_ns = (const gint64 *)(gpointer)c->times->data,
+        .n_values = c->values->len,
+        .values = (const struct fs_read_value *)(gpointer)c->values->data,
     };
     c->fn(&rec, c->has_states ? (const int *)(gpointer)c->states->data : NULL, c->data);
 }
@@ -106,8 +117,13 @@ static void consumer_key(void *impl, const char *name, int depth)
         { "ip_lengths", FIELD_LENGTHS },
         { "ip_timestamps", FIELD_TIMES },
         { "window_states", FIELD_STATES },
+        { "extension", FIELD_EXTENSION },
     };
     fs_record_consumer *c = impl;
+    if (depth == 1 && c->field == FIELD_EXTENSION) {
+        c->ext_field = g_string_chunk_insert_const(c->texts, name);
+        return;
+    }
     if (depth > 0)
         return; /* a member of an object inside a top-level value */
     c->field = FIELD_OTHER;
@@ -153,6 +169,16 @@ static void consumer_number(void *impl, const char *text, int depth)
             else
                 g_array_append_val(c->times, v);
             break;
+        case FIELD_EXTENSION: {
+            /* [value, index]: the index comes after its value. */
+            struct fs_read_value value = { c->ext_field, c->ext_value, 0 };
+            if (depth != 3 || !c->ext_field || !c->ext_value || !parse_int(text, &value.index))
+                c->bad = TRUE;
+            else
+                g_array_append_val(c->values, value);
+            c->ext_value = NULL;
+            break;
+        }
         case FIELD_STATES: {
             if (depth != 1 || !parse_int(text, &v) || v < 0 || v > G_MAXINT) {
                 c->bad = TRUE;
@@ -170,6 +196,10 @@ static void consumer_number(void *impl, const char *text, int depth)
 static void consumer_string(void *impl, const char *utf8, int depth)
 {
     fs_record_consumer *c = impl;
+    if (c->field == FIELD_EXTENSION && depth == 3) {
+        c->ext_value = g_string_chunk_insert(c->texts, utf8);
+        return;
+    }
     if (depth != 0)
         return;
     GString *into = c->field == FIELD_PROTOCOL ? c->protocol
@@ -214,6 +244,8 @@ fs_record_consumer *fs_record_consumer_new(fs_record_fn fn, void *data)
     c->lengths = g_array_new(FALSE, FALSE, sizeof(gint64));
     c->times = g_array_new(FALSE, FALSE, sizeof(gint64));
     c->states = g_array_new(FALSE, FALSE, sizeof(int));
+    c->texts = g_string_chunk_new(256);
+    c->values = g_array_new(FALSE, FALSE, sizeof(struct fs_read_value));
     c->sink = fs_sink_new_over(&consumer_ops, c);
     return c;
 }
@@ -239,6 +271,8 @@ void fs_record_consumer_free(fs_record_consumer *c)
     g_array_free(c->lengths, TRUE);
     g_array_free(c->times, TRUE);
     g_array_free(c->states, TRUE);
+    g_string_chunk_free(c->texts);
+    g_array_free(c->values, TRUE);
     g_free(c);
 }
 
@@ -389,6 +423,8 @@ enum fs_status fs_record_source_begin_captures(const char *program,
         fs_options_free(opts);
         return status;
     }
+    opts->keep_value = src->keep_value;
+    opts->keep_value_data = src->keep_value_data;
     status = fs_epan_session_init(program, errmsg);
     if (status != FS_OK) {
         fs_options_free(opts);
@@ -528,16 +564,23 @@ static enum fs_status run_database(
         }
     }
     const char *sql = "SELECT f.protocol, f.src, f.sport, f.dst, f.dport, f.ip_lengths,"
-                      " f.ip_timestamps FROM flows f JOIN captures c ON f.capture = c.id"
+                      " f.ip_timestamps, f.id FROM flows f JOIN captures c ON f.capture = c.id"
                       " WHERE c.run = ? ORDER BY f.id";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    /* The extension's pairs of one flow, in the order they were written. */
+    const char *ext_sql = "SELECT field, value, packet FROM extension WHERE flow = ? ORDER BY id";
+    sqlite3_stmt *ext = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, ext_sql, -1, &ext, NULL) != SQLITE_OK) {
         *errmsg = g_strdup_printf("%s: cannot read its flows: %s", path, sqlite3_errmsg(db));
+        sqlite3_finalize(st);
         sqlite3_close(db);
         return FS_ERR_OPEN;
     }
     sqlite3_bind_int64(st, 1, run);
     GArray *lengths = g_array_new(FALSE, FALSE, sizeof(gint64));
     GArray *times = g_array_new(FALSE, FALSE, sizeof(gint64));
+    GArray *values = g_array_new(FALSE, FALSE, sizeof(struct fs_read_value));
+    GStringChunk *texts = g_string_chunk_new(256);
     guint64 rows = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -558,6 +601,25 @@ static enum fs_status run_database(
             status = FS_ERR_OPEN;
             break;
         }
+        g_array_set_size(values, 0);
+        g_string_chunk_clear(texts);
+        sqlite3_bind_int64(ext, 1, sqlite3_column_int64(st, 7));
+        while ((rc = sqlite3_step(ext)) == SQLITE_ROW) {
+            const char *field = (const char *)sqlite3_column_text(ext, 0);
+            const char *value = (const char *)sqlite3_column_text(ext, 1);
+            if (!field || !value)
+                continue; /* not a pair flowshark writes */
+            struct fs_read_value v = { g_string_chunk_insert_const(texts, field),
+                g_string_chunk_insert(texts, value), sqlite3_column_int64(ext, 2) };
+            g_array_append_val(values, v);
+        }
+        sqlite3_reset(ext);
+        if (rc != SQLITE_DONE) {
+            *errmsg = g_strdup_printf(
+                    "%s: cannot read its extension values: %s", path, sqlite3_errmsg(db));
+            status = FS_ERR_OPEN;
+            break;
+        }
         const struct fs_read_record rec = {
             .protocol = protocol,
             .src = src,
@@ -567,6 +629,8 @@ static enum fs_status run_database(
             .packets = lengths->len,
             .lengths = (const gint64 *)(gpointer)lengths->data,
             .times_ns = (const gint64 *)(gpointer)times->data,
+            .n_values = values->len,
+            .values = (const struct fs_read_value *)(gpointer)values->data,
         };
         fn(&rec, NULL, data);
     }
@@ -590,6 +654,9 @@ static enum fs_status run_database(
     }
     g_array_free(lengths, TRUE);
     g_array_free(times, TRUE);
+    g_array_free(values, TRUE);
+    g_string_chunk_free(texts);
+    sqlite3_finalize(ext);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return status;
@@ -675,7 +742,7 @@ enum fs_status fs_analysis_cli_finish(
 gboolean fs_analysis_read(const char *program, const struct fs_analysis_cli *cli, fs_record_fn fn,
         void *data, enum fs_status *status, char **errmsg)
 {
-    *status = fs_record_source_run(program, &cli->source, NULL, fn, data, errmsg);
+    *status = fs_record_source_run(program, &cli->source, cli->capture_extra, fn, data, errmsg);
     if (*status != FS_OK && !(cli->source.captures && fs_record_source_usable(*status)))
         return FALSE;
     if (*errmsg) {

@@ -33,6 +33,10 @@ struct fs_record_source {
     GPtrArray *capture_args;
     gboolean captures; /* -r, a plain argument or --files-from given */
     gboolean progress; /* --progress given */
+    /* Set by the analysis, not the command line: which -e values the
+     * capture pass keeps (fs_options.keep_value); NULL: all. */
+    fs_value_keep_fn keep_value;
+    void *keep_value_data;
 };
 
 /* One record for the analysis: borrowed for the call. states: with
@@ -137,6 +141,9 @@ struct fs_analysis_cli {
     const char *format; /* -T, default "jsonl" */
     const char *write;  /* -w, or NULL: standard output */
     gboolean help;      /* -h */
+    /* Set by the analysis: capture options of its own for the capture
+     * pass (NULL-terminated, e.g. "-e", "tcp.payload"), or NULL. */
+    const char *const *capture_extra;
 };
 #define FS_ANALYSIS_CLI_OPTIONS                                                                    \
     FS_RECORD_SOURCE_OPTIONS, { "format", required_argument, NULL, 'T' },                          \

@@ -325,7 +325,7 @@ def check_toy(flowshark, pcap, tmp):
 def check_errors(flowshark, records_path, tmp):
     base = [flowshark, "botnet", "--from-records", records_path]
     cases = [(["--weight", "graph"], 1), (["--weight", "graph=x"], 1),
-             (["--weight", "mirai=1"], 1), (["--weight", "graph=-1"], 1),
+             (["--weight", "telnet=1"], 1), (["--weight", "graph=-1"], 1),
              (["--theta", "x"], 1), (["--theta", "-0.5"], 1), (["--theta"], 1),
              (["-T", "sqlite"], 1), (["-w", os.path.join(tmp, "no", "x")], 6),
              (["--groups", os.path.join(tmp, "no", "x")], 6)]

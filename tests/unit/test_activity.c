@@ -26,7 +26,8 @@ static void add(fs_activity *a, const char *protocol, const char *src, const cha
     assert_true(n <= 8);
     for (guint i = 0; i < n; i++)
         lengths[i] = i % 2 ? -40 : 40;
-    const struct fs_read_record rec = { protocol, src, 40000, dst, dport, n, lengths, times_ns };
+    const struct fs_read_record rec = { protocol, src, 40000, dst, dport, n, lengths, times_ns, 0,
+        NULL };
     fs_activity_add(a, &rec);
 }
 
