@@ -20,7 +20,7 @@ int main(int argc, char **argv)
         gsize size = 0;
         GError *error = NULL;
         if (!g_file_get_contents(argv[i], &data, &size, &error)) {
-            printf("standalone_fuzz_capture: %s\n", error->message); /* stderr is silenced */
+            printf("%s: %s\n", argv[0], error->message); /* stderr is silenced */
             g_error_free(error);
             return 1;
         }

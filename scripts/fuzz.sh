@@ -6,7 +6,12 @@
 # and prints executions, coverage and crashes. Exits non-zero when the
 # fuzzer found a crash (or failed to run).
 #
+# With TARGET fuzz_records it fuzzes the analyses' records input instead
+# (fuzz/fuzz_records.c), seeded from fuzz/records-corpus/ into
+# build-fuzz/corpus-records.
+#
 #   ./scripts/fuzz.sh 600                       # ten minutes
+#   ./scripts/fuzz.sh 30 fuzz_records           # the records input
 #   build-fuzz/fuzz/fuzz_capture CRASH_FILE     # replay one input
 #
 # Inputs longer than 262144 bytes are cut to that length when loaded (the
@@ -21,8 +26,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
+target=${2:-fuzz_capture}
 case $seconds in
-    '' | *[!0-9]*) echo "usage: $0 SECONDS" >&2; exit 1 ;;
+    '' | *[!0-9]*) echo "usage: $0 SECONDS [fuzz_capture|fuzz_records]" >&2; exit 1 ;;
+esac
+case $target in
+    fuzz_capture) corpus=corpus; seeds="samples/* tests/regress/* fuzz/corpus/*" ;;
+    fuzz_records) corpus=corpus-records; seeds="fuzz/records-corpus/*" ;;
+    *) echo "usage: $0 SECONDS [fuzz_capture|fuzz_records]" >&2; exit 1 ;;
 esac
 dir=build-fuzz
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -30,14 +41,14 @@ jobs=$(nproc 2>/dev/null || echo 2)
 echo "== build the fuzzer (clang, libFuzzer, ASan, UBSan) in $dir =="
 CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFS_FUZZ=ON \
     -DFS_BUILD_TESTS=OFF ${FS_CMAKE_FLAGS:-} > /dev/null
-cmake --build "$dir" -j "$jobs" --target fuzz_capture
+cmake --build "$dir" -j "$jobs" --target "$target"
 
-mkdir -p "$dir/corpus" "$dir/crashes" "$dir/home"
-for seed in samples/* tests/regress/* fuzz/corpus/*; do
+mkdir -p "$dir/$corpus" "$dir/crashes" "$dir/home"
+for seed in $seeds; do
     case $seed in
         *.md | */SHA256SUMS) continue ;;
     esac
-    [ -f "$seed" ] && cp -n "$seed" "$dir/corpus/"
+    [ -f "$seed" ] && cp -n "$seed" "$dir/$corpus/"
 done
 before=$(ls "$dir/crashes" | sort)
 
@@ -53,7 +64,7 @@ export TZ=UTC LC_ALL=C HOME="$PWD/$dir/home" WIRESHARK_CONFIG_DIR="$PWD/$dir/hom
 export ASAN_OPTIONS=${ASAN_OPTIONS:-strict_string_checks=1:detect_leaks=${FS_FUZZ_DETECT_LEAKS:-0}}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-log="$dir/fuzz.log"
+log="$dir/$target.log"
 echo "== fuzz for ${seconds}s (log: $log) =="
 # -fork=1: every input needs a fresh epan session (epan_new(): stream
 # numbers from 0), and each one keeps about 11 MB that epan_free() does not
@@ -67,7 +78,7 @@ echo "== fuzz for ${seconds}s (log: $log) =="
 # "tracing stop" forever, with the parent waiting): end the run rather than
 # hang (status 124 or 137 then).
 status=0
-timeout --kill-after=60 $((seconds + 600)) "$dir/fuzz/fuzz_capture" "$dir/corpus" -fork=1 \
+timeout --kill-after=60 $((seconds + 600)) "$dir/fuzz/$target" "$dir/$corpus" -fork=1 \
     -max_total_time="$seconds" -max_len=262144 -timeout=60 -rss_limit_mb=2560 \
     -detect_leaks="${FS_FUZZ_DETECT_LEAKS:-0}" \
     -artifact_prefix="$dir/crashes/" > "$log" 2>&1 || status=$?
@@ -90,11 +101,11 @@ found=0
 [ -z "$new" ] || found=$(grep -vc '^oom-' <<< "$new" || true)
 
 echo "executions: ${execs:-?} (${speed:-?}/s)"
-echo "coverage:   cov ${cov:-?}, ft ${ft:-?}, corpus $(ls "$dir/corpus" | wc -l) files"
+echo "coverage:   cov ${cov:-?}, ft ${ft:-?}, corpus $(ls "$dir/$corpus" | wc -l) files"
 echo "crashes:    $found new; oom/timeout/crash ${otc:-?} ($(ls "$dir/crashes" | wc -l) files in $dir/crashes)"
 if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
     echo "== the fuzzer stopped with status $status; end of $log: ==" >&2
     tail -n 60 "$log" >&2
-    for f in $new; do echo "  crash input: $dir/crashes/$f (replay: $dir/fuzz/fuzz_capture $dir/crashes/$f)" >&2; done
+    for f in $new; do echo "  crash input: $dir/crashes/$f (replay: $dir/fuzz/$target $dir/crashes/$f)" >&2; done
     exit 1
 fi

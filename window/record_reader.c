@@ -45,16 +45,21 @@ enum fs_status fs_record_reader_open(const char *path, fs_record_reader **out, c
         }
         owned = TRUE;
     }
+    *out = fs_record_reader_new_stream(file, path);
+    (*out)->owned = owned;
+    return FS_OK;
+}
+
+fs_record_reader *fs_record_reader_new_stream(FILE *file, const char *name)
+{
     fs_record_reader *r = g_new0(fs_record_reader, 1);
-    r->path = g_strdup(path);
+    r->path = g_strdup(name);
     r->file = file;
-    r->owned = owned;
     r->lengths = g_array_new(FALSE, FALSE, sizeof(gint64));
     r->times = g_array_new(FALSE, FALSE, sizeof(gint64));
     r->values = g_array_new(FALSE, FALSE, sizeof(struct fs_read_value));
     r->strings = g_array_new(FALSE, FALSE, sizeof(jsmntok_t *));
-    *out = r;
-    return FS_OK;
+    return r;
 }
 
 void fs_record_reader_free(fs_record_reader *r)
@@ -160,8 +165,8 @@ static gboolean token_int(const char *buf, const jsmntok_t *tok, gint64 *value)
 /* The extension object's [value, index] pairs into r->values, their
  * strings (field names, values) left for decode_extension(). FALSE with
  * *why when it is not an object of arrays of such pairs. */
-static gboolean read_extension(
-        fs_record_reader *r, const char *buf, jsmntok_t *ext, const char **why)
+static gboolean read_extension(fs_record_reader *r, const char *buf, jsmntok_t *ext,
+        const jsmntok_t *end, const char **why)
 {
     g_array_set_size(r->values, 0);
     g_array_set_size(r->strings, 0);
@@ -171,17 +176,19 @@ static gboolean read_extension(
     if (ext->type != JSMN_OBJECT)
         return FALSE;
     jsmntok_t *cur = ext + 1;
+    /* Every token read is checked against end: jsmn (not strict) makes a
+     * key without a value of `{"extension":{"a"}}`. */
     for (int f = 0; f < ext->size; f++) {
         jsmntok_t *key = cur, *pairs = cur + 1;
-        if (key->type != JSMN_STRING || pairs->type != JSMN_ARRAY)
+        if (pairs >= end || key->type != JSMN_STRING || key->size != 1 || pairs->type != JSMN_ARRAY)
             return FALSE;
         cur = pairs + 1;
         for (int i = 0; i < pairs->size; i++) {
             /* A pair is three tokens: the array, a string, a primitive
              * (strings that are not keys have no children). */
             struct fs_read_value v = { NULL, NULL, 0 };
-            if (cur[0].type != JSMN_ARRAY || cur[0].size != 2 || cur[1].type != JSMN_STRING ||
-                    !token_int(buf, &cur[2], &v.index))
+            if (cur + 2 >= end || cur[0].type != JSMN_ARRAY || cur[0].size != 2 ||
+                    cur[1].type != JSMN_STRING || !token_int(buf, &cur[2], &v.index))
                 return FALSE;
             jsmntok_t *texts[2] = { key, &cur[1] };
             g_array_append_vals(r->strings, texts, 2);
@@ -270,7 +277,7 @@ static gboolean parse_line(
         }
     }
 
-    if (!read_extension(r, buf, member(buf, root, "extension"), why))
+    if (!read_extension(r, buf, member(buf, root, "extension"), r->tokens + count, why))
         return FALSE;
 
     /* Last: json_get_string() decodes in place and ends the string with a

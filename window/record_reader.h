@@ -45,6 +45,10 @@ typedef struct fs_record_reader fs_record_reader;
  * fs_record_reader_free(). */
 enum fs_status fs_record_reader_open(const char *path, fs_record_reader **out, char **errmsg);
 
+/* A reader over an open stream (borrowed: fs_record_reader_free() does not
+ * close it); name is for messages. */
+fs_record_reader *fs_record_reader_new_stream(FILE *file, const char *name);
+
 /* The next record into *rec: FS_OK and *rec filled, FS_OK and rec->packets
  * untouched with *done TRUE at the end of the input (blank lines are passed
  * over), or FS_ERR_OPEN with *errmsg ("PATH:LINE: why") for a line that is
