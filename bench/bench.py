@@ -8,7 +8,9 @@ captures, and peak memory at 1x and 4x capture length; and flowshark against
 itself: a folder of captures with -j 2 over -j 1, and -T sqlite against JSON
 Lines written to a file; and flat peak memory of the flow meter with
 timeouts at 1x and 4x and over a long capture replayed through a pipe (g);
-and flat peak memory of flowshark window -r at 1x and 4x (h).
+and flat peak memory of flowshark window -r at 1x and 4x (h); and time and
+peak memory of the botnet subcommands graph, cflows and botnet on the 4x
+capture, beside tshark's one pass and flowshark's capture pass (i).
 See bench/README.md.
 
 Python 3 standard library only; needs editcap and capinfos (wireshark-common).
@@ -57,6 +59,7 @@ SEGMENT_GAP_US = 1_000_000     # idle time between two shifted copies
 BASE_TIME_US = 1_700_000_000 * 1_000_000  # start of the built captures
 LONG_MIN_SPAN_S = 3600         # run g's replay: at least an hour of capture time
 FLAT_TOLERANCE = 0.20          # run g: "flat" = RSS ratio within 1 +- this
+ALL_RUNS = "abcdefghi"         # the runs --only chooses among
 
 LINKTYPE_ETHERNET = 1
 LINKTYPE_RAW = (12, 14, 101)   # raw IP, version in the first nibble
@@ -846,8 +849,8 @@ def parse_args(argv):
     ap.add_argument("--folder-count", type=int,
                     help="captures of the folder of runs e and f, cut from"
                     " big1x.pcap (default 32; 8 with --quick)")
-    ap.add_argument("--only", default="abcdefgh",
-                    help="the runs to measure, as letters (default abcdefghh;"
+    ap.add_argument("--only", default=ALL_RUNS,
+                    help=f"the runs to measure, as letters (default {ALL_RUNS};"
                     " e.g. --only ef for the folder runs alone)")
     ap.add_argument("--reset-every", type=int, default=100_000,
                     help="--reset-every N of run g's bounded option sets"
@@ -867,8 +870,8 @@ def parse_args(argv):
             or args.folder_count <= 0):
         ap.error("--size-mb, --small-count, --folder-count and --repeat must"
                  " be positive")
-    if not args.only or set(args.only) - set("abcdefgh"):
-        ap.error("--only takes letters among abcdefgh")
+    if not args.only or set(args.only) - set(ALL_RUNS):
+        ap.error(f"--only takes letters among {ALL_RUNS}")
     if args.reset_every <= 0:
         ap.error("--reset-every must be positive")
     args.work = args.work.resolve()
@@ -929,6 +932,8 @@ def plan(args, manifest, flowshark, tshark, sqlite_skip):
         out += g_jobs(args, manifest, flowshark, extra)
     if "h" in args.only:
         out += h_jobs(args, manifest, flowshark, extra)
+    if "i" in args.only:
+        out += i_jobs(args, manifest, flowshark, tshark, extra)
     if "f" in args.only:
         outputs = {"jsonl": work / "runs" / "out.jsonl",
                    "sqlite": work / "runs" / "out.db"}
@@ -1100,6 +1105,126 @@ def h_tables(args, runs, jobs):
     return lines
 
 
+# Run i: the botnet subcommands (issue 15) on big4x.pcap with their
+# defaults, each a capture pass (as flowshark --keep-empty) feeding its
+# analysis in the same process; beside tshark's one pass and flowshark's
+# capture pass alone, measured in the same run. Each entry: a name and
+# flowshark's arguments ("{cap}" the capture, "{out}" the file written
+# with -w), or None for tshark's command of run a.
+I_SUBCOMMANDS = ("graph", "cflows", "botnet")
+I_RUNS = [
+    ("tshark", None),
+    ("capture", ["-r", "{cap}", "--keep-empty"]),
+    *((name, [name, "-r", "{cap}", "-w", "{out}"]) for name in I_SUBCOMMANDS),
+]
+
+
+def i_jobs(args, manifest, flowshark, tshark, extra):
+    """Run i: tshark's one pass (-Y FILTER -T fields, the default record's
+    fields, as run a), flowshark -r big4x.pcap --keep-empty, and flowshark
+    graph, cflows and botnet -r big4x.pcap, each writing its table with -w
+    to work/runs/i-NAME.jsonl. Job keys ("i NAME", tool); output lines are
+    tshark's lines, the capture pass's records and the subcommands' rows."""
+    info = manifest["big4x"]
+    cap = str(args.work / info["path"])
+    jobs = []
+    for name, argv in I_RUNS:
+        if argv is None:
+            jobs.append(Job((f"i {name}", "tshark"), info["path"], info, None,
+                            [tshark_cmd(tshark, cap, TSHARK_FIELDS, extra)]))
+            continue
+        out = args.work / "runs" / f"i-{name}.jsonl"
+        cmd = [a.format(cap=cap, out=out) for a in argv]
+        # extra options go after the subcommand's name, as in run h
+        at = 1 if name in I_SUBCOMMANDS else 0
+        cmd = [flowshark, *cmd[:at], *extra, *cmd[at:]]
+        jobs.append(Job((f"i {name}", "flowshark"), info["path"], info, None,
+                        [cmd], (out,) if "-w" in argv else ()))
+    return jobs
+
+
+def i_command(args, job):
+    """The command of a run i job as shown in the tables: the program's
+    name, the capture and the output file by their base names; tshark's
+    filter as FILTER and its -e fields as their count."""
+    cmd = job.cmds[0]
+    names = {str(args.work / job.info["path"]), *map(str, job.outputs)}
+    shown = [Path(cmd[0]).name]
+    for a in cmd[1:]:
+        if a in names:
+            a = Path(a).name
+        elif a == TSHARK_FILTER:
+            a = "FILTER"
+        shown.append(a)
+    text = shlex.join(shown)
+    if job.key[1] == "tshark":
+        fields = " ".join(f"-e {f}" for f in TSHARK_FIELDS)
+        text = text.replace(fields, f"-e … ({len(TSHARK_FIELDS)} fields)")
+    return text
+
+
+def i_tables(args, runs, jobs):
+    """Markdown lines of run i: every run with its ratios to tshark's one
+    pass, then what each subcommand adds to the capture pass."""
+    jobs = [j for j in jobs if j.key[0].startswith("i ")]
+    by_name = {j.key[0][2:]: runs.get(j.key) for j in jobs}
+
+    def good(run):
+        return run if run is not None and not run.status else None
+
+    tshark = good(by_name.get("tshark"))
+    capture = good(by_name.get("capture"))
+    info = jobs[0].info if jobs else None
+    lines = ["| i | command | wall s | CPU s | peak RSS MB | wall / tshark"
+             " | CPU / tshark | RSS / tshark | output lines |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for job in jobs:
+        name = job.key[0][2:]
+        run = by_name[name]
+        shown = f"`{i_command(args, job)}`"
+        if good(run) is None:
+            lines.append(f"| {name} | {shown} | error (exit status"
+                         f" {run.status if run else '?'}) | | | | | | |")
+            continue
+        if name == "tshark" or tshark is None:
+            vs = ["", "", ""]
+        else:
+            vs = [ratio(run.seconds, tshark.seconds) + "x",
+                  ratio(run.cpu_seconds, tshark.cpu_seconds) + "x",
+                  ratio(run.rss_kb, tshark.rss_kb) + "x"]
+        lines.append(f"| {name} | {shown} | {fmt(run.seconds, 2)} |"
+                     f" {fmt(run.cpu_seconds, 2)} | {fmt(run.rss_kb / 1024)} |"
+                     f" {' | '.join(vs)} | {fmt(run.lines, 0)} |")
+    lines += ["", "| i: beyond the capture pass | wall s | CPU s"
+              " | peak RSS MB | wall / capture pass | CPU / capture pass |",
+              "|---|---|---|---|---|---|"]
+    for name in I_SUBCOMMANDS:
+        run = good(by_name.get(name))
+        if run is None or capture is None:
+            lines.append(f"| {name} | n/a | n/a | n/a | n/a | n/a |")
+            continue
+        lines.append(
+            f"| {name} | {run.seconds - capture.seconds:+,.2f} |"
+            f" {run.cpu_seconds - capture.cpu_seconds:+,.2f} |"
+            f" {(run.rss_kb - capture.rss_kb) / 1024:+,.1f} |"
+            f" {ratio(run.seconds, capture.seconds)}x |"
+            f" {ratio(run.cpu_seconds, capture.cpu_seconds)}x |")
+    if info:
+        lines += ["", f"- capture: {info['path']}, {info['bytes'] / 1e6:,.1f}"
+                  f" MB, {info['packets']:,} packets; each subcommand with its"
+                  " defaults, its table written with -w to a file; tshark's"
+                  " and the capture pass's standard output to a file; tshark:"
+                  " run a's command (FILTER, the default record's fields);"
+                  " output lines: tshark's lines (packets through FILTER), the"
+                  " capture pass's records, the subcommands' rows;"
+                  " X / tshark: this run's over tshark's; beyond the capture"
+                  " pass: this run's minus flowshark -r --keep-empty's (the"
+                  " analysis's own cost; on a loaded machine one run's wall"
+                  " time can make it negative); times depend on the"
+                  " machine's load, peak RSS does not"]
+    return lines
+
+
 def expected_records(args, flowshark, manifest):
     """Records flowshark should give per round (one copy of each kept
     sample), measured now on the single copies with the same extra options;
@@ -1126,11 +1251,12 @@ def run_jobs(args, jobs):
             log(f"[{rep + 1}/{args.repeat}] {key[0]}: {key[1]} on {job.label}")
             name = "-".join(key).replace(" ", "_")
             remove_outputs(job.outputs)
-            keep = (args.check or key[0].startswith(("g ", "h "))) and not job.outputs
+            counted = key[0].startswith(("g ", "h ", "i "))
+            keep = (args.check or counted) and not job.outputs
             run = measure(job.cmds, out_dir, name, keep, job.stdin)
             if job.outputs:
                 run.output_bytes = output_size(job.outputs)
-                if args.check:
+                if args.check or counted:
                     run.lines = output_records(job.outputs[0])
                 remove_outputs(job.outputs)
             results[key].append(run)
@@ -1258,10 +1384,13 @@ def header(args, info, manifest, per_round, sqlite_skip=None):
              f" --reset-every {args.reset_every}) at 1x and 4x, and"
              " --nfstream over a long capture fed through a pipe (-r -);"
              " h peak RSS of flowshark window -r at 1x and 4x, windows"
-             " written past the horizon and all held (--hold)."
+             " written past the horizon and all held (--hold);"
+             " i flowshark graph, cflows and botnet -r big4x.pcap (defaults,"
+             " -w to a file) beside tshark's one pass and flowshark -r"
+             " big4x.pcap --keep-empty (their capture pass)."
              " speed = tshark time / flowshark time,"
              " RSS = flowshark peak RSS / tshark peak RSS"]
-    if args.only != "abcdefgh":
+    if args.only != ALL_RUNS:
         lines.append(f"- runs measured: {', '.join(args.only)} (--only)")
     if sqlite_skip and "f" in args.only:
         lines.append("- f: -T sqlite not measured: flowshark does not accept"
@@ -1303,7 +1432,7 @@ def main(argv=None):
     report = Report()
     for job in jobs:
         key = job.key
-        if key[0].startswith(("g ", "h ")):
+        if key[0].startswith(("g ", "h ", "i ")):
             run = runs[key]
             if run is not None and run.status:
                 report.failed.append(f"{key[0]} {key[1]}")
@@ -1324,7 +1453,9 @@ def main(argv=None):
         lines += ["", *g_tables(args, runs, jobs)]
     if "h" in args.only:
         lines += ["", *h_tables(args, runs, jobs)]
-    if args.check:
+    if "i" in args.only:
+        lines += ["", *i_tables(args, runs, jobs)]
+    if args.check and set("abcdef") & set(args.only):
         lines += ["", *check_table(runs, per_round, manifest)]
     lines += ["", "- load average (1, 5, 15 min) after the runs: "
               + ", ".join(f"{x:.2f}" for x in os.getloadavg())]
