@@ -1116,7 +1116,12 @@ I_RUNS = [
     ("tshark", None),
     ("capture", ["-r", "{cap}", "--keep-empty"]),
     *((name, [name, "-r", "{cap}", "-w", "{out}"]) for name in I_SUBCOMMANDS),
+    # botnet without its payload rules: what -e tcp.payload -e udp.payload
+    # and the rules cost
+    ("botnet-no-payload", ["botnet", "-r", "{cap}", "--no-payload", "-w", "{out}"]),
 ]
+# The rows of the second table: each analysis beyond the capture pass.
+I_ANALYSES = (*I_SUBCOMMANDS, "botnet-no-payload")
 
 
 def i_jobs(args, manifest, flowshark, tshark, extra):
@@ -1136,7 +1141,7 @@ def i_jobs(args, manifest, flowshark, tshark, extra):
         out = args.work / "runs" / f"i-{name}.jsonl"
         cmd = [a.format(cap=cap, out=out) for a in argv]
         # extra options go after the subcommand's name, as in run h
-        at = 1 if name in I_SUBCOMMANDS else 0
+        at = 1 if argv[0] in I_SUBCOMMANDS else 0
         cmd = [flowshark, *cmd[:at], *extra, *cmd[at:]]
         jobs.append(Job((f"i {name}", "flowshark"), info["path"], info, None,
                         [cmd], (out,) if "-w" in argv else ()))
@@ -1198,7 +1203,7 @@ def i_tables(args, runs, jobs):
     lines += ["", "| i: beyond the capture pass | wall s | CPU s"
               " | peak RSS MB | wall / capture pass | CPU / capture pass |",
               "|---|---|---|---|---|---|"]
-    for name in I_SUBCOMMANDS:
+    for name in I_ANALYSES:
         run = good(by_name.get(name))
         if run is None or capture is None:
             lines.append(f"| {name} | n/a | n/a | n/a | n/a | n/a |")
@@ -1385,7 +1390,7 @@ def header(args, info, manifest, per_round, sqlite_skip=None):
              " --nfstream over a long capture fed through a pipe (-r -);"
              " h peak RSS of flowshark window -r at 1x and 4x, windows"
              " written past the horizon and all held (--hold);"
-             " i flowshark graph, cflows and botnet -r big4x.pcap (defaults,"
+             " i flowshark graph, cflows and botnet -r big4x.pcap (defaults, and botnet --no-payload;"
              " -w to a file) beside tshark's one pass and flowshark -r"
              " big4x.pcap --keep-empty (their capture pass)."
              " speed = tshark time / flowshark time,"
