@@ -5,11 +5,8 @@ the main command wrote (--from-db, --db-run) must all be the same; and the
 database errors. check() returns the failures as messages."""
 
 import os
-import subprocess
 
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
+from common import run
 
 
 def check(flowshark, command, capture, records_path, tmp, options=()):

@@ -53,14 +53,7 @@ library is needed, so the test is never skipped (ctest's SKIP_RETURN_CODE
 
 Usage: test_botnet.py --flowshark BIN CAPTURE...
 """
-import argparse
-import csv
-import decimal
-import ipaddress
-import json
-import math
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -68,75 +61,23 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import input_forms  # noqa: E402
 import synthetic_botnet  # noqa: E402
 import toy_capture  # noqa: E402
+from common import (addr_key, arguments, close, exit_status, fail, from_csv,  # noqa: E402
+                    internal, jsonl, read_records, run, write_records)
 
-REL = 1e-9
-INTERNAL = [ipaddress.ip_network(n) for n in
-            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")]
 SCAN_RATE = 6.0
 SINGLE_PACKET_SECONDS = 99999.0
-
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg)
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
-
-
-def addr_key(text):
-    try:
-        a = ipaddress.ip_address(text)
-        return (0, a.version, int(a), "")
-    except ValueError:
-        return (1, 0, 0, text)
-
-
-def internal(host):
-    try:
-        a = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(a in net for net in INTERNAL if net.version == a.version)
-
-
-def close(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(a, b, rel_tol=REL, abs_tol=REL)
-
-
-def jsonl(text):
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def from_csv(text):
-    """CSV rows with the JSON types back (numbers, booleans, arrays, nulls)."""
-    out = []
-    for row in csv.DictReader(text.splitlines()):
-        out.append({k: (row[k] if k == "host" else None if row[k] == "" else json.loads(row[k]))
-                    for k in row})
-    return out
-
 
 def scan_set(records_path, rate=SCAN_RATE):
     """The scan rule of botnet/activity.h, recomputed from the records."""
     sources = {}
-    with open(records_path) as f:
-        for line in f:
-            if not line.strip():
-                continue
-            r = json.loads(line, parse_float=decimal.Decimal)
-            times = r.get("ip_timestamps") or []
-            if not times or not internal(r["src"]):
-                continue
-            s = sources.setdefault(r["src"], {"dsts": {}, "first": times[0], "last": times[0]})
-            s["dsts"].setdefault(r["dst"], set()).add(r.get("dport"))
-            s["first"] = min(s["first"], min(times))
-            s["last"] = max(s["last"], max(times))
+    for r in read_records(records_path, exact=True):
+        times = r.get("ip_timestamps") or []
+        if not times or not internal(r["src"]):
+            continue
+        s = sources.setdefault(r["src"], {"dsts": {}, "first": times[0], "last": times[0]})
+        s["dsts"].setdefault(r["dst"], set()).add(r.get("dport"))
+        s["first"] = min(s["first"], min(times))
+        s["last"] = max(s["last"], max(times))
     flagged = set()
     for src, s in sources.items():
         active = float(s["last"] - s["first"]) or SINGLE_PACKET_SECONDS
@@ -344,8 +285,8 @@ def check_synthetic(flowshark, tmp):
     if got is None:
         return 0
     records = os.path.join(tmp, "synth.jsonl")
-    with open(records, "w") as f:
-        subprocess.run([flowshark, "-r", pcap, "--keep-empty", "-q"], stdout=f, check=True)
+    if not write_records(flowshark, pcap, records):
+        return 0
     values = check_records(flowshark, "synthetic", records, tmp)
     graph_rows = jsonl(run([flowshark, "graph", "--from-records", records]).stdout)
     bots = set(synthetic_botnet.BOTS)
@@ -411,10 +352,7 @@ def check_synthetic(flowshark, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--flowshark", required=True)
-    ap.add_argument("captures", nargs="*")
-    a = ap.parse_args()
+    a = arguments()
     values = 0
     with tempfile.TemporaryDirectory() as tmp:
         toy = os.path.join(tmp, "toy.pcap")
@@ -423,11 +361,7 @@ def main():
         for i, capture in enumerate([toy] + a.captures):
             name = os.path.basename(capture)
             records = os.path.join(tmp, name + ".jsonl")
-            with open(records, "w") as f:
-                p = subprocess.run([a.flowshark, "-r", capture, "--keep-empty", "-q"], stdout=f,
-                                   stderr=subprocess.PIPE, text=True)
-            if p.returncode not in (0, 2):
-                fail(f"{name}: flowshark exited {p.returncode}: {p.stderr}")
+            if not write_records(a.flowshark, capture, records):
                 continue
             values += check_records(a.flowshark, name, records, tmp, variants=i % 4 == 0,
                                     unit="10" if capture == toy else None)
@@ -438,10 +372,7 @@ def main():
                     fail(msg)
         values += check_synthetic(a.flowshark, tmp)
         print(f"{len(a.captures) + 2} captures, {values} values compared")
-    if failures:
-        print(f"{len(failures)} failures")
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ when numpy or scikit-learn is missing, unless CI=true, where that fails too.
 
 Usage: test_cflows.py --flowshark BIN CAPTURE...
 """
-import argparse
 import collections
 import csv
 import io
@@ -43,7 +42,6 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from decimal import Decimal
@@ -57,44 +55,27 @@ except ImportError:
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import toy_capture  # noqa: E402
 import input_forms  # noqa: E402
+from common import (INTERNAL_TEXT, addr_key, arguments, close, exit_status,  # noqa: E402
+                    fail, inside, networks, read_records, run_bytes, skip, write_records)
 
-SKIP = 77
-REL = 1e-9
 ABS = 1e-12
 PCTS = [5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90]
 FEATURES = ["fph", "ppf", "bpp", "bps"]
 VECTOR = [f"{f}_{i}" for f in FEATURES for i in range(13)]
 VECTOR8 = [f"{f}_{s}" for f in FEATURES for s in ("mean", "var")]
 KEYS = ["protocol", "src", "dst", "dport", "flows", "cluster"] + VECTOR + VECTOR8
-INTERNAL = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 PROTOCOLS = {"icmp": 1, "igmp": 2, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51,
              "icmpv6": 58, "sctp": 132}
 
-failures = []
 tally = collections.Counter()
-
-
-def fail(what):
-    failures.append(what)
-    print("FAIL:", what)
-
-
-def run(args, stdin=None, check=True):
-    p = subprocess.run(args, input=stdin, capture_output=True)
-    if check and p.returncode != 0:
-        raise RuntimeError(f"{args}: exit {p.returncode}: {p.stderr.decode(errors='replace')}")
-    return p
-
-
-def close(a, b):
-    return math.isclose(a, b, rel_tol=REL, abs_tol=ABS)
 
 
 # ---- flowshark's side ----
 
 def cflows(flowshark, records, options, fmt="jsonl"):
     """The rows (dicts, values as numbers) and the --verbose report."""
-    p = run([flowshark, "cflows", "--from-records", records, "--verbose", "-T", fmt] + options)
+    p = run_bytes([flowshark, "cflows", "--from-records", records, "--verbose", "-T", fmt]
+                  + options)
     text = p.stdout.decode()
     if fmt == "jsonl":
         rows = [json.loads(line) for line in text.splitlines() if line]
@@ -121,54 +102,38 @@ def verbose_report(stderr):
 
 # ---- the oracle ----
 
-def host_key(text):
-    a = ipaddress.ip_address(text)
-    return (a.version, int(a))
-
-
-def inside(text, networks):
-    a = ipaddress.ip_address(text)
-    return any(a.version == n.version and a in n for n in networks)
-
-
-def networks(text):
-    return [ipaddress.ip_network(x.strip(), strict=False) for x in text.split(",") if x.strip()]
-
-
-def oracle(records_path, internal=INTERNAL, whitelist="", established=False,
+def oracle(records_path, internal=INTERNAL_TEXT, whitelist="", established=False,
            unit_ns=3600 * 10**9):
     """counts, S, split points per feature and the rows in key order."""
     internal_nets = networks(internal) if internal else []
     white_nets = networks(whitelist)
     counts = collections.Counter()
     flows = []  # (key, first_ns, ppf, bpp, bps)
-    with open(records_path) as f:
-        for line in f:
-            r = json.loads(line, parse_float=Decimal)
-            counts["records"] += 1
-            lengths = r["ip_lengths"]
-            if len(lengths) < 2 or (established and not (
-                    any(x > 0 for x in lengths) and any(x < 0 for x in lengths))):
-                counts["f2"] += 1
-                continue
-            if internal_nets and (not inside(r["src"], internal_nets)
-                                  or inside(r["dst"], internal_nets)):
-                counts["f1"] += 1
-                continue
-            if white_nets and inside(r["dst"], white_nets):
-                counts["f3"] += 1
-                continue
-            ns = [int(Decimal(t) * 10**9) for t in r["ip_timestamps"]]
-            total = sum(abs(x) for x in lengths)
-            duration = (max(ns) - min(ns)) / 1e9
-            flows.append(((r["protocol"], r["src"], r["dst"], r["dport"]), min(ns), max(ns),
-                          len(lengths), total / len(lengths),
-                          total / (duration if max(ns) > min(ns) else 999.0)))
+    for r in read_records(records_path, exact=True):
+        counts["records"] += 1
+        lengths = r["ip_lengths"]
+        if len(lengths) < 2 or (established and not (
+                any(x > 0 for x in lengths) and any(x < 0 for x in lengths))):
+            counts["f2"] += 1
+            continue
+        if internal_nets and (not inside(r["src"], internal_nets)
+                              or inside(r["dst"], internal_nets)):
+            counts["f1"] += 1
+            continue
+        if white_nets and inside(r["dst"], white_nets):
+            counts["f3"] += 1
+            continue
+        ns = [int(Decimal(t) * 10**9) for t in r["ip_timestamps"]]
+        total = sum(abs(x) for x in lengths)
+        duration = (max(ns) - min(ns)) / 1e9
+        flows.append(((r["protocol"], r["src"], r["dst"], r["dport"]), min(ns), max(ns),
+                      len(lengths), total / len(lengths),
+                      total / (duration if max(ns) > min(ns) else 999.0)))
     counts["kept"] = len(flows)
     if not flows:
         return counts, 0, {}, []
     keys = sorted({f[0] for f in flows}, key=lambda k: (
-        PROTOCOLS.get(k[0], 256), k[0], host_key(k[1]), host_key(k[2]), k[3]))
+        PROTOCOLS.get(k[0], 256), k[0], addr_key(k[1]), addr_key(k[2]), k[3]))
     t0 = min(f[1] for f in flows)
     t1 = max(f[2] for f in flows)
     slots = (t1 - t0) // unit_ns + 1
@@ -220,7 +185,7 @@ def compare_rows(what, got, want):
             fail(f"{label}: flows {g['flows']} != {w['flows']}")
         for k in VECTOR + VECTOR8:
             tally["values"] += 1
-            if not close(g[k], w[k]):
+            if not close(g[k], w[k], abs_tol=ABS):
                 fail(f"{label}: {k} {g[k]!r} != {w[k]!r}")
         tally["cflows"] += 1
 
@@ -237,7 +202,7 @@ def compare_report(what, report, counts, slots, splits):
     for name, (n, points) in splits.items():
         got_n, got = report["splits"][name]
         tally["splits"] += 14
-        if got_n != n or not all(close(a, b) for a, b in zip(got, points)):
+        if got_n != n or not all(close(a, b, abs_tol=ABS) for a, b in zip(got, points)):
             fail(f"{what}: split {name} N {got_n} {got} != N {n} {points}")
     few = any(n < 13 for n, _ in splits.values())
     if report["warning"] != few:
@@ -331,10 +296,8 @@ def toy_expected():
 def test_toy(flowshark, tmp):
     pcap = os.path.join(tmp, "toy.pcap")
     records = os.path.join(tmp, "toy.jsonl")
-    run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                      "toy_capture.py"), pcap])
-    with open(records, "wb") as f:
-        f.write(run([flowshark, "-r", pcap, "--keep-empty", "-q"]).stdout)
+    toy_capture.write_pcap(pcap, toy_capture.packets())
+    write_records(flowshark, pcap, records)
     for msg in input_forms.check(flowshark, "cflows", pcap, records, tmp, ["--time-unit", "10"]):
         fail(msg)
     want, splits = toy_expected()
@@ -349,7 +312,7 @@ def test_toy(flowshark, tmp):
         if [r["cluster"] for r in rows] != [w["cluster"] for w in want]:
             fail(f"{what}: clusters {[r['cluster'] for r in rows]}")
         n1, n2 = ([r[k] for k in VECTOR] for r in rows[3:5])
-        if not close(math.dist(n1, n2), math.sqrt(0.08)):
+        if not close(math.dist(n1, n2), math.sqrt(0.08), abs_tol=ABS):
             fail(f"{what}: distance N1->W1, N2->W1 {math.dist(n1, n2)} != 0.2828")
         compare_clusters(what, rows, 0.5, 2)
         # The oracle on the toy too.
@@ -368,10 +331,7 @@ def option_sets(records):
     """(name, flowshark options, oracle arguments, eps, min_pts) for a sample;
     the whitelist is its most frequent destination and a /24 or /64 around
     another one."""
-    dsts = collections.Counter()
-    with open(records) as f:
-        for line in f:
-            dsts[json.loads(line)["dst"]] += 1
+    dsts = collections.Counter(r["dst"] for r in read_records(records))
     white = []
     for i, (dst, _) in enumerate(dsts.most_common(2)):
         a = ipaddress.ip_address(dst)
@@ -395,13 +355,10 @@ def option_sets(records):
 def test_sample(flowshark, capture, tmp):
     name = os.path.basename(capture)
     records = os.path.join(tmp, name + ".jsonl")
-    p = run([flowshark, "-r", capture, "--keep-empty", "-q"], check=False)
-    if p.returncode not in (0, 2):  # 2: a capture cut short, its records kept
-        fail(f"{name}: flowshark -r exit {p.returncode}")
+    if not write_records(flowshark, capture, records):
         return
-    with open(records, "wb") as f:
-        f.write(p.stdout)
-    for what, options, args, eps, min_pts in option_sets(records) if p.stdout else []:
+    for what, options, args, eps, min_pts in (option_sets(records)
+                                               if os.path.getsize(records) else []):
         label = f"{name} [{what}]"
         rows, report = cflows(flowshark, records, options)
         counts, slots, splits, want = oracle(records, **args)
@@ -419,12 +376,13 @@ def test_forms(flowshark, records, tmp):
     if csv_rows != rows:
         fail("-T csv differs from -T jsonl")
     out = os.path.join(tmp, "out.jsonl")
-    run([flowshark, "cflows", "--from-records", records, "--time-unit", "10", "-w", out])
+    run_bytes([flowshark, "cflows", "--from-records", records, "--time-unit", "10", "-w", out])
     with open(out) as f:
         if [json.loads(line) for line in f] != rows:
             fail("-w FILE differs from standard output")
     with open(records, "rb") as f:
-        p = run([flowshark, "cflows", "--from-records", "-", "--time-unit", "10"], stdin=f.read())
+        p = run_bytes([flowshark, "cflows", "--from-records", "-", "--time-unit", "10"],
+                      stdin=f.read())
     if [json.loads(line) for line in p.stdout.decode().splitlines()] != rows:
         fail("--from-records - differs from a file")
     bad = os.path.join(tmp, "bad.jsonl")
@@ -442,7 +400,7 @@ def test_forms(flowshark, records, tmp):
             (["--from-records", os.path.join(tmp, "missing.jsonl")], 3),
             (["--from-records", bad], 3),
             (["--from-records", records, "-w", os.path.join(tmp, "no", "such", "dir")], 6)):
-        p = run([flowshark, "cflows"] + args, check=False)
+        p = run_bytes([flowshark, "cflows"] + args, check=False)
         if p.returncode != status or not p.stderr or p.stdout:
             fail(f"cflows {' '.join(args)}: exit {p.returncode} (want {status}), "
                  f"stderr {p.stderr!r}, stdout {p.stdout[:60]!r}")
@@ -450,13 +408,9 @@ def test_forms(flowshark, records, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--flowshark", required=True)
-    ap.add_argument("captures", nargs="*")
-    a = ap.parse_args()
+    a = arguments()
     if np is None:
-        print("numpy or scikit-learn missing")
-        return 1 if os.environ.get("CI") == "true" else SKIP
+        return skip("numpy or scikit-learn missing")
     with tempfile.TemporaryDirectory() as tmp:
         records = test_toy(a.flowshark, tmp)
         for capture in a.captures:
@@ -468,11 +422,7 @@ def main():
           f"({tally['dbscan_clusters']} clusters), equal to scikit-learn on the rows in "
           f"{tally['dbscan_equal']}, ties at eps in {tally['dbscan_ties']}; "
           f"{tally['errors']} error cases")
-    if failures:
-        print(f"{len(failures)} failures")
-        return 1
-    print("all good")
-    return 0
+    return exit_status("all good")
 
 
 if __name__ == "__main__":

@@ -31,19 +31,18 @@ when networkx, numpy or pandas is missing, unless CI=true.
 
 Usage: test_graph.py --flowshark BIN CAPTURE...
 """
-import argparse
 import csv
-import ipaddress
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import toy_capture  # noqa: E402
 import input_forms  # noqa: E402
+from common import (INTERNAL, addr_key, arguments, close, exit_status, fail,  # noqa: E402
+                    from_csv, inside, networks, read_records, run, skip, write_records)
 
 try:
     import networkx as nx
@@ -53,36 +52,10 @@ except ImportError as e:
     nx = None
     MISSING = str(e)
 
-SKIP = 77
-REL = 1e-9
-INTERNAL = [ipaddress.ip_network(n) for n in
-            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")]
 KEYS = ["host", "internal", "n", "e", "w", "e_pred", "w_pred", "out_edpl", "out_ewpl", "g",
         "peers", "peers_z", "dst_ports", "dst_ports_z", "g_z", "graph_anomalous"]
 INTS = {"n", "e", "w", "peers", "dst_ports"}
 BOOLS = {"internal", "graph_anomalous"}
-
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg)
-
-
-def addr_key(text):
-    try:
-        a = ipaddress.ip_address(text)
-        return (0, a.version, int(a), "")
-    except ValueError:
-        return (1, 0, 0, text)
-
-
-def close(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(a, b, rel_tol=REL, abs_tol=REL)
-
 
 def fit(xs, ys):
     """(slope, intercept) of ln y against ln x by numpy, or None (skipped)."""
@@ -134,8 +107,7 @@ def expected(records, established=False, internal=INTERNAL, tau_g=1.5, tau_g_z=N
     ewpl = fit([r["e"] for r in linked], [r["w"] for r in linked])
     for h in hosts:
         r = rows[h]
-        a = ipaddress.ip_address(h)
-        r["internal"] = any(a in net for net in internal if net.version == a.version)
+        r["internal"] = inside(h, internal)
         for law, x, y, pred, out in ((edpl, "n", "e", "e_pred", "out_edpl"),
                                      (ewpl, "e", "w", "w_pred", "out_ewpl")):
             if law is None or r["n"] == 0:
@@ -150,10 +122,10 @@ def expected(records, established=False, internal=INTERNAL, tau_g=1.5, tau_g_z=N
         for h, z in zip(hosts, robust_z([rows[h][key] for h in hosts])):
             rows[h][key + "_z"] = z
     # g_z: the robust z-score of ln(1 + g) over the internal hosts.
-    inside = [h for h in hosts if rows[h]["internal"]]
+    internal_hosts = [h for h in hosts if rows[h]["internal"]]
     for h in hosts:
         rows[h]["g_z"] = None
-    for h, z in zip(inside, robust_z([math.log1p(rows[h]["g"]) for h in inside])):
+    for h, z in zip(internal_hosts, robust_z([math.log1p(rows[h]["g"]) for h in internal_hosts])):
         rows[h]["g_z"] = z
     for h in hosts:
         r = rows[h]
@@ -162,24 +134,10 @@ def expected(records, established=False, internal=INTERNAL, tau_g=1.5, tau_g_z=N
     return rows, graph, edpl, ewpl
 
 
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
-
-
-def from_csv(text):
-    """CSV rows with the JSON types back (numbers, booleans, nulls)."""
-    out = []
-    for row in csv.DictReader(text.splitlines()):
-        out.append({k: (row[k] if k == "host" else None if row[k] == "" else json.loads(row[k]))
-                    for k in row})
-    return out
-
-
 def check_capture(flowshark, name, records_path, tmp, options=(), **settings):
     """Compares graph's outputs over records_path (with options) with
     expected(records, **settings); returns the rows."""
-    with open(records_path) as f:
-        records = [json.loads(line) for line in f if line.strip()]
+    records = list(read_records(records_path))
     edges_path = os.path.join(tmp, "edges.csv")
     graphml_path = os.path.join(tmp, "graph.graphml")
     p = run([flowshark, "graph", "--from-records", records_path, "--edges", edges_path,
@@ -332,13 +290,9 @@ def check_errors(flowshark, records_path, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--flowshark", required=True)
-    ap.add_argument("captures", nargs="*")
-    a = ap.parse_args()
+    a = arguments()
     if nx is None:
-        print(f"skipped: {MISSING}")
-        return 1 if os.environ.get("CI") == "true" else SKIP
+        return skip(f"skipped: {MISSING}")
     with tempfile.TemporaryDirectory() as tmp:
         toy = os.path.join(tmp, "toy.pcap")
         toy_capture.write_pcap(toy, toy_capture.packets())
@@ -346,11 +300,7 @@ def main():
         for capture in [toy] + a.captures:
             name = os.path.basename(capture)
             records = os.path.join(tmp, name + ".jsonl")
-            with open(records, "w") as f:
-                p = subprocess.run([a.flowshark, "-r", capture, "--keep-empty", "-q"], stdout=f,
-                                   stderr=subprocess.PIPE, text=True)
-            if p.returncode not in (0, 2):
-                fail(f"{name}: flowshark exited {p.returncode}: {p.stderr}")
+            if not write_records(a.flowshark, capture, records):
                 continue
             got = check_capture(a.flowshark, name, records, tmp)
             hosts += len(got or [])
@@ -367,17 +317,13 @@ def main():
                 (("--established",), {"established": True}),
                 (("--tau-g-z", "0.5"), {"tau_g_z": 0.5}),
                 (("--internal", nets, "--tau-g", "0.5"),
-                 {"internal": [ipaddress.ip_network(n) for n in nets.split(",")],
-                  "tau_g": 0.5})):
+                 {"internal": networks(nets), "tau_g": 0.5})):
             got = check_capture(a.flowshark, " ".join(("synthetic",) + options), synthetic, tmp,
                                 options, **settings)
             hosts += len(got or [])
         print(f"{len(a.captures) + 1} captures and 4 runs on synthetic records, "
               f"{hosts} hosts compared")
-    if failures:
-        print(f"{len(failures)} failures")
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ payload A-set's part of s.
     test_payload.py --flowshark PATH --tshark PATH [SAMPLE...]
 """
 
-import argparse
 import csv
 import ipaddress
 import json
@@ -36,29 +35,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import payload_capture  # noqa: E402
+from common import arguments, exit_status, fail, internal, run, write_records  # noqa: E402
 
-INTERNAL = [ipaddress.ip_network(n) for n in
-            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")]
 SETS = ("mirai", "ares", "bindl")
-
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg)
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
-
-
-def internal(host):
-    try:
-        a = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(a.version == n.version and a in n for n in INTERNAL)
+PAYLOAD = ["-e", "tcp.payload", "-e", "udp.payload"]
 
 
 def tshark_packets(tshark, capture):
@@ -180,16 +160,14 @@ def check_payload_capture(flowshark, tshark, tmp):
     if rows is not None:
         values += compare("payload capture -r", rows, want)
     records = os.path.join(tmp, "payload.jsonl")
-    with open(records, "w") as f:
-        subprocess.run([flowshark, "-r", pcap, "--keep-empty", "-q", "-e", "tcp.payload",
-                        "-e", "udp.payload"], stdout=f, check=True)
+    write_records(flowshark, pcap, records, PAYLOAD)
     from_records, _ = hosts_table(flowshark, ["--from-records", records])
     if from_records != rows:
         fail("payload capture: --from-records (with -e tcp.payload -e udp.payload) differs "
              "from -r")
     db = os.path.join(tmp, "payload.db")
-    subprocess.run([flowshark, "-r", pcap, "--keep-empty", "-q", "-e", "tcp.payload", "-e",
-                    "udp.payload", "-T", "sqlite", "-w", db], check=True)
+    subprocess.run([flowshark, "-r", pcap, "--keep-empty", "-q", *PAYLOAD, "-T", "sqlite",
+                    "-w", db], check=True)
     from_db, _ = hosts_table(flowshark, ["--from-db", db])
     if from_db != rows:
         fail("payload capture: --from-db differs from -r")
@@ -204,8 +182,7 @@ def check_payload_capture(flowshark, tshark, tmp):
         fail("payload capture --no-payload: payload columns")
     # Records without payload values: a message, no payload columns.
     bare = os.path.join(tmp, "bare.jsonl")
-    with open(bare, "w") as f:
-        subprocess.run([flowshark, "-r", pcap, "--keep-empty", "-q"], stdout=f, check=True)
+    write_records(flowshark, pcap, bare)
     bare_rows, p = hosts_table(flowshark, ["--from-records", bare])
     if bare_rows is not None:
         if any("a_" + s in r for r in bare_rows for s in SETS):
@@ -246,21 +223,14 @@ def check_sample(flowshark, tshark, capture):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--flowshark", required=True)
-    ap.add_argument("--tshark", required=True)
-    ap.add_argument("captures", nargs="*")
-    a = ap.parse_args()
+    a = arguments(tshark=True)
     values = 0
     with tempfile.TemporaryDirectory() as tmp:
         values += check_payload_capture(a.flowshark, a.tshark, tmp)
         for capture in a.captures:
             values += check_sample(a.flowshark, a.tshark, capture)
     print(f"{len(a.captures) + 1} captures, {values} payload columns compared")
-    if failures:
-        print(f"{len(failures)} failures")
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":
