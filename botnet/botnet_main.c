@@ -1,9 +1,10 @@
 /* botnet_main.c: see botnet_main.h. The command line (getopt_long, the
- * input options shared through record_source.h), every record into the
- * three analyses, then the A-sets ("graph": the graph-anomalous internal
- * hosts; "scan": the scan rule's sources), the C-sets (the DBSCAN
- * clusters' sources) and the vote; the hosts table through -T's sink on
- * standard output or -w FILE, the groups table to --groups FILE. */
+ * input options shared through record_source.h, the C-flows' through
+ * cflows_cli.h), every record into the three analyses, then the A-sets
+ * ("graph": the graph-anomalous internal hosts; "scan": the scan rule's
+ * sources), the C-sets (the DBSCAN clusters' sources) and the vote; the
+ * hosts table through -T's sink on standard output or -w FILE, the groups
+ * table to --groups FILE. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "botnet_main.h"
 #include "activity.h"
 #include "cflows.h"
+#include "cflows_cli.h"
 #include "graph.h"
 #include "hosts.h"
 #include "payload.h"
@@ -30,16 +32,12 @@ static const char *const aset_types[] = { "graph", "scan", "mirai", "ares", "bin
 
 struct botnet_options {
     struct fs_analysis_cli cli; /* input, -T, -w, -h */
-    const char *groups;         /* --groups, or NULL */
-    const char *internal;
-    const char *whitelist;
-    gboolean no_f1;
-    gboolean established;
+    /* --internal (also the graph's, the scan rule's and the hosts
+     * table's), --established (also the graph's) and the C-flows' own. */
+    struct fs_cflows_cli cflows;
+    const char *groups; /* --groups, or NULL */
     double tau_g;
     double tau_g_z; /* --tau-g-z, 0: none */
-    gint64 time_unit_ns;
-    double eps;
-    guint min_pts;
     double scan_rate;
     gboolean no_payload; /* --no-payload */
     double theta;
@@ -48,15 +46,8 @@ struct botnet_options {
 
 enum {
     OPT_GROUPS = 256,
-    OPT_INTERNAL,
-    OPT_WHITELIST,
-    OPT_NO_F1,
-    OPT_ESTABLISHED,
     OPT_TAU_G,
     OPT_TAU_G_Z,
-    OPT_TIME_UNIT,
-    OPT_EPS,
-    OPT_MIN_PTS,
     OPT_SCAN_RATE,
     OPT_NO_PAYLOAD,
     OPT_THETA,
@@ -78,13 +69,16 @@ static void print_help(FILE *out)
           "share a C-set. One row per internal host, by descending s.\n"
           "\n"
           "  --internal <list>          internal networks (default\n"
-          "                             " FS_HOST_INTERNAL_DEFAULT ")\n"
-          "  --established              F2 also wants a packet each way\n"
-          "  --tau-g <x>                graph-anomalous: internal and g >= x (1.5)\n"
+          "                             " FS_HOST_INTERNAL_DEFAULT ");\n"
+          "                             the graph's, F1's for the C-flows, the scan\n"
+          "                             rule's sources and the hosts table's\n",
+            out);
+    /* The C-flows' options, as flowshark cflows; --established is the
+     * graph's F2 too. */
+    fputs(fs_cflows_cli_help, out);
+    fputs("  --tau-g <x>                graph-anomalous: internal and g >= x (1.5)\n"
           "  --tau-g-z <z>              ... and g_z >= z (as flowshark graph; default: no\n"
           "                             such condition)\n"
-          "  --no-f1, --whitelist <list>, --time-unit <U>, --eps <E>, --min-pts <n>\n"
-          "                             the C-flows' options, as flowshark cflows\n"
           "  --scan-rate <r>            the scan rule's threshold per second (6)\n"
           "  --no-payload               no payload rules (captures: no tcp.payload and\n"
           "                             udp.payload fields; records: their values unread)\n"
@@ -133,16 +127,10 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
 {
     static const struct option options[] = {
         FS_ANALYSIS_CLI_OPTIONS,
+        FS_CFLOWS_CLI_OPTIONS,
         { "groups", required_argument, NULL, OPT_GROUPS },
-        { "internal", required_argument, NULL, OPT_INTERNAL },
-        { "whitelist", required_argument, NULL, OPT_WHITELIST },
-        { "no-f1", no_argument, NULL, OPT_NO_F1 },
-        { "established", no_argument, NULL, OPT_ESTABLISHED },
         { "tau-g", required_argument, NULL, OPT_TAU_G },
         { "tau-g-z", required_argument, NULL, OPT_TAU_G_Z },
-        { "time-unit", required_argument, NULL, OPT_TIME_UNIT },
-        { "eps", required_argument, NULL, OPT_EPS },
-        { "min-pts", required_argument, NULL, OPT_MIN_PTS },
         { "scan-rate", required_argument, NULL, OPT_SCAN_RATE },
         { "no-payload", no_argument, NULL, OPT_NO_PAYLOAD },
         { "theta", required_argument, NULL, OPT_THETA },
@@ -151,12 +139,9 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
     };
     memset(o, 0, sizeof(*o));
     fs_analysis_cli_init(&o->cli, "botnet");
-    o->internal = FS_HOST_INTERNAL_DEFAULT;
-    o->whitelist = "";
+    fs_cflows_cli_init(&o->cflows, "botnet");
+    o->cflows.min_pts_botnet_rule = TRUE; /* as botnet has always read it */
     o->tau_g = FS_GRAPH_TAU_G_DEFAULT;
-    o->time_unit_ns = G_GINT64_CONSTANT(3600000000000);
-    o->eps = 0.5;
-    o->min_pts = 2;
     o->scan_rate = FS_ACTIVITY_SCAN_RATE_DEFAULT;
     o->theta = BOTNET_THETA_DEFAULT;
     for (guint t = 0; t < ASET_TYPES; t++)
@@ -164,24 +149,11 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
-    double v;
     /* "-": plain arguments come in order as option 1 (captures). */
     while ((c = getopt_long(argc, argv, FS_ANALYSIS_CLI_SHORT, options, NULL)) != -1) {
         switch (c) {
             case OPT_GROUPS:
                 o->groups = optarg;
-                break;
-            case OPT_INTERNAL:
-                o->internal = optarg;
-                break;
-            case OPT_WHITELIST:
-                o->whitelist = optarg;
-                break;
-            case OPT_NO_F1:
-                o->no_f1 = TRUE;
-                break;
-            case OPT_ESTABLISHED:
-                o->established = TRUE;
                 break;
             case OPT_TAU_G:
                 if (!parse_number("--tau-g", optarg, -G_MAXDOUBLE, FALSE, &o->tau_g, errmsg))
@@ -190,28 +162,6 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
             case OPT_TAU_G_Z:
                 if (!parse_number("--tau-g-z", optarg, 0, TRUE, &o->tau_g_z, errmsg))
                     return FS_ERR_USAGE;
-                break;
-            case OPT_TIME_UNIT:
-                if (!fs_record_parse_time(optarg, strlen(optarg), &o->time_unit_ns) ||
-                        o->time_unit_ns <= 0) {
-                    *errmsg = g_strdup_printf("botnet: --time-unit %s: not a number of seconds "
-                                              "above 0 (at most 9 decimals)",
-                            optarg);
-                    return FS_ERR_USAGE;
-                }
-                break;
-            case OPT_EPS:
-                if (!parse_number("--eps", optarg, 0, TRUE, &o->eps, errmsg))
-                    return FS_ERR_USAGE;
-                break;
-            case OPT_MIN_PTS:
-                if (!parse_number("--min-pts", optarg, 1, FALSE, &v, errmsg))
-                    return FS_ERR_USAGE;
-                if (v != floor(v) || v > G_MAXUINT) {
-                    *errmsg = g_strdup_printf("botnet: --min-pts %s: not a whole number", optarg);
-                    return FS_ERR_USAGE;
-                }
-                o->min_pts = (guint)v;
                 break;
             case OPT_SCAN_RATE:
                 if (!parse_number("--scan-rate", optarg, 0, TRUE, &o->scan_rate, errmsg))
@@ -229,6 +179,10 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
                     return FS_ERR_USAGE;
                 break;
             default: {
+                if (fs_cflows_cli_option(&o->cflows, c, optarg, errmsg))
+                    break;
+                if (*errmsg)
+                    return FS_ERR_USAGE;
                 enum fs_status taken = fs_analysis_cli_option(&o->cli, c, optarg, argv, errmsg);
                 if (taken != FS_OK)
                     return taken;
@@ -330,29 +284,17 @@ enum fs_status fs_botnet_main(const char *program, int argc, char **argv)
         print_help(stdout);
         goto out;
     }
-    char *why = NULL;
-    internal = fs_host_ranges_parse(o.internal, &why);
-    if (internal)
-        whitelist = fs_host_ranges_parse(o.whitelist, &why);
-    if (!internal || !whitelist) {
-        errmsg = g_strdup_printf("botnet: %s: %s", internal ? "--whitelist" : "--internal", why);
-        g_free(why);
-        status = FS_ERR_USAGE;
+    /* --internal is read even with --no-f1: the graph, the scan rule and
+     * the hosts table use it. */
+    struct fs_cflows_options copts;
+    status = fs_cflows_cli_setup(&o.cflows, TRUE, &internal, &whitelist, &copts, &errmsg);
+    if (status != FS_OK)
         goto out;
-    }
     const struct fs_graph_options gopts = {
-        .established = o.established,
+        .established = o.cflows.established,
         .internal = internal,
         .tau_g = o.tau_g,
         .tau_g_z = o.tau_g_z,
-    };
-    const struct fs_cflows_options copts = {
-        .internal = o.no_f1 || fs_host_ranges_size(internal) == 0 ? NULL : internal,
-        .whitelist = whitelist,
-        .established = o.established,
-        .time_unit_ns = o.time_unit_ns,
-        .eps = o.eps,
-        .min_pts = o.min_pts,
     };
     const struct fs_activity_options aopts = {
         .scan_rate = o.scan_rate,

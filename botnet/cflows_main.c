@@ -1,15 +1,15 @@
 /* cflows_main.c: see cflows_main.h. The command line (getopt_long, as
- * window_main.c), then every record of --from-records into the batch
- * (cflows.c), the batch finished, and one row per C-flow written through
- * the sink of -T on standard output or -w FILE. Nothing is written when the
- * records cannot be read. */
+ * window_main.c; the C-flows' options through cflows_cli.h), then every
+ * record of the input into the batch (cflows.c), the batch finished, and
+ * one row per C-flow written through the sink of -T on standard output or
+ * -w FILE. Nothing is written when the records cannot be read. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cflows_main.h"
 #include "cflows.h"
+#include "cflows_cli.h"
 #include "hosts.h"
 #include "record_source.h"
 #include "sink.h"
@@ -19,26 +19,13 @@
 #define FEW_SAMPLES FS_CFLOWS_BINS
 
 struct cflows_options {
-    struct fs_analysis_cli cli; /* input, -T, -w, -h */
-    const char *internal;       /* --internal, borrowed; NULL after --no-f1 */
-    const char *whitelist;      /* --whitelist, borrowed */
-    gboolean established;
-    gint64 time_unit_ns;
-    double eps;
-    guint min_pts;
+    struct fs_analysis_cli cli;  /* input, -T, -w, -h */
+    struct fs_cflows_cli cflows; /* --internal ... --min-pts */
     gboolean verbose;
 };
 
 enum {
-    OPT_FIRST = 256,
-    OPT_INTERNAL,
-    OPT_NO_F1,
-    OPT_WHITELIST,
-    OPT_ESTABLISHED,
-    OPT_TIME_UNIT,
-    OPT_EPS,
-    OPT_MIN_PTS,
-    OPT_VERBOSE,
+    OPT_VERBOSE = 256,
 };
 
 static void print_help(FILE *out)
@@ -55,25 +42,18 @@ static void print_help(FILE *out)
           "noise). One row per C-flow, in key order. Definitions:\n"
           "doc/botnet.md.\n"
           "\n"
-          "  --internal <list>      F1's internal networks: addresses and CIDR\n"
-          "                         prefixes, comma-separated (default\n"
-          "                         " FS_HOST_INTERNAL_DEFAULT ");\n"
-          "                         an empty list turns F1 off\n"
-          "  --no-f1                no F1: every flow whatever its ends\n"
-          "  --whitelist <list>     F3: drop flows to these addresses and CIDR\n"
-          "                         prefixes (default: none)\n"
-          "  --established          F2 also wants a packet each way\n"
-          "  --time-unit <U>        fph's time unit in seconds (> 0, up to 9 decimals;\n"
-          "                         default 3600)\n"
-          "  --eps <E>              DBSCAN's radius (> 0; default 0.5)\n"
-          "  --min-pts <n>          DBSCAN's core-point size, the point itself\n"
-          "                         included (>= 1; default 2)\n"
-          "  --verbose              the counts, time span and split points on standard\n"
-          "                         error\n"
-          "  -T, --format <format>  jsonl (default) or csv\n"
-          "  -w, --write <file>     write to <file> (complete or not at all) instead of\n"
-          "                         standard output\n"
-          "  -h, --help             this help\n",
+          "  --internal <list>          F1's internal networks: addresses and CIDR\n"
+          "                             prefixes, comma-separated (default\n"
+          "                             " FS_HOST_INTERNAL_DEFAULT ");\n"
+          "                             an empty list turns F1 off\n",
+            out);
+    fputs(fs_cflows_cli_help, out);
+    fputs("  --verbose                  the counts, time span and split points on\n"
+          "                             standard error\n"
+          "  -T, --format <format>      jsonl (default) or csv\n"
+          "  -w, --write <file>         write to <file> (complete or not at all) instead\n"
+          "                             of standard output\n"
+          "  -h, --help                 this help\n",
             out);
     fputs(fs_record_source_help, out);
 }
@@ -82,75 +62,27 @@ static enum fs_status parse(int argc, char **argv, struct cflows_options *o, cha
 {
     static const struct option options[] = {
         FS_ANALYSIS_CLI_OPTIONS,
-        { "internal", required_argument, NULL, OPT_INTERNAL },
-        { "no-f1", no_argument, NULL, OPT_NO_F1 },
-        { "whitelist", required_argument, NULL, OPT_WHITELIST },
-        { "established", no_argument, NULL, OPT_ESTABLISHED },
-        { "time-unit", required_argument, NULL, OPT_TIME_UNIT },
-        { "eps", required_argument, NULL, OPT_EPS },
-        { "min-pts", required_argument, NULL, OPT_MIN_PTS },
+        FS_CFLOWS_CLI_OPTIONS,
         { "verbose", no_argument, NULL, OPT_VERBOSE },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
     fs_analysis_cli_init(&o->cli, "cflows");
-    o->internal = FS_HOST_INTERNAL_DEFAULT;
-    o->whitelist = "";
-    o->time_unit_ns = G_GINT64_CONSTANT(3600000000000);
-    o->eps = 0.5;
-    o->min_pts = 2;
-    gboolean no_f1 = FALSE;
+    fs_cflows_cli_init(&o->cflows, "cflows");
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
     /* "-": plain arguments come in order as option 1 (captures). */
     while ((c = getopt_long(argc, argv, FS_ANALYSIS_CLI_SHORT, options, NULL)) != -1) {
         switch (c) {
-            case OPT_INTERNAL:
-                o->internal = optarg;
-                break;
-            case OPT_NO_F1:
-                no_f1 = TRUE;
-                break;
-            case OPT_WHITELIST:
-                o->whitelist = optarg;
-                break;
-            case OPT_ESTABLISHED:
-                o->established = TRUE;
-                break;
-            case OPT_TIME_UNIT:
-                if (!fs_record_parse_time(optarg, strlen(optarg), &o->time_unit_ns) ||
-                        o->time_unit_ns <= 0) {
-                    *errmsg = g_strdup_printf("cflows: --time-unit %s: not a number of seconds "
-                                              "above 0 (at most 9 decimals)",
-                            optarg);
-                    return FS_ERR_USAGE;
-                }
-                break;
-            case OPT_EPS: {
-                char *end = NULL;
-                o->eps = g_ascii_strtod(optarg, &end);
-                if (!end || end == optarg || *end || !isfinite(o->eps) || o->eps <= 0) {
-                    *errmsg = g_strdup_printf("cflows: --eps %s: not a number above 0", optarg);
-                    return FS_ERR_USAGE;
-                }
-                break;
-            }
-            case OPT_MIN_PTS: {
-                char *end = NULL;
-                guint64 v = g_ascii_strtoull(optarg, &end, 10);
-                if (!end || end == optarg || *end || v == 0 || v > G_MAXINT32) {
-                    *errmsg = g_strdup_printf(
-                            "cflows: --min-pts %s: not a whole number (1-2147483647)", optarg);
-                    return FS_ERR_USAGE;
-                }
-                o->min_pts = (guint)v;
-                break;
-            }
             case OPT_VERBOSE:
                 o->verbose = TRUE;
                 break;
             default: {
+                if (fs_cflows_cli_option(&o->cflows, c, optarg, errmsg))
+                    break;
+                if (*errmsg)
+                    return FS_ERR_USAGE;
                 enum fs_status taken = fs_analysis_cli_option(&o->cli, c, optarg, argv, errmsg);
                 if (taken != FS_OK)
                     return taken;
@@ -158,28 +90,7 @@ static enum fs_status parse(int argc, char **argv, struct cflows_options *o, cha
             }
         }
     }
-    enum fs_status finished = fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
-    if (finished != FS_OK || o->cli.help)
-        return finished;
-    if (no_f1)
-        o->internal = NULL;
-    return FS_OK;
-}
-
-/* The ranges of list for option (NULL list: no ranges). */
-static enum fs_status parse_ranges(
-        const char *option, const char *list, fs_host_ranges **out, char **errmsg)
-{
-    *out = NULL;
-    if (!list)
-        return FS_OK;
-    char *why = NULL;
-    *out = fs_host_ranges_parse(list, &why);
-    if (*out)
-        return FS_OK;
-    *errmsg = g_strdup_printf("cflows: %s: %s", option, why);
-    g_free(why);
-    return FS_ERR_USAGE;
+    return fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
 }
 
 /* One record into the batch (data). */
@@ -233,7 +144,7 @@ static void report_batch(const fs_cflows *c, const struct cflows_options *o)
     gint64 t0, t1;
     guint64 slots;
     fs_cflows_get_span(c, &t0, &t1, &slots);
-    char *a = format_ns(t0), *b = format_ns(t1), *u = format_ns(o->time_unit_ns);
+    char *a = format_ns(t0), *b = format_ns(t1), *u = format_ns(o->cflows.time_unit_ns);
     fprintf(stderr, "%sflowshark: cflows: T0 %s, T1 %s, U %s, S %" G_GUINT64_FORMAT "\n",
             fs_report_start(), a, b, u, slots);
     g_free(a);
@@ -296,19 +207,11 @@ enum fs_status fs_cflows_main(const char *program, int argc, char **argv)
         print_help(stdout);
         goto out;
     }
-    status = parse_ranges("--internal", o.internal, &internal, &errmsg);
-    if (status == FS_OK)
-        status = parse_ranges("--whitelist", o.whitelist, &whitelist, &errmsg);
+    /* With --no-f1 the --internal list is not even read. */
+    struct fs_cflows_options copts;
+    status = fs_cflows_cli_setup(&o.cflows, FALSE, &internal, &whitelist, &copts, &errmsg);
     if (status != FS_OK)
         goto out;
-    const struct fs_cflows_options copts = {
-        .internal = internal,
-        .whitelist = whitelist,
-        .established = o.established,
-        .time_unit_ns = o.time_unit_ns,
-        .eps = o.eps,
-        .min_pts = o.min_pts,
-    };
     c = fs_cflows_new(&copts);
     /* A capture cut short, or one of several unreadable: the output of what
      * was read is written, and the status stays. */
