@@ -140,7 +140,6 @@ static enum fs_status parse(int argc, char **argv, struct botnet_options *o, cha
     memset(o, 0, sizeof(*o));
     fs_analysis_cli_init(&o->cli, "botnet");
     fs_cflows_cli_init(&o->cflows, "botnet");
-    o->cflows.min_pts_botnet_rule = TRUE; /* as botnet has always read it */
     o->tau_g = FS_GRAPH_TAU_G_DEFAULT;
     o->scan_rate = FS_ACTIVITY_SCAN_RATE_DEFAULT;
     o->theta = BOTNET_THETA_DEFAULT;

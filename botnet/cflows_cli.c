@@ -40,25 +40,6 @@ static gboolean parse_min_pts(
     return TRUE;
 }
 
-/* --min-pts as flowshark botnet reads it (min_pts_botnet_rule): a finite
- * number of at least 1, then whole and at most G_MAXUINT. */
-static gboolean parse_min_pts_botnet(
-        const struct fs_cflows_cli *cli, const char *text, guint *out, char **errmsg)
-{
-    char *end = NULL;
-    double v = g_ascii_strtod(text, &end);
-    if (!end || end == text || *end || !isfinite(v) || v < 1) {
-        *errmsg = g_strdup_printf("%s: --min-pts %s: not a number of at least 1", cli->who, text);
-        return FALSE;
-    }
-    if (v != floor(v) || v > G_MAXUINT) {
-        *errmsg = g_strdup_printf("%s: --min-pts %s: not a whole number", cli->who, text);
-        return FALSE;
-    }
-    *out = (guint)v;
-    return TRUE;
-}
-
 gboolean fs_cflows_cli_option(struct fs_cflows_cli *cli, int c, const char *optarg, char **errmsg)
 {
     switch (c) {
@@ -96,9 +77,7 @@ gboolean fs_cflows_cli_option(struct fs_cflows_cli *cli, int c, const char *opta
             return TRUE;
         }
         case FS_CFLOWS_OPT_MIN_PTS:
-            return cli->min_pts_botnet_rule
-                           ? parse_min_pts_botnet(cli, optarg, &cli->min_pts, errmsg)
-                           : parse_min_pts(cli, optarg, &cli->min_pts, errmsg);
+            return parse_min_pts(cli, optarg, &cli->min_pts, errmsg);
         default:
             return FALSE;
     }

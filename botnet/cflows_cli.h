@@ -20,8 +20,8 @@
 
 /* The options as given. A plain record of values: fs_cflows_cli_init()
  * sets the defaults, fs_cflows_cli_option() the rest; the subcommand
- * reads any field (botnet: established and internal for its graph too),
- * sets min_pts_botnet_rule when it wants it, and changes nothing else. It
+ * reads any field (botnet: established and internal for its graph too)
+ * and changes nothing else. It
  * owns nothing: the strings are borrowed from argv. */
 struct fs_cflows_cli {
     const char *who;       /* the subcommand, for messages: "cflows" */
@@ -31,13 +31,7 @@ struct fs_cflows_cli {
     gboolean established;  /* --established */
     gint64 time_unit_ns;   /* --time-unit (> 0; default 3600 s) */
     double eps;            /* --eps (> 0; default 0.5) */
-    guint min_pts;         /* --min-pts (>= 1; default 2) */
-    /* How --min-pts is read. FALSE (cflows): a decimal whole number
-     * 1-2147483647. TRUE (botnet, as it always has): any finite number of
-     * at least 1 that is whole, up to G_MAXUINT, with its own messages
-     * ("not a number of at least 1", "not a whole number"). Two rules so
-     * that neither command line changes. */
-    gboolean min_pts_botnet_rule;
+    guint min_pts;         /* --min-pts (a decimal whole number 1-2147483647; default 2) */
 };
 
 /* The getopt_long values of these options (above any single character and

@@ -57,7 +57,6 @@ static void defaults(void **state)
     assert_true(cli.time_unit_ns == HOUR_NS);
     assert_true(cli.eps == 0.5);
     assert_int_equal(cli.min_pts, 2);
-    assert_false(cli.min_pts_botnet_rule);
 }
 
 static void options_taken(void **state)
@@ -83,12 +82,11 @@ static void options_taken(void **state)
 }
 
 /* One bad value: the message, and the option's field as it was. */
-static void assert_refused(const char *who, gboolean botnet_rule, const char *option,
-        const char *value, const char *message)
+static void assert_refused(
+        const char *who, const char *option, const char *value, const char *message)
 {
     struct fs_cflows_cli cli;
     fs_cflows_cli_init(&cli, who);
-    cli.min_pts_botnet_rule = botnet_rule;
     const char *const args[] = { option, value, NULL };
     char *errmsg = parse(&cli, args);
     assert_non_null(errmsg);
@@ -102,38 +100,30 @@ static void assert_refused(const char *who, gboolean botnet_rule, const char *op
 static void bad_values_refused(void **state)
 {
     (void)state;
-    assert_refused("cflows", FALSE, "--time-unit", "0",
+    assert_refused("cflows", "--time-unit", "0",
             "cflows: --time-unit 0: not a number of seconds above 0 (at most 9 decimals)");
-    assert_refused("botnet", TRUE, "--time-unit", "1.0000000001",
+    assert_refused("botnet", "--time-unit", "1.0000000001",
             "botnet: --time-unit 1.0000000001: not a number of seconds above 0 (at most 9 "
             "decimals)");
-    assert_refused("cflows", FALSE, "--eps", "0", "cflows: --eps 0: not a number above 0");
-    assert_refused("botnet", TRUE, "--eps", "nan", "botnet: --eps nan: not a number above 0");
-    assert_refused("cflows", FALSE, "--eps", "1x", "cflows: --eps 1x: not a number above 0");
+    assert_refused("cflows", "--eps", "0", "cflows: --eps 0: not a number above 0");
+    assert_refused("botnet", "--eps", "nan", "botnet: --eps nan: not a number above 0");
+    assert_refused("cflows", "--eps", "1x", "cflows: --eps 1x: not a number above 0");
 }
 
 static void min_pts_rules(void **state)
 {
     (void)state;
-    /* cflows: decimal whole numbers 1-2147483647. */
-    assert_refused("cflows", FALSE, "--min-pts", "0",
-            "cflows: --min-pts 0: not a whole number (1-2147483647)");
-    assert_refused("cflows", FALSE, "--min-pts", "2.0",
-            "cflows: --min-pts 2.0: not a whole number (1-2147483647)");
-    assert_refused("cflows", FALSE, "--min-pts", "2147483648",
-            "cflows: --min-pts 2147483648: not a whole number (1-2147483647)");
-    /* botnet: a number of at least 1, whole, up to G_MAXUINT. */
+    /* Decimal whole numbers 1-2147483647. */
     assert_refused(
-            "botnet", TRUE, "--min-pts", "0", "botnet: --min-pts 0: not a number of at least 1");
-    assert_refused("botnet", TRUE, "--min-pts", "2.5", "botnet: --min-pts 2.5: not a whole number");
-    assert_refused("botnet", TRUE, "--min-pts", "4294967296",
-            "botnet: --min-pts 4294967296: not a whole number");
+            "cflows", "--min-pts", "0", "cflows: --min-pts 0: not a whole number (1-2147483647)");
+    assert_refused("cflows", "--min-pts", "2.0",
+            "cflows: --min-pts 2.0: not a whole number (1-2147483647)");
+    assert_refused("cflows", "--min-pts", "2147483648",
+            "cflows: --min-pts 2147483648: not a whole number (1-2147483647)");
+    /* botnet: the same rule, its own name. */
+    assert_refused("botnet", "--min-pts", "2.5",
+            "botnet: --min-pts 2.5: not a whole number (1-2147483647)");
     struct fs_cflows_cli cli;
-    fs_cflows_cli_init(&cli, "botnet");
-    cli.min_pts_botnet_rule = TRUE;
-    const char *const args[] = { "--min-pts", "2.0", "--min-pts=4294967295", NULL };
-    assert_null(parse(&cli, args));
-    assert_int_equal(cli.min_pts, G_MAXUINT);
     fs_cflows_cli_init(&cli, "cflows");
     const char *const most[] = { "--min-pts", "2147483647", NULL };
     assert_null(parse(&cli, most));
