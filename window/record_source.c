@@ -278,18 +278,27 @@ void fs_record_consumer_free(fs_record_consumer *c)
 
 /* ---- options ---- */
 
-const char fs_record_source_help[] =
-        "Input (one form):\n"
-        "  -r, --read-file <path>     a capture or a folder of captures (repeatable;\n"
-        "                             also as plain arguments), flows without payload\n"
-        "                             kept (as flowshark --keep-empty)\n"
-        "  --files-from <file>        captures and folders listed one per line\n"
-        "  --from-records <file>      flowshark's JSON Lines records (\"-\": standard\n"
-        "                             input), e.g. of flowshark -r CAPTURE --keep-empty\n"
-        "  --from-db <file>           the flows of a flowshark database (-T sqlite)\n"
-        "  --db-run <n>               its run n (default: the last run)\n"
-        "Captures, as flowshark: --no-exclusions, -j <n>, --no-fork, --progress, -q,\n"
-        "  -Y <filter>, -o <pref>, -d <decode-as>, --reset-every <n>, --all-protocols\n";
+/* The help of the shared options, in parts: the database's lines are left
+ * out for an analysis that reads none. */
+#define HELP_CAPTURES                                                                              \
+    "Input (one form):\n"                                                                          \
+    "  -r, --read-file <path>     a capture or a folder of captures (repeatable;\n"                \
+    "                             also as plain arguments), flows without payload\n"               \
+    "                             kept (as flowshark --keep-empty)\n"                              \
+    "  --files-from <file>        captures and folders listed one per line (\"-\":\n"              \
+    "                             standard input)\n"
+#define HELP_RECORDS                                                                               \
+    "  --from-records <file>      flowshark's JSON Lines records (\"-\": standard\n"               \
+    "                             input), e.g. of flowshark -r CAPTURE --keep-empty\n"
+#define HELP_DB                                                                                    \
+    "  --from-db <file>           the flows of a flowshark database (-T sqlite)\n"                 \
+    "  --db-run <n>               its run n (default: the last run)\n"
+#define HELP_CAPTURE_OPTIONS                                                                       \
+    "Captures, as flowshark: --no-exclusions, -j <n>, --no-fork, --progress, -q,\n"                \
+    "  -Y <filter>, -o <pref>, -d <decode-as>, --reset-every <n>, --all-protocols\n"
+
+const char fs_record_source_help[] = HELP_CAPTURES HELP_RECORDS HELP_DB HELP_CAPTURE_OPTIONS;
+const char fs_record_source_help_without_db[] = HELP_CAPTURES HELP_RECORDS HELP_CAPTURE_OPTIONS;
 
 void fs_record_source_init(struct fs_record_source *src)
 {
@@ -304,7 +313,7 @@ void fs_record_source_clear(struct fs_record_source *src)
     src->capture_args = NULL;
 }
 
-static void pass_on(struct fs_record_source *src, const char *name, const char *value)
+void fs_record_source_pass_on(struct fs_record_source *src, const char *name, const char *value)
 {
     g_ptr_array_add(src->capture_args, (gpointer)name);
     if (value)
@@ -333,11 +342,11 @@ gboolean fs_record_source_option(
         }
         case 1: /* a plain argument: a capture */
         case 'r':
-            pass_on(src, "-r", optarg);
+            fs_record_source_pass_on(src, "-r", optarg);
             src->captures = TRUE;
             return TRUE;
         case FS_RECORD_OPT_FILES_FROM:
-            pass_on(src, "--files-from", optarg);
+            fs_record_source_pass_on(src, "--files-from", optarg);
             src->captures = TRUE;
             return TRUE;
         case FS_RECORD_OPT_PROGRESS:
@@ -365,7 +374,7 @@ gboolean fs_record_source_option(
     };
     for (gsize i = 0; i < G_N_ELEMENTS(passed_on); i++) {
         if (passed_on[i].option == c) {
-            pass_on(src, passed_on[i].name, passed_on[i].value ? optarg : NULL);
+            fs_record_source_pass_on(src, passed_on[i].name, passed_on[i].value ? optarg : NULL);
             return TRUE;
         }
     }
@@ -377,19 +386,31 @@ enum fs_status fs_record_source_check(
 {
     int forms = (src->captures ? 1 : 0) + (src->from_records ? 1 : 0) + (src->from_db ? 1 : 0);
     if (forms == 0) {
-        *errmsg = g_strdup_printf("%s: captures (-r CAPTURE, --files-from, plain arguments), "
-                                  "--from-records FILE or --from-db FILE are required",
-                who);
+        *errmsg = src->without_db
+                          ? g_strdup_printf("%s: captures (-r CAPTURE, --files-from, plain "
+                                            "arguments) or --from-records FILE (\"-\": standard "
+                                            "input) are required",
+                                    who)
+                          : g_strdup_printf("%s: captures (-r CAPTURE, --files-from, plain "
+                                            "arguments), --from-records FILE or --from-db FILE "
+                                            "are required",
+                                    who);
         return FS_ERR_USAGE;
     }
     if (forms > 1) {
-        *errmsg = g_strdup_printf(
-                "%s: captures, --from-records and --from-db cannot be combined", who);
+        *errmsg = src->without_db
+                          ? g_strdup_printf("%s: --from-records and captures (-r, --files-from, "
+                                            "plain arguments) cannot be combined",
+                                    who)
+                          : g_strdup_printf("%s: captures, --from-records and --from-db cannot "
+                                            "be combined",
+                                    who);
         return FS_ERR_USAGE;
     }
     if (!src->captures && src->capture_args->len > 0) {
-        *errmsg = g_strdup_printf("%s: %s is for captures", who,
-                (const char *)g_ptr_array_index(src->capture_args, 0));
+        *errmsg = g_strdup_printf("%s: %s is for captures, not %s", who,
+                (const char *)g_ptr_array_index(src->capture_args, 0),
+                src->from_records ? "--from-records" : "--from-db");
         return FS_ERR_USAGE;
     }
     if (src->db_run && !src->from_db) {
@@ -680,6 +701,22 @@ gboolean fs_record_source_usable(enum fs_status status)
 
 /* ---- the command line of an analysis ---- */
 
+/* The format -T name names: the analysis's own file format, or one of
+ * sink.c's that writes bytes (not the flows' database); NULL for any other
+ * name. */
+static const struct fs_sink_ops *find_format(const struct fs_analysis_cli *cli, const char *name)
+{
+    if (cli->file_format && strcmp(name, cli->file_format->name) == 0)
+        return cli->file_format;
+    const struct fs_sink_ops *ops = fs_sink_format_find(name);
+    return ops && !fs_sink_format_is_file(ops) ? ops : NULL;
+}
+
+const struct fs_sink_ops *fs_analysis_cli_format(const struct fs_analysis_cli *cli)
+{
+    return find_format(cli, cli->format);
+}
+
 void fs_analysis_cli_init(struct fs_analysis_cli *cli, const char *who)
 {
     memset(cli, 0, sizeof(*cli));
@@ -698,15 +735,19 @@ enum fs_status fs_analysis_cli_option(
 {
     switch (c) {
         case 'T': {
-            const struct fs_sink_ops *ops = fs_sink_format_find(optarg);
-            if (!ops || fs_sink_format_is_file(ops)) {
+            if (find_format(cli, optarg)) {
+                cli->format = optarg;
+                return FS_OK;
+            }
+            if (cli->file_format)
+                *errmsg = g_strdup_printf("%s: -T %s: not a format of flowshark %s (jsonl, csv "
+                                          "or %s)",
+                        cli->who, optarg, cli->who, cli->file_format->name);
+            else
                 *errmsg = g_strdup_printf("%s: -T %s: not a format of flowshark %s (jsonl or "
                                           "csv)",
                         cli->who, optarg, cli->who);
-                return FS_ERR_USAGE;
-            }
-            cli->format = optarg;
-            return FS_OK;
+            return FS_ERR_USAGE;
         }
         case 'w':
             cli->write = optarg;
@@ -736,7 +777,18 @@ enum fs_status fs_analysis_cli_finish(
         return FS_OK;
     for (; optind < argc; optind++) /* after "--": captures */
         fs_record_source_option(&cli->source, 'r', argv[optind], NULL);
-    return fs_record_source_check(&cli->source, cli->who, errmsg);
+    enum fs_status status = fs_record_source_check(&cli->source, cli->who, errmsg);
+    if (status != FS_OK)
+        return status;
+    /* A file format (a database) is written in place, never to standard
+     * output. */
+    if (fs_sink_format_is_file(fs_analysis_cli_format(cli)) &&
+            (!cli->write || strcmp(cli->write, "-") == 0)) {
+        *errmsg = g_strdup_printf(
+                "%s: -T %s writes a database: give it with -w FILE", cli->who, cli->format);
+        return FS_ERR_USAGE;
+    }
+    return FS_OK;
 }
 
 gboolean fs_analysis_read(const char *program, const struct fs_analysis_cli *cli, fs_record_fn fn,

@@ -8,7 +8,8 @@
  *
  * The command-line options of these inputs are shared: an analysis adds
  * FS_RECORD_SOURCE_OPTIONS to its getopt_long table and hands every option
- * it does not know to fs_record_source_option(). */
+ * it does not know to fs_record_source_option() (or, with -T, -w and -h
+ * too, uses struct fs_analysis_cli below). */
 #ifndef FS_RECORD_SOURCE_H
 #define FS_RECORD_SOURCE_H
 
@@ -26,10 +27,16 @@ struct fs_record_source {
     const char *from_records; /* --from-records FILE ("-": standard input), or NULL */
     const char *from_db;      /* --from-db FILE, or NULL */
     gint64 db_run;            /* --db-run N; 0: the database's last run */
+    /* Set by an analysis that reads no database, before its command line
+     * (window: its getopt table has FS_ANALYSIS_CLI_OPTIONS_WITHOUT_DB,
+     * its help fs_record_source_help_without_db): the messages of
+     * fs_record_source_check() then name no --from-db. */
+    gboolean without_db;
     /* Capture input: the capture command's arguments naming the captures
      * and how to read them (-r, plain arguments, --files-from,
      * --no-exclusions, -j, --no-fork, --progress, -q, -Y, -o, -d,
-     * --reset-every, --all-protocols), in order, borrowed from argv. */
+     * --reset-every, --all-protocols, and the analysis's own handed on by
+     * fs_record_source_pass_on()), in order, borrowed from argv. */
     GPtrArray *capture_args;
     gboolean captures; /* -r, a plain argument or --files-from given */
     gboolean progress; /* --progress given */
@@ -57,11 +64,19 @@ enum {
     FS_RECORD_OPT_RESET_EVERY,
     FS_RECORD_OPT_ALL_PROTOCOLS,
 };
-#define FS_RECORD_SOURCE_OPTIONS                                                                   \
-    { "from-records", required_argument, NULL, FS_RECORD_OPT_FROM_RECORDS },                       \
-            { "from-db", required_argument, NULL, FS_RECORD_OPT_FROM_DB },                         \
-            { "db-run", required_argument, NULL, FS_RECORD_OPT_DB_RUN },                           \
-            { "read-file", required_argument, NULL, 'r' },                                         \
+/* The input forms' entries: records, a database, captures (-r and the
+ * capture command's options). */
+#define FS_RECORD_SOURCE_RECORDS_OPTIONS                                                           \
+    {                                                                                              \
+        "from-records", required_argument, NULL, FS_RECORD_OPT_FROM_RECORDS                        \
+    }
+#define FS_RECORD_SOURCE_DB_OPTIONS                                                                \
+    { "from-db", required_argument, NULL, FS_RECORD_OPT_FROM_DB },                                 \
+    {                                                                                              \
+        "db-run", required_argument, NULL, FS_RECORD_OPT_DB_RUN                                    \
+    }
+#define FS_RECORD_SOURCE_CAPTURE_OPTIONS                                                           \
+    { "read-file", required_argument, NULL, 'r' },                                                 \
             { "files-from", required_argument, NULL, FS_RECORD_OPT_FILES_FROM },                   \
             { "no-exclusions", no_argument, NULL, FS_RECORD_OPT_NO_EXCLUSIONS },                   \
             { "jobs", required_argument, NULL, 'j' },                                              \
@@ -75,6 +90,9 @@ enum {
     {                                                                                              \
         "all-protocols", no_argument, NULL, FS_RECORD_OPT_ALL_PROTOCOLS                            \
     }
+/* Every form. */
+#define FS_RECORD_SOURCE_OPTIONS                                                                   \
+    FS_RECORD_SOURCE_RECORDS_OPTIONS, FS_RECORD_SOURCE_DB_OPTIONS, FS_RECORD_SOURCE_CAPTURE_OPTIONS
 /* The short options among them, for getopt_long's option string. */
 #define FS_RECORD_SOURCE_SHORT "r:j:qY:o:d:"
 
@@ -88,14 +106,22 @@ void fs_record_source_clear(struct fs_record_source *src);
 gboolean fs_record_source_option(
         struct fs_record_source *src, int c, const char *optarg, char **errmsg);
 
+/* Hands the capture command an option of the analysis's own as it is
+ * (name, and value unless NULL; both borrowed), in command-line order
+ * among the shared ones: window's --flow-filter. It is a capture option
+ * for fs_record_source_check(). */
+void fs_record_source_pass_on(struct fs_record_source *src, const char *name, const char *value);
+
 /* After the command line (who: the subcommand, for messages): exactly one
  * input form, and the capture options only with captures. FS_ERR_USAGE
  * with *errmsg otherwise. */
 enum fs_status fs_record_source_check(
         const struct fs_record_source *src, const char *who, char **errmsg);
 
-/* The help lines of the shared options. */
+/* The help lines of the shared options; without --from-db and --db-run
+ * for an analysis that reads no database (without_db). */
 extern const char fs_record_source_help[];
+extern const char fs_record_source_help_without_db[];
 
 /* Capture input, step by step for an analysis that does more between
  * (flowshark window opens its output before reading): the capture
@@ -131,12 +157,16 @@ enum fs_status fs_record_source_run(const char *program, const struct fs_record_
 
 /* What every analysis subcommand's command line has besides its own
  * options: the input (above), -T (a format that writes bytes: jsonl,
- * csv), -w FILE and -h. A subcommand puts FS_ANALYSIS_CLI_OPTIONS in its
- * getopt_long table and FS_ANALYSIS_CLI_SHORT before its own short
- * options, handles its own options and hands every other getopt value to
- * fs_analysis_cli_option(). */
+ * csv; or the analysis's own file format), -w FILE and -h. A subcommand
+ * puts FS_ANALYSIS_CLI_OPTIONS in its getopt_long table and
+ * FS_ANALYSIS_CLI_SHORT before its own short options, handles its own
+ * options and hands every other getopt value to fs_analysis_cli_option(). */
 struct fs_analysis_cli {
     const char *who; /* the subcommand, for messages: "graph" */
+    /* Set by the analysis after fs_analysis_cli_init(): a file format of
+     * its own that -T also names (window's sqlite: a database written in
+     * place, so -w FILE is required), or NULL. */
+    const struct fs_sink_ops *file_format;
     struct fs_record_source source;
     const char *format; /* -T, default "jsonl" */
     const char *write;  /* -w, or NULL: standard output */
@@ -145,12 +175,18 @@ struct fs_analysis_cli {
      * pass (NULL-terminated, e.g. "-e", "tcp.payload"), or NULL. */
     const char *const *capture_extra;
 };
-#define FS_ANALYSIS_CLI_OPTIONS                                                                    \
-    FS_RECORD_SOURCE_OPTIONS, { "format", required_argument, NULL, 'T' },                          \
-            { "write", required_argument, NULL, 'w' },                                             \
+/* -T, -w and -h. */
+#define FS_ANALYSIS_CLI_OUTPUT_OPTIONS                                                             \
+    { "format", required_argument, NULL, 'T' }, { "write", required_argument, NULL, 'w' },         \
     {                                                                                              \
         "help", no_argument, NULL, 'h'                                                             \
     }
+#define FS_ANALYSIS_CLI_OPTIONS FS_RECORD_SOURCE_OPTIONS, FS_ANALYSIS_CLI_OUTPUT_OPTIONS
+/* For an analysis that reads no database (source.without_db): no
+ * --from-db, no --db-run (not even as abbreviations). */
+#define FS_ANALYSIS_CLI_OPTIONS_WITHOUT_DB                                                         \
+    FS_RECORD_SOURCE_RECORDS_OPTIONS, FS_RECORD_SOURCE_CAPTURE_OPTIONS,                            \
+            FS_ANALYSIS_CLI_OUTPUT_OPTIONS
 /* "-": plain arguments come in order as option 1 (captures); ":": a
  * missing value is reported as such. */
 #define FS_ANALYSIS_CLI_SHORT "-:T:w:h" FS_RECORD_SOURCE_SHORT
@@ -165,9 +201,14 @@ enum fs_status fs_analysis_cli_option(
         struct fs_analysis_cli *cli, int c, const char *optarg, char **argv, char **errmsg);
 
 /* After getopt's loop: the arguments after "--" are captures, and the
- * input is checked (fs_record_source_check). FS_OK with -h. */
+ * input is checked (fs_record_source_check), then -T's file format
+ * against -w. FS_OK with -h. */
 enum fs_status fs_analysis_cli_finish(
         struct fs_analysis_cli *cli, int argc, char **argv, char **errmsg);
+
+/* The format -T named: the analysis's file_format, or one of sink.c's
+ * formats that write bytes. */
+const struct fs_sink_ops *fs_analysis_cli_format(const struct fs_analysis_cli *cli);
 
 /* Every record of the source to fn (fs_record_source_run), for an
  * analysis that then writes its output: TRUE when it should (the status

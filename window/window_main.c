@@ -1,5 +1,6 @@
-/* window_main.c: see window_main.h. The command line (getopt_long, as
- * options.c), then: records read one by one (record_reader.c), or made from
+/* window_main.c: see window_main.h. The command line (getopt_long: the
+ * options of its own, then the input, -T, -w and -h that the analyses share,
+ * record_source.h), then: records read one by one (record_reader.c), or made from
  * captures by the capture command's run in this process (-r and the other
  * input forms: window_capture.c), every packet of each added to the window
  * set (window.c), and every window written at the end through the sink of
@@ -21,20 +22,12 @@
 #include "writer.h"
 
 struct window_options {
+    /* The input (captures, with --flow-filter among their options, or
+     * --from-records; no --from-db), -T (jsonl, csv or sqlite), -w, -h. */
+    struct fs_analysis_cli cli;
     gint64 seconds_ns;
-    const char *from_records; /* borrowed from argv */
-    const char *format;       /* -T */
-    const char *write;        /* -w, or NULL */
     gboolean empty_windows;
     gboolean score; /* --score */
-    gboolean help;
-    /* Capture input: the capture command's arguments that name captures
-     * and how to read them (-r, plain arguments, --files-from,
-     * --no-exclusions, -j, --no-fork, --progress, -q, and passed_on's),
-     * in order, borrowed from argv; empty for records input. */
-    GPtrArray *capture_args;
-    gboolean captures; /* -r, a plain argument or --files-from given */
-    gboolean progress; /* --progress given */
     /* The flow meter's timeouts in seconds (--idle-timeout,
      * --active-timeout; 0 when not given) and --hold. */
     guint64 idle_timeout, active_timeout;
@@ -55,33 +48,12 @@ struct window_options {
 
 enum {
     OPT_SECONDS = 256,
-    OPT_FROM_RECORDS,
     OPT_EMPTY_WINDOWS,
     OPT_SCORE,
-    OPT_FILES_FROM,
-    OPT_NO_EXCLUSIONS,
-    OPT_NO_FORK,
-    OPT_PROGRESS,
     OPT_IDLE_TIMEOUT,
     OPT_ACTIVE_TIMEOUT,
     OPT_HOLD,
-    OPT_RESET_EVERY,
-    OPT_ALL_PROTOCOLS,
     OPT_FLOW_FILTER,
-};
-
-/* Options handed to the capture command as they are: the option (getopt's
- * value) and the capture command's name of it. */
-static const struct {
-    int option;
-    const char *name;
-} passed_on[] = {
-    { 'Y', "-Y" },
-    { 'o', "-o" },
-    { 'd', "-d" },
-    { OPT_RESET_EVERY, "--reset-every" },
-    { OPT_ALL_PROTOCOLS, "--all-protocols" },
-    { OPT_FLOW_FILTER, "--flow-filter" },
 };
 
 static void print_help(FILE *out)
@@ -97,26 +69,13 @@ static void print_help(FILE *out)
           "Keys and definitions: doc/windows.md.\n"
           "\n"
           "  --seconds <T>              window length in seconds (> 0; up to 9 decimals)\n"
-          "  -r, --read-file <path>     a capture or a folder of captures (repeatable;\n"
-          "                             also as plain arguments), flows without payload\n"
-          "                             kept (as flowshark --keep-empty)\n"
-          "  --files-from <file>        captures and folders listed one per line (\"-\":\n"
-          "                             standard input)\n"
-          "  --no-exclusions            keep ICMP, retransmissions, mDNS and SSDP (as\n"
-          "                             flowshark --no-exclusions)\n"
-          "  -j, --jobs <n>, --no-fork  several captures: as flowshark\n"
-          "  --progress, -q             the progress line: as flowshark (default: -q)\n"
           "  --idle-timeout <s>, --active-timeout <s>\n"
-          "                             the flow meter's timeouts (default 120 and\n"
-          "                             1800, NFStream's): a window is written once\n"
+          "                             captures: the flow meter's timeouts (default 120\n"
+          "                             and 1800, NFStream's): a window is written once\n"
           "                             the capture is past it by both and 1 s\n"
-          "  --hold                     no default timeouts and every window kept to\n"
-          "                             the end (captures that overlap in time)\n"
-          "  -Y, -o, -d, --reset-every, --all-protocols, --flow-filter\n"
-          "                             as flowshark\n"
-          "  --from-records <file>      instead of captures: flowshark's JSON Lines\n"
-          "                             records (\"-\": standard input), e.g. of\n"
-          "                             flowshark -r CAPTURE --keep-empty\n"
+          "  --hold                     captures: no default timeouts and every window\n"
+          "                             kept to the end (captures that overlap in time)\n"
+          "  --flow-filter <filter>     captures: as flowshark\n"
           "  --empty-windows            also write the windows without entries between\n"
           "                             the first and the last (counts 0, the rest null)\n"
           "  --score                    also a robust z-score over the run of num_entries\n"
@@ -130,57 +89,32 @@ static void print_help(FILE *out)
           "                             of standard output (required with -T sqlite)\n"
           "  -h, --help                 this help\n",
             out);
-}
-
-/* The format -T name gives: sink.c's formats that write bytes (jsonl,
- * csv), and sqlite, the windows' own database format (window_sqlite.c),
- * not the flows'. NULL for any other name. */
-static const struct fs_sink_ops *window_format(const char *name)
-{
-    if (strcmp(name, fs_window_sqlite.name) == 0)
-        return &fs_window_sqlite;
-    const struct fs_sink_ops *ops = fs_sink_format_find(name);
-    return ops && !fs_sink_format_is_file(ops) ? ops : NULL;
+    fputs(fs_record_source_help_without_db, out);
 }
 
 static enum fs_status parse(int argc, char **argv, struct window_options *o, char **errmsg)
 {
     static const struct option options[] = {
+        FS_ANALYSIS_CLI_OPTIONS_WITHOUT_DB,
         { "seconds", required_argument, NULL, OPT_SECONDS },
-        { "from-records", required_argument, NULL, OPT_FROM_RECORDS },
         { "empty-windows", no_argument, NULL, OPT_EMPTY_WINDOWS },
         { "score", no_argument, NULL, OPT_SCORE },
-        { "format", required_argument, NULL, 'T' },
-        { "write", required_argument, NULL, 'w' },
-        { "read-file", required_argument, NULL, 'r' },
-        { "files-from", required_argument, NULL, OPT_FILES_FROM },
-        { "no-exclusions", no_argument, NULL, OPT_NO_EXCLUSIONS },
-        { "jobs", required_argument, NULL, 'j' },
-        { "no-fork", no_argument, NULL, OPT_NO_FORK },
-        { "progress", no_argument, NULL, OPT_PROGRESS },
         { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
         { "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
         { "hold", no_argument, NULL, OPT_HOLD },
-        { "display-filter", required_argument, NULL, 'Y' },
-        { "pref", required_argument, NULL, 'o' },
-        { "decode-as", required_argument, NULL, 'd' },
-        { "reset-every", required_argument, NULL, OPT_RESET_EVERY },
-        { "all-protocols", no_argument, NULL, OPT_ALL_PROTOCOLS },
         { "flow-filter", required_argument, NULL, OPT_FLOW_FILTER },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof(*o));
-    o->format = "jsonl";
-    o->capture_args = g_ptr_array_new();
+    fs_analysis_cli_init(&o->cli, "window");
+    o->cli.source.without_db = TRUE;
+    o->cli.file_format = &fs_window_sqlite;
     o->argc = argc;
     o->argv = argv;
     optind = 0; /* a full re-initialisation of getopt (glibc) */
     opterr = 0;
     int c;
-    /* "-": plain arguments come in order as option 1 (captures). */
-    while ((c = getopt_long(argc, argv, "-:T:w:r:j:qhY:o:d:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, FS_ANALYSIS_CLI_SHORT, options, NULL)) != -1) {
         switch (c) {
             case OPT_SECONDS:
                 if (!fs_record_parse_time(optarg, strlen(optarg), &o->seconds_ns) ||
@@ -192,54 +126,11 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
                     return FS_ERR_USAGE;
                 }
                 break;
-            case OPT_FROM_RECORDS:
-                o->from_records = optarg;
-                break;
             case OPT_EMPTY_WINDOWS:
                 o->empty_windows = TRUE;
                 break;
             case OPT_SCORE:
                 o->score = TRUE;
-                break;
-            case 'T':
-                if (!window_format(optarg)) {
-                    *errmsg = g_strdup_printf("window: -T %s: not a format of flowshark window "
-                                              "(jsonl, csv or sqlite)",
-                            optarg);
-                    return FS_ERR_USAGE;
-                }
-                o->format = optarg;
-                break;
-            case 'w':
-                o->write = optarg;
-                break;
-            case 1: /* a plain argument: a capture */
-            case 'r':
-                g_ptr_array_add(o->capture_args, (gpointer) "-r");
-                g_ptr_array_add(o->capture_args, optarg);
-                o->captures = TRUE;
-                break;
-            case OPT_FILES_FROM:
-                g_ptr_array_add(o->capture_args, (gpointer) "--files-from");
-                g_ptr_array_add(o->capture_args, optarg);
-                o->captures = TRUE;
-                break;
-            case OPT_NO_EXCLUSIONS:
-                g_ptr_array_add(o->capture_args, (gpointer) "--no-exclusions");
-                break;
-            case 'j':
-                g_ptr_array_add(o->capture_args, (gpointer) "-j");
-                g_ptr_array_add(o->capture_args, optarg);
-                break;
-            case OPT_NO_FORK:
-                g_ptr_array_add(o->capture_args, (gpointer) "--no-fork");
-                break;
-            case OPT_PROGRESS:
-                g_ptr_array_add(o->capture_args, (gpointer) "--progress");
-                o->progress = TRUE;
-                break;
-            case 'q':
-                g_ptr_array_add(o->capture_args, (gpointer) "-q");
                 break;
             case OPT_IDLE_TIMEOUT:
             case OPT_ACTIVE_TIMEOUT: {
@@ -262,73 +153,43 @@ static enum fs_status parse(int argc, char **argv, struct window_options *o, cha
             case OPT_HOLD:
                 o->hold = TRUE;
                 break;
-            case 'Y':
-            case 'o':
-            case 'd':
-            case OPT_RESET_EVERY:
-            case OPT_ALL_PROTOCOLS:
             case OPT_FLOW_FILTER:
-                for (gsize i = 0; i < G_N_ELEMENTS(passed_on); i++) {
-                    if (passed_on[i].option == c) {
-                        g_ptr_array_add(o->capture_args, (gpointer)passed_on[i].name);
-                        if (optarg)
-                            g_ptr_array_add(o->capture_args, optarg);
-                    }
-                }
+                /* The capture command's, handed on with the shared ones. */
+                fs_record_source_pass_on(&o->cli.source, "--flow-filter", optarg);
                 break;
-            case 'h':
-                o->help = TRUE;
+            default: {
+                enum fs_status taken = fs_analysis_cli_option(&o->cli, c, optarg, argv, errmsg);
+                if (taken != FS_OK)
+                    return taken;
                 break;
-            case ':':
-                *errmsg = g_strdup_printf("window: %s needs a value", argv[optind - 1]);
-                return FS_ERR_USAGE;
-            default:
-                *errmsg = g_strdup_printf("window: unknown option %s", argv[optind - 1]);
-                return FS_ERR_USAGE;
+            }
         }
     }
-    if (o->help)
-        return FS_OK;
-    for (; optind < argc; optind++) { /* after "--": captures */
-        g_ptr_array_add(o->capture_args, (gpointer) "-r");
-        g_ptr_array_add(o->capture_args, argv[optind]);
-        o->captures = TRUE;
+    const struct fs_record_source *src = &o->cli.source;
+    if (!o->cli.help) {
+        if (o->seconds_ns == 0) {
+            *errmsg = g_strdup("window: --seconds T is required");
+            return FS_ERR_USAGE;
+        }
+        /* Before the shared checks (fs_analysis_cli_finish()), as
+         * always: with --from-records and no captures (none given, none
+         * after "--", which it takes next), this message comes before
+         * theirs of a capture option or of -T sqlite without -w. */
+        if (src->from_records && !src->captures && optind >= argc &&
+                (o->idle_timeout || o->active_timeout || o->hold)) {
+            *errmsg = g_strdup("window: --idle-timeout, --active-timeout and --hold are for "
+                               "captures, not --from-records");
+            return FS_ERR_USAGE;
+        }
     }
-    if (o->seconds_ns == 0) {
-        *errmsg = g_strdup("window: --seconds T is required");
-        return FS_ERR_USAGE;
-    }
-    if (o->from_records && o->captures) {
-        *errmsg = g_strdup("window: --from-records and captures (-r, --files-from, plain "
-                           "arguments) cannot be combined");
-        return FS_ERR_USAGE;
-    }
-    if (!o->from_records && !o->captures) {
-        *errmsg = g_strdup("window: captures (-r CAPTURE, --files-from, plain arguments) or "
-                           "--from-records FILE (\"-\": standard input) are required");
-        return FS_ERR_USAGE;
-    }
-    if (o->from_records && (o->idle_timeout || o->active_timeout || o->hold)) {
-        *errmsg = g_strdup("window: --idle-timeout, --active-timeout and --hold are for "
-                           "captures, not --from-records");
-        return FS_ERR_USAGE;
-    }
-    if (o->from_records && o->capture_args->len > 0) {
-        *errmsg = g_strdup_printf("window: %s is for captures, not --from-records",
-                (const char *)g_ptr_array_index(o->capture_args, 0));
-        return FS_ERR_USAGE;
-    }
+    enum fs_status status = fs_analysis_cli_finish(&o->cli, argc, argv, errmsg);
+    if (status != FS_OK || o->cli.help)
+        return status;
     if (!o->hold) {
         if (!o->idle_timeout)
             o->idle_timeout = WINDOW_IDLE_TIMEOUT;
         if (!o->active_timeout)
             o->active_timeout = WINDOW_ACTIVE_TIMEOUT;
-    }
-    if (fs_sink_format_is_file(window_format(o->format)) &&
-            (!o->write || strcmp(o->write, "-") == 0)) {
-        *errmsg =
-                g_strdup_printf("window: -T %s writes a database: give it with -w FILE", o->format);
-        return FS_ERR_USAGE;
     }
     return FS_OK;
 }
@@ -348,11 +209,11 @@ static void add_record(const struct fs_read_record *rec, const int *states, void
         fs_window_set_add(data, &flow, rec->times_ns[i], rec->lengths[i], -1);
 }
 
-/* Every packet of every record of path into set. */
-static enum fs_status read_records(const char *path, fs_window_set *set, char **errmsg)
+/* Every packet of every record of --from-records into set. */
+static enum fs_status read_records(
+        const struct window_options *o, fs_window_set *set, char **errmsg)
 {
-    struct fs_record_source src = { .from_records = path };
-    return fs_record_source_run(NULL, &src, NULL, add_record, set, errmsg);
+    return fs_record_source_run(NULL, &o->cli.source, NULL, add_record, set, errmsg);
 }
 
 /* The output of the rows: -T's format over a writer (standard output, or
@@ -369,13 +230,14 @@ struct window_output {
 static enum fs_status open_database(const struct window_options *o,
         const struct fs_sink_ops *format, struct window_output *out, char **errmsg)
 {
+    const struct fs_record_source *src = &o->cli.source;
     GPtrArray *sources = g_ptr_array_new();
-    if (o->from_records)
-        g_ptr_array_add(sources, (gpointer)o->from_records);
-    for (guint i = 0; i + 1 < o->capture_args->len; i++) {
-        const char *arg = g_ptr_array_index(o->capture_args, i);
+    if (src->from_records)
+        g_ptr_array_add(sources, (gpointer)src->from_records);
+    for (guint i = 0; i + 1 < src->capture_args->len; i++) {
+        const char *arg = g_ptr_array_index(src->capture_args, i);
         if (strcmp(arg, "-r") == 0 || strcmp(arg, "--files-from") == 0)
-            g_ptr_array_add(sources, g_ptr_array_index(o->capture_args, ++i));
+            g_ptr_array_add(sources, g_ptr_array_index(src->capture_args, ++i));
     }
     GPtrArray *words = g_ptr_array_new();
     g_ptr_array_add(words, (gpointer)o->program);
@@ -385,7 +247,7 @@ static enum fs_status open_database(const struct window_options *o,
     const struct fs_window_sqlite_run window = {
         .seconds_ns = o->seconds_ns,
         .empty_windows = o->empty_windows,
-        .input = o->captures ? "captures" : "records",
+        .input = src->captures ? "captures" : "records",
         .sources = sources,
     };
     const struct fs_run_info run = {
@@ -393,7 +255,7 @@ static enum fs_status open_database(const struct window_options *o,
         .version = FS_VERSION,
         .command = &window,
     };
-    enum fs_status status = fs_sink_open_file(format, o->write, &run, &out->sink, errmsg);
+    enum fs_status status = fs_sink_open_file(format, o->cli.write, &run, &out->sink, errmsg);
     g_free(command_line);
     g_ptr_array_free(words, TRUE);
     g_ptr_array_free(sources, TRUE);
@@ -403,7 +265,7 @@ static enum fs_status open_database(const struct window_options *o,
 static enum fs_status output_open(
         const struct window_options *o, struct window_output *out, char **errmsg)
 {
-    const struct fs_sink_ops *format = window_format(o->format);
+    const struct fs_sink_ops *format = fs_analysis_cli_format(&o->cli);
     memset(out, 0, sizeof(*out));
     enum fs_status status;
     if (fs_sink_format_is_file(format)) {
@@ -411,18 +273,18 @@ static enum fs_status output_open(
         if (status != FS_OK)
             return status;
     } else {
-        status = fs_writer_open(o->write, &out->writer, errmsg);
+        status = fs_writer_open(o->cli.write, &out->writer, errmsg);
         if (status != FS_OK)
             return status;
         /* Rows written before the end (capture input past the horizon) are
          * seen at once, as a live capture's records: one row is T seconds
          * of capture. */
-        if (o->captures && !o->hold)
+        if (o->cli.source.captures && !o->hold)
             fs_writer_flush_each(out->writer);
         out->sink = fs_sink_new(format, out->writer);
     }
     fs_sink *collector = fs_sink_new_key_collector();
-    fs_window_emit_empty(collector, o->captures, o->score);
+    fs_window_emit_empty(collector, o->cli.source.captures, o->score);
     fs_sink_begin_output(out->sink, fs_sink_collected_keys(collector));
     fs_sink_free(collector);
     return FS_OK;
@@ -468,14 +330,10 @@ static enum fs_status read_captures(
         extra[n_extra++] = "--active-timeout";
         extra[n_extra++] = active;
     }
-    const struct fs_record_source src = {
-        .capture_args = o->capture_args,
-        .captures = TRUE,
-        .progress = o->progress,
-    };
     struct fs_options opts;
     char *why = NULL;
-    enum fs_status status = fs_record_source_begin_captures(program, &src, extra, &opts, &why);
+    enum fs_status status =
+            fs_record_source_begin_captures(program, &o->cli.source, extra, &opts, &why);
     if (status != FS_OK) {
         *errmsg = g_strdup_printf("window: %s", why);
         g_free(why);
@@ -539,7 +397,7 @@ static enum fs_status read_captures(
 static enum fs_status window_records(
         const struct window_options *o, fs_window_set *set, char **errmsg)
 {
-    enum fs_status status = read_records(o->from_records, set, errmsg);
+    enum fs_status status = read_records(o, set, errmsg);
     if (status != FS_OK)
         return status;
     struct window_output out;
@@ -559,12 +417,12 @@ enum fs_status fs_window_main(const char *program, int argc, char **argv)
     if (status != FS_OK)
         goto out;
     o.program = program;
-    if (o.help) {
+    if (o.cli.help) {
         print_help(stdout);
         goto out;
     }
-    set = fs_window_set_new(o.seconds_ns, o.captures);
-    if (o.captures)
+    set = fs_window_set_new(o.seconds_ns, o.cli.source.captures);
+    if (o.cli.source.captures)
         status = read_captures(program, &o, set, &errmsg);
     else
         status = window_records(&o, set, &errmsg);
@@ -573,6 +431,6 @@ out:
         fs_report(NULL, errmsg);
     g_free(errmsg);
     fs_window_set_free(set);
-    g_ptr_array_free(o.capture_args, TRUE);
+    fs_analysis_cli_clear(&o.cli);
     return status;
 }
