@@ -36,6 +36,7 @@ import sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 import synthetic_botnet as s  # noqa: E402  (packet builders)
+import toy_capture  # noqa: E402  (the pcap writer)
 
 BASE = 1650000000
 
@@ -147,15 +148,9 @@ def packets():
 
 
 def write_pcap(path, pkts=None):
-    """A pcap file (microseconds, raw IP, whole packets)."""
-    if pkts is None:
-        pkts = packets()
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
-        for t, data in pkts:
-            us = round(t * 1e6)
-            f.write(struct.pack("<IIII", us // 1000000, us % 1000000, len(data), len(data)))
-            f.write(data)
+    """A pcap file (microseconds, raw IP, whole packets): toy_capture's
+    writer."""
+    toy_capture.write_pcap(path, packets() if pkts is None else pkts)
 
 
 if __name__ == "__main__":
