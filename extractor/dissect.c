@@ -14,6 +14,11 @@
 #include <epan/print.h>
 #include <epan/proto.h>
 #include <epan/dfilter/dfilter.h>
+#include <epan/tap.h>
+#include <epan/conversation.h>
+#include <epan/to_str.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <epan/dissectors/packet-udp.h>
 
 #include "dissect.h"
 #include "capture.h"
@@ -46,8 +51,42 @@ struct header_ids {
     int next_header[6];
 };
 
+/* The tapped header path (the default filter, no -Y): what the tcp and
+ * udp taps told of one TCP or UDP header of the packet, in the order the
+ * headers were dissected. The addresses point into the packet's memory
+ * and are valid until epan_dissect_reset(). */
+struct tap_header {
+    guint32 stream, sport, dport, len;
+    address src, dst;
+};
+
+/* One tap listener's data: which list it fills. */
+struct tap_slot {
+    fs_dissector *d;
+    GArray *headers; /* struct tap_header, emptied before each packet */
+    gboolean tcp;
+};
+
+/* The ids the tapped path decides with, looked up once per session. */
+struct tapped_ids {
+    int proto_ip, proto_ipv6, proto_tcp, proto_udp, proto_icmp, proto_icmpv6, proto_mdns,
+            proto_ssdp;
+    int ip_len, ipv6_plen, retransmission; /* primed before each packet */
+};
+
 struct fs_dissector {
     struct packet_provider_data prov;
+    /* The tapped path: the flow header from the tcp/udp taps and the
+     * packet's layers, the default filter decided from the layers and the
+     * one primed tcp.analysis.retransmission field, instead of priming the
+     * header fields and running the filter engine. Chosen at
+     * fs_dissector_new() (tapped_ok: the default filter and nothing that
+     * needs the header's tree nodes) and at fs_dissector_run() (not with a
+     * layers callback). */
+    gboolean tapped_ok, tapped, exclusions;
+    struct tapped_ids tids;
+    struct tap_slot tap_tcp, tap_udp;
+    GArray *tapped_prime; /* int: the hfids primed in the tapped path */
     gboolean two_pass;
     gboolean all_protocols; /* flows of other IP protocols too */
     guint extras;           /* enum fs_packet_extra bits */
@@ -476,10 +515,230 @@ static void report_layers(fs_dissector *d)
     g_array_free(all, TRUE);
 }
 
+/* ---- the tapped path ---- */
+
+static tap_packet_status tap_header_cb(
+        void *tapdata, packet_info *pinfo, epan_dissect_t *edt, const void *data, tap_flags_t flags)
+{
+    struct tap_slot *slot = tapdata;
+    struct tap_header h;
+    (void)pinfo;
+    (void)edt;
+    (void)flags;
+    memset(&h, 0, sizeof(h));
+    if (slot->tcp) {
+        const tcp_info_t *tcph = data;
+        h.stream = tcph->th_stream;
+        h.sport = tcph->th_sport;
+        h.dport = tcph->th_dport;
+        h.len = tcph->th_have_seglen ? tcph->th_seglen : 0;
+        h.src = tcph->ip_src;
+        h.dst = tcph->ip_dst;
+    } else {
+        const e_udphdr *udph = data;
+        h.stream = udph->uh_stream;
+        h.sport = udph->uh_sport;
+        h.dport = udph->uh_dport;
+        h.len = udph->uh_ulen;
+        h.src = udph->ip_src;
+        h.dst = udph->ip_dst;
+    }
+    g_array_append_val(slot->headers, h);
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static int protocol_id(const char *name)
+{
+    return proto_get_id_by_filter_name(name);
+}
+
+static int field_id(const char *name, GArray *prime_ids)
+{
+    header_field_info *hf = proto_registrar_get_byname(name);
+    if (!hf)
+        return -1;
+    g_array_append_val(prime_ids, hf->id);
+    return hf->id;
+}
+
+/* Registers the tap listeners and looks the ids up; FALSE (the tree path
+ * stays) when something is missing. */
+static gboolean tapped_setup(fs_dissector *d)
+{
+    struct tapped_ids *t = &d->tids;
+    d->tapped_prime = g_array_new(FALSE, FALSE, sizeof(int));
+    t->proto_ip = protocol_id("ip");
+    t->proto_ipv6 = protocol_id("ipv6");
+    t->proto_tcp = protocol_id("tcp");
+    t->proto_udp = protocol_id("udp");
+    t->proto_icmp = protocol_id("icmp");
+    t->proto_icmpv6 = protocol_id("icmpv6");
+    t->proto_mdns = protocol_id("mdns");
+    t->proto_ssdp = protocol_id("ssdp");
+    t->ip_len = field_id("ip.len", d->tapped_prime);
+    t->ipv6_plen = field_id("ipv6.plen", d->tapped_prime);
+    t->retransmission =
+            d->exclusions ? field_id("tcp.analysis.retransmission", d->tapped_prime) : -1;
+    if (t->proto_ip < 0 || t->proto_ipv6 < 0 || t->proto_tcp < 0 || t->proto_udp < 0 ||
+            t->proto_icmp < 0 || t->proto_icmpv6 < 0 || t->proto_mdns < 0 || t->proto_ssdp < 0 ||
+            t->ip_len < 0 || t->ipv6_plen < 0 || (d->exclusions && t->retransmission < 0))
+        return FALSE;
+    const GArray *field_ids = fs_field_registry_hfids(d->fields);
+    g_array_append_vals(d->tapped_prime, field_ids->data, field_ids->len);
+
+    struct tap_slot *slots[2] = { &d->tap_tcp, &d->tap_udp };
+    for (guint i = 0; i < 2; i++) {
+        slots[i]->d = d;
+        slots[i]->tcp = i == 0;
+        slots[i]->headers = g_array_new(FALSE, FALSE, sizeof(struct tap_header));
+        GString *err = register_tap_listener(slots[i]->tcp ? "tcp" : "udp", slots[i], NULL,
+                TL_REQUIRES_NOTHING, NULL, tap_header_cb, NULL, NULL);
+        if (err) {
+            g_string_free(err, TRUE);
+            g_array_free(slots[i]->headers, TRUE);
+            slots[i]->headers = NULL;
+            if (i == 1)
+                remove_tap_listener(&d->tap_tcp);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static void tapped_cleanup(fs_dissector *d)
+{
+    struct tap_slot *slots[2] = { &d->tap_tcp, &d->tap_udp };
+    for (guint i = 0; i < 2; i++) {
+        if (slots[i]->headers) {
+            remove_tap_listener(slots[i]);
+            g_array_free(slots[i]->headers, TRUE);
+        }
+    }
+    if (d->tapped_prime)
+        g_array_free(d->tapped_prime, TRUE);
+}
+
+/* What the layers of a dissected packet say (the order of frame.protocols). */
+struct layer_verdict {
+    gboolean ip, transport, excluded;
+    /* The flow's header: the latest TCP or UDP layer, unless an ICMP layer
+     * came before it (a quoted header); its index among the layers of its
+     * protocol, and the IP layer carrying it. */
+    gboolean have_flow, flow_tcp, carrier_v4;
+    guint flow_index, carrier_index;
+};
+
+static void read_layers(fs_dissector *d, struct layer_verdict *v)
+{
+    const struct tapped_ids *t = &d->tids;
+    guint n_ip = 0, n_ip6 = 0, n_tcp = 0, n_udp = 0;
+    gboolean icmp = FALSE, carrier = FALSE, carrier_v4 = FALSE;
+    guint carrier_index = 0;
+    memset(v, 0, sizeof(*v));
+    wmem_list_t *layers = d->edt->pi.layers;
+    for (wmem_list_frame_t *f = layers ? wmem_list_head(layers) : NULL; f;
+            f = wmem_list_frame_next(f)) {
+        int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (id == t->proto_ip || id == t->proto_ipv6) {
+            v->ip = TRUE;
+            carrier = TRUE;
+            carrier_v4 = id == t->proto_ip;
+            carrier_index = carrier_v4 ? n_ip++ : n_ip6++;
+        } else if (id == t->proto_tcp || id == t->proto_udp) {
+            gboolean tcp = id == t->proto_tcp;
+            v->transport = TRUE;
+            v->have_flow = carrier && !icmp;
+            v->flow_tcp = tcp;
+            v->flow_index = tcp ? n_tcp++ : n_udp++;
+            v->carrier_v4 = carrier_v4;
+            v->carrier_index = carrier_index;
+        } else if (id == t->proto_icmp || id == t->proto_icmpv6) {
+            icmp = TRUE;
+        } else if (id == t->proto_mdns || id == t->proto_ssdp) {
+            v->excluded = TRUE;
+        }
+    }
+    if (icmp)
+        v->excluded = TRUE;
+    if (t->retransmission >= 0) {
+        GPtrArray *r = proto_get_finfo_ptr_array(d->edt->tree, t->retransmission);
+        if (r && r->len > 0)
+            v->excluded = TRUE;
+    }
+}
+
+/* The default filter's verdict. */
+static gboolean tapped_passed(fs_dissector *d, const struct layer_verdict *v)
+{
+    return v->ip && v->transport && !(d->exclusions && v->excluded);
+}
+
+/* A TCP header cut short (the packet's last layer, dissected up to its
+ * stream number but not to the tap): its ports and addresses from pinfo,
+ * which the TCP dissector had set, its stream from its conversation, no
+ * length. FALSE without a TCP conversation. */
+static gboolean cut_short_tcp(fs_dissector *d, struct tap_header *h)
+{
+    packet_info *pinfo = &d->edt->pi;
+    if (pinfo->ptype != PT_TCP)
+        return FALSE;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    const struct tcp_analysis *tcpd =
+            conv ? conversation_get_proto_data(conv, d->tids.proto_tcp) : NULL;
+    if (!tcpd)
+        return FALSE;
+    memset(h, 0, sizeof(*h));
+    h->stream = tcpd->stream;
+    h->sport = pinfo->srcport;
+    h->dport = pinfo->destport;
+    h->src = pinfo->src;
+    h->dst = pinfo->dst;
+    return TRUE;
+}
+
+/* Fills pkt's header from the taps and the primed IP length items; FALSE
+ * when the packet has no flow. */
+static gboolean extract_from_taps(
+        fs_dissector *d, const struct layer_verdict *v, struct fs_packet *pkt)
+{
+    if (!v->have_flow)
+        return FALSE;
+    GArray *headers = v->flow_tcp ? d->tap_tcp.headers : d->tap_udp.headers;
+    struct tap_header cut;
+    const struct tap_header *h;
+    if (v->flow_index < headers->len)
+        h = &g_array_index(headers, struct tap_header, v->flow_index);
+    else if (v->flow_tcp && v->flow_index == headers->len && cut_short_tcp(d, &cut))
+        h = &cut;
+    else
+        return FALSE;
+    pkt->transport = v->flow_tcp ? FS_TRANSPORT_TCP : FS_TRANSPORT_UDP;
+    pkt->ip_proto = v->flow_tcp ? 6 : 17;
+    pkt->stream = h->stream;
+    pkt->sport = h->sport;
+    pkt->dport = h->dport;
+    pkt->transport_len = h->len;
+    if (h->src.type == AT_NONE || h->dst.type == AT_NONE)
+        return FALSE;
+    address_to_str_buf(&h->src, pkt->src, sizeof(pkt->src));
+    address_to_str_buf(&h->dst, pkt->dst, sizeof(pkt->dst));
+    GPtrArray *lens = proto_get_finfo_ptr_array(
+            d->edt->tree, v->carrier_v4 ? d->tids.ip_len : d->tids.ipv6_plen);
+    if (lens && v->carrier_index < lens->len)
+        pkt->ip_len = fvalue_get_uinteger(
+                &((field_info *)g_ptr_array_index(lens, v->carrier_index))->value);
+    pkt->ip_version = v->carrier_v4 ? 4 : 6;
+    return TRUE;
+}
+
 /* ---- the loop ---- */
 
 static void prime(fs_dissector *d)
 {
+    if (d->tapped) {
+        epan_dissect_prime_with_hfid_array(d->edt, d->tapped_prime);
+        return;
+    }
     if (d->dfcode)
         epan_dissect_prime_with_dfilter(d->edt, d->dfcode);
     if (d->flow_dfcode)
@@ -500,12 +759,13 @@ static tvbuff_t *frame_tvb(fs_dissector *d, const frame_data *fd)
     return tvb_new_real_data(fs_capture_data(d->prov.cap), fd->cap_len, (gint)reported_length(fd));
 }
 
-static void deliver(
-        fs_dissector *d, const frame_data *fd, const wtap_rec *rec, gboolean flow_filter_match)
+/* v: the layers' verdict in the tapped path, NULL in the tree path. */
+static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec,
+        gboolean flow_filter_match, const struct layer_verdict *v)
 {
     struct fs_packet pkt;
     memset(&pkt, 0, sizeof(pkt));
-    if (!extract_flow_header(d, &pkt))
+    if (v ? !extract_from_taps(d, v, &pkt) : !extract_flow_header(d, &pkt))
         return;
     pkt.flow_filter_match = flow_filter_match;
     pkt.ts_secs = (gint64)fd->abs_ts.secs;
@@ -531,9 +791,20 @@ static void dissect_for_output(fs_dissector *d, frame_data *fd)
         d->ref_frame = *fd;
         d->prov.ref = &d->ref_frame;
     }
-    epan_dissect_run(
-            d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd, &d->cinfo);
-    gboolean passed = d->dfcode ? dfilter_apply_edt(d->dfcode, d->edt) : TRUE;
+    struct layer_verdict verdict;
+    gboolean passed;
+    if (d->tapped) {
+        g_array_set_size(d->tap_tcp.headers, 0);
+        g_array_set_size(d->tap_udp.headers, 0);
+        epan_dissect_run_with_taps(
+                d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd, &d->cinfo);
+        read_layers(d, &verdict);
+        passed = tapped_passed(d, &verdict);
+    } else {
+        epan_dissect_run(
+                d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd, &d->cinfo);
+        passed = d->dfcode ? dfilter_apply_edt(d->dfcode, d->edt) : TRUE;
+    }
     if (d->layers_cb)
         report_layers(d);
     if (passed) {
@@ -541,7 +812,8 @@ static void dissect_for_output(fs_dissector *d, frame_data *fd)
         epan_dissect_fill_in_columns(d->edt, FALSE, TRUE);
         /* --flow-filter: tried on the packets -Y kept, as the flows are
          * made of them. */
-        deliver(d, fd, rec, d->flow_dfcode ? dfilter_apply_edt(d->flow_dfcode, d->edt) : TRUE);
+        deliver(d, fd, rec, d->flow_dfcode ? dfilter_apply_edt(d->flow_dfcode, d->edt) : TRUE,
+                d->tapped ? &verdict : NULL);
     }
     /* The one-pass loop keeps copies; the two-pass one points into the
      * frame sequence, which outlives the loop. */
@@ -656,6 +928,7 @@ enum fs_status fs_dissector_new(
     d->two_pass = config->two_pass;
     d->extras = config->extras;
     d->all_protocols = config->all_protocols;
+    d->exclusions = config->exclusions;
     nstime_set_zero(&d->elapsed);
     if (d->extras & FS_EXTRA_IP_BYTES)
         d->ip_copy = g_byte_array_new();
@@ -675,6 +948,10 @@ enum fs_status fs_dissector_new(
      * the capture is attached to the provider when the run starts. */
     d->epan = epan_new(&d->prov, &provider_funcs);
     d->edt = epan_dissect_new(d->epan, TRUE, fs_field_registry_needs_visible_tree(d->fields));
+    /* The tapped path needs the default filter alone and nothing read from
+     * the header's tree nodes. */
+    if (config->default_filter && !flow_dfcode && !d->all_protocols && d->extras == 0)
+        d->tapped_ok = tapped_setup(d);
     *out = d;
     return FS_OK;
 }
@@ -688,6 +965,7 @@ enum fs_status fs_dissector_run(
     d->prov.cap = cap;
     d->cb = cb;
     d->user_data = user_data;
+    d->tapped = d->tapped_ok && !d->layers_cb;
     enum fs_status status = d->two_pass ? run_two_pass(d, errmsg) : run_one_pass(d, errmsg);
     if (fs_interrupt_requested()) {
         /* A read cut by the signal (EINTR) is not damage. */
@@ -716,6 +994,7 @@ void fs_dissector_free(fs_dissector *d)
     if (!d)
         return;
     epan_dissect_free(d->edt);
+    tapped_cleanup(d);
     if (d->prov.frames)
         free_frame_data_sequence(d->prov.frames);
     epan_free(d->epan);

@@ -25,6 +25,12 @@ struct fs_dissect_config {
     gboolean two_pass;
     gboolean all_protocols; /* --all-protocols: packets of other IP protocols too */
     guint extras;           /* enum fs_packet_extra bits */
+    /* TRUE when display_filter is run.h's default filter and nothing else
+     * (no -Y, no --all-protocols), exclusions telling whether it has
+     * FS_FILTER_EXCLUSIONS: the session may then decide it from the
+     * packet's layers and read the flow header from the tcp/udp taps. */
+    gboolean default_filter;
+    gboolean exclusions;
 };
 
 /* Compiles a display filter and throws it away: the check made before any

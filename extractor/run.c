@@ -229,6 +229,8 @@ enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer)
         .fields = fields,
         .two_pass = opts->two_pass,
         .all_protocols = opts->all_protocols,
+        .default_filter = !(opts->display_filter && *opts->display_filter) && !opts->all_protocols,
+        .exclusions = opts->default_exclusions,
         /* The VLAN id of the flow key comes with the link values. */
         .extras = fs_feature_set_extras(features) | (opts->vlan_key ? FS_EXTRA_LINK : 0),
     };
