@@ -19,6 +19,7 @@
 #include <epan/to_str.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/dissectors/packet-udp.h>
+#include <epan/dissectors/packet-ip.h>
 
 #include "dissect.h"
 #include "capture.h"
@@ -57,14 +58,41 @@ struct header_ids {
  * and are valid until epan_dissect_reset(). */
 struct tap_header {
     guint32 stream, sport, dport, len;
+    guint32 raw_seq, raw_ack; /* TCP only: the key of the analysis of this header */
+    gboolean have_seq;
     address src, dst;
 };
 
+/* The ipv6 tap's data in libwireshark 4.0: packet-ipv6.h's ws_ip6, a
+ * header that Debian does not install. Declared here with the same
+ * members; tap_header_cb() checks the version and the address types
+ * before trusting it, and the e2e tests compare ipv6.plen with tshark's. */
+struct fs_ws_ip6 {
+    guint8 ip6_ver; /* 6 */
+    guint8 ip6_tc;
+    guint32 ip6_flw;
+    guint32 ip6_len; /* payload length: ipv6.plen */
+    guint8 ip6_nxt;
+    guint8 ip6_hop;
+    address ip6_src;
+    address ip6_dst;
+};
+
 /* One tap listener's data: which list it fills. */
+enum tap_kind {
+    TAP_TCP,
+    TAP_UDP,
+    TAP_IP,
+    TAP_IPV6,
+    TAP_KINDS
+};
+
 struct tap_slot {
     fs_dissector *d;
-    GArray *headers; /* struct tap_header, emptied before each packet */
-    gboolean tcp;
+    /* struct tap_header (TAP_TCP, TAP_UDP) or guint32 IP lengths (TAP_IP:
+     * ip.len; TAP_IPV6: ipv6.plen), emptied before each packet */
+    GArray *headers;
+    enum tap_kind kind;
 };
 
 /* The ids the tapped path decides with, looked up once per session. */
@@ -85,8 +113,10 @@ struct fs_dissector {
      * layers callback). */
     gboolean tapped_ok, tapped, exclusions;
     struct tapped_ids tids;
-    struct tap_slot tap_tcp, tap_udp;
-    GArray *tapped_prime; /* int: the hfids primed in the tapped path */
+    struct tap_slot taps[TAP_KINDS];
+    GArray *tapped_prime;  /* int: the hfids primed in the tapped path */
+    gboolean tap_mismatch; /* the ipv6 tap's data was not what we expect */
+    gboolean no_tree;      /* edt builds no tree (tapped path, no fields) */
     gboolean two_pass;
     gboolean all_protocols; /* flows of other IP protocols too */
     guint extras;           /* enum fs_packet_extra bits */
@@ -525,13 +555,32 @@ static tap_packet_status tap_header_cb(
     (void)pinfo;
     (void)edt;
     (void)flags;
+    if (slot->kind == TAP_IP || slot->kind == TAP_IPV6) {
+        guint32 len;
+        if (slot->kind == TAP_IP) {
+            len = ((const ws_ip4 *)data)->ip_len;
+        } else {
+            const struct fs_ws_ip6 *ip6 = data;
+            if (ip6->ip6_ver != 6 || ip6->ip6_src.type != AT_IPv6 || ip6->ip6_src.len != 16 ||
+                    ip6->ip6_dst.type != AT_IPv6 || ip6->ip6_dst.len != 16) {
+                slot->d->tap_mismatch = TRUE;
+                return TAP_PACKET_DONT_REDRAW;
+            }
+            len = ip6->ip6_len;
+        }
+        g_array_append_val(slot->headers, len);
+        return TAP_PACKET_DONT_REDRAW;
+    }
     memset(&h, 0, sizeof(h));
-    if (slot->tcp) {
+    if (slot->kind == TAP_TCP) {
         const tcp_info_t *tcph = data;
         h.stream = tcph->th_stream;
         h.sport = tcph->th_sport;
         h.dport = tcph->th_dport;
         h.len = tcph->th_have_seglen ? tcph->th_seglen : 0;
+        h.raw_seq = tcph->th_rawseq;
+        h.raw_ack = tcph->th_rawack;
+        h.have_seq = TRUE;
         h.src = tcph->ip_src;
         h.dst = tcph->ip_dst;
     } else {
@@ -552,6 +601,7 @@ static int protocol_id(const char *name)
     return proto_get_id_by_filter_name(name);
 }
 
+#ifdef FS_TAPPED_CHECK
 static int field_id(const char *name, GArray *prime_ids)
 {
     header_field_info *hf = proto_registrar_get_byname(name);
@@ -560,6 +610,7 @@ static int field_id(const char *name, GArray *prime_ids)
     g_array_append_val(prime_ids, hf->id);
     return hf->id;
 }
+#endif
 
 /* Registers the tap listeners and looks the ids up; FALSE (the tree path
  * stays) when something is missing. */
@@ -575,31 +626,31 @@ static gboolean tapped_setup(fs_dissector *d)
     t->proto_icmpv6 = protocol_id("icmpv6");
     t->proto_mdns = protocol_id("mdns");
     t->proto_ssdp = protocol_id("ssdp");
+#ifdef FS_TAPPED_CHECK
     t->ip_len = field_id("ip.len", d->tapped_prime);
     t->ipv6_plen = field_id("ipv6.plen", d->tapped_prime);
-    t->retransmission =
-            d->exclusions ? field_id("tcp.analysis.retransmission", d->tapped_prime) : -1;
+    t->retransmission = field_id("tcp.analysis.retransmission", d->tapped_prime);
+#endif
     if (t->proto_ip < 0 || t->proto_ipv6 < 0 || t->proto_tcp < 0 || t->proto_udp < 0 ||
-            t->proto_icmp < 0 || t->proto_icmpv6 < 0 || t->proto_mdns < 0 || t->proto_ssdp < 0 ||
-            t->ip_len < 0 || t->ipv6_plen < 0 || (d->exclusions && t->retransmission < 0))
+            t->proto_icmp < 0 || t->proto_icmpv6 < 0 || t->proto_mdns < 0 || t->proto_ssdp < 0)
         return FALSE;
     const GArray *field_ids = fs_field_registry_hfids(d->fields);
     g_array_append_vals(d->tapped_prime, field_ids->data, field_ids->len);
 
-    struct tap_slot *slots[2] = { &d->tap_tcp, &d->tap_udp };
-    for (guint i = 0; i < 2; i++) {
-        slots[i]->d = d;
-        slots[i]->tcp = i == 0;
-        slots[i]->headers = g_array_new(FALSE, FALSE, sizeof(struct tap_header));
-        GString *err = register_tap_listener(slots[i]->tcp ? "tcp" : "udp", slots[i], NULL,
-                TL_REQUIRES_NOTHING, NULL, tap_header_cb, NULL, NULL);
+    static const char *const names[TAP_KINDS] = { "tcp", "udp", "ip", "ipv6" };
+    for (guint i = 0; i < TAP_KINDS; i++) {
+        struct tap_slot *slot = &d->taps[i];
+        slot->d = d;
+        slot->kind = (enum tap_kind)i;
+        slot->headers = g_array_new(FALSE, FALSE,
+                i == TAP_TCP || i == TAP_UDP ? sizeof(struct tap_header) : sizeof(guint32));
+        GString *err = register_tap_listener(
+                names[i], slot, NULL, TL_REQUIRES_NOTHING, NULL, tap_header_cb, NULL, NULL);
         if (err) {
             g_string_free(err, TRUE);
-            g_array_free(slots[i]->headers, TRUE);
-            slots[i]->headers = NULL;
-            if (i == 1)
-                remove_tap_listener(&d->tap_tcp);
-            return FALSE;
+            g_array_free(slot->headers, TRUE);
+            slot->headers = NULL;
+            return FALSE; /* tapped_cleanup() removes the others */
         }
     }
     return TRUE;
@@ -607,15 +658,79 @@ static gboolean tapped_setup(fs_dissector *d)
 
 static void tapped_cleanup(fs_dissector *d)
 {
-    struct tap_slot *slots[2] = { &d->tap_tcp, &d->tap_udp };
-    for (guint i = 0; i < 2; i++) {
-        if (slots[i]->headers) {
-            remove_tap_listener(slots[i]);
-            g_array_free(slots[i]->headers, TRUE);
+    for (guint i = 0; i < TAP_KINDS; i++) {
+        if (d->taps[i].headers) {
+            remove_tap_listener(&d->taps[i]);
+            g_array_free(d->taps[i].headers, TRUE);
+            d->taps[i].headers = NULL;
         }
     }
     if (d->tapped_prime)
         g_array_free(d->tapped_prime, TRUE);
+}
+
+/* A TCP header cut short (the packet's last layer, dissected up to its
+ * stream number but not to the tap): its ports and addresses from pinfo,
+ * which the TCP dissector had set, its stream from its conversation, no
+ * length. FALSE without a TCP conversation. */
+static gboolean cut_short_tcp(fs_dissector *d, struct tap_header *h)
+{
+    packet_info *pinfo = &d->edt->pi;
+    if (pinfo->ptype != PT_TCP)
+        return FALSE;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    const struct tcp_analysis *tcpd =
+            conv ? conversation_get_proto_data(conv, d->tids.proto_tcp) : NULL;
+    if (!tcpd)
+        return FALSE;
+    memset(h, 0, sizeof(*h));
+    h->stream = tcpd->stream;
+    h->sport = pinfo->srcport;
+    h->dport = pinfo->destport;
+    h->src = pinfo->src;
+    h->dst = pinfo->dst;
+    return TRUE;
+}
+
+/* TCP_A_RETRANSMISSION of packet-tcp.c's analysis flags (struct
+ * tcp_acked.flags), which the installed headers do not define. */
+#define FS_TCP_A_RETRANSMISSION 0x4401
+
+/* Whether the TCP analysis flagged one of the packet's TCP headers (those
+ * the tap saw, and a cut-short one after them) as a retransmission: the
+ * analysis of the packet just dissected is left in its conversation's
+ * tcp_analysis (ta). */
+static gboolean analysis_retransmission(fs_dissector *d, guint tcp_layers)
+{
+    packet_info *pinfo = &d->edt->pi;
+    GArray *headers = d->taps[TAP_TCP].headers;
+    for (guint i = 0; i <= headers->len && i < tcp_layers; i++) {
+        struct tap_header cut;
+        const struct tap_header *h;
+        if (i < headers->len)
+            h = &g_array_index(headers, struct tap_header, i);
+        else if (cut_short_tcp(d, &cut))
+            h = &cut;
+        else
+            break;
+        conversation_t *conv = find_conversation(
+                pinfo->num, &h->src, &h->dst, CONVERSATION_TCP, h->sport, h->dport, 0);
+        const struct tcp_analysis *tcpd =
+                conv ? conversation_get_proto_data(conv, d->tids.proto_tcp) : NULL;
+        if (!tcpd)
+            continue;
+        const struct tcp_acked *ta = tcpd->ta;
+        if (h->have_seq && tcpd->acked_table) {
+            guint32 frame = pinfo->num, seq = h->raw_seq, ack = h->raw_ack;
+            wmem_tree_key_t key[4] = { { 1, &frame }, { 1, &seq }, { 1, &ack }, { 0, NULL } };
+            const struct tcp_acked *found = wmem_tree_lookup32_array(tcpd->acked_table, key);
+            if (found)
+                ta = found;
+        }
+        if (ta && (ta->flags & FS_TCP_A_RETRANSMISSION))
+            return TRUE;
+    }
+    return FALSE;
 }
 
 /* What the layers of a dissected packet say (the order of frame.protocols). */
@@ -626,6 +741,7 @@ struct layer_verdict {
      * protocol, and the IP layer carrying it. */
     gboolean have_flow, flow_tcp, carrier_v4;
     guint flow_index, carrier_index;
+    guint n_tcp; /* TCP layers */
 };
 
 static void read_layers(fs_dissector *d, struct layer_verdict *v)
@@ -660,40 +776,26 @@ static void read_layers(fs_dissector *d, struct layer_verdict *v)
     }
     if (icmp)
         v->excluded = TRUE;
-    if (t->retransmission >= 0) {
-        GPtrArray *r = proto_get_finfo_ptr_array(d->edt->tree, t->retransmission);
-        if (r && r->len > 0)
-            v->excluded = TRUE;
-    }
+    v->n_tcp = n_tcp;
 }
 
-/* The default filter's verdict. */
+/* The default filter's verdict: IPv4 or IPv6, TCP or UDP, and with the
+ * exclusions no ICMP, mDNS or SSDP layer and no TCP header that the
+ * analysis calls a retransmission. */
 static gboolean tapped_passed(fs_dissector *d, const struct layer_verdict *v)
 {
-    return v->ip && v->transport && !(d->exclusions && v->excluded);
-}
-
-/* A TCP header cut short (the packet's last layer, dissected up to its
- * stream number but not to the tap): its ports and addresses from pinfo,
- * which the TCP dissector had set, its stream from its conversation, no
- * length. FALSE without a TCP conversation. */
-static gboolean cut_short_tcp(fs_dissector *d, struct tap_header *h)
-{
-    packet_info *pinfo = &d->edt->pi;
-    if (pinfo->ptype != PT_TCP)
+    if (!v->ip || !v->transport)
         return FALSE;
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    const struct tcp_analysis *tcpd =
-            conv ? conversation_get_proto_data(conv, d->tids.proto_tcp) : NULL;
-    if (!tcpd)
-        return FALSE;
-    memset(h, 0, sizeof(*h));
-    h->stream = tcpd->stream;
-    h->sport = pinfo->srcport;
-    h->dport = pinfo->destport;
-    h->src = pinfo->src;
-    h->dst = pinfo->dst;
-    return TRUE;
+    if (!d->exclusions)
+        return TRUE;
+    gboolean retransmission = !v->excluded && analysis_retransmission(d, v->n_tcp);
+#ifdef FS_TAPPED_CHECK
+    GPtrArray *items = proto_get_finfo_ptr_array(d->edt->tree, d->tids.retransmission);
+    if ((items && items->len > 0) != retransmission && !v->excluded)
+        g_printerr("tapped check: frame %u: tcp.analysis.retransmission %d, analysis %d\n",
+                d->edt->pi.num, items && items->len > 0, retransmission);
+#endif
+    return !v->excluded && !retransmission;
 }
 
 /* Fills pkt's header from the taps and the primed IP length items; FALSE
@@ -703,7 +805,7 @@ static gboolean extract_from_taps(
 {
     if (!v->have_flow)
         return FALSE;
-    GArray *headers = v->flow_tcp ? d->tap_tcp.headers : d->tap_udp.headers;
+    GArray *headers = d->taps[v->flow_tcp ? TAP_TCP : TAP_UDP].headers;
     struct tap_header cut;
     const struct tap_header *h;
     if (v->flow_index < headers->len)
@@ -722,11 +824,24 @@ static gboolean extract_from_taps(
         return FALSE;
     address_to_str_buf(&h->src, pkt->src, sizeof(pkt->src));
     address_to_str_buf(&h->dst, pkt->dst, sizeof(pkt->dst));
-    GPtrArray *lens = proto_get_finfo_ptr_array(
+    GArray *lens = d->taps[v->carrier_v4 ? TAP_IP : TAP_IPV6].headers;
+    if (d->tap_mismatch) {
+        /* Another libwireshark build than the one struct fs_ws_ip6 follows:
+         * the IPv6 lengths cannot be matched with their layers. */
+        g_error("the ipv6 tap's data is not the ws_ip6 of libwireshark 4.0");
+    }
+    if (v->carrier_index < lens->len)
+        pkt->ip_len = g_array_index(lens, guint32, v->carrier_index);
+#ifdef FS_TAPPED_CHECK
+    GPtrArray *items = proto_get_finfo_ptr_array(
             d->edt->tree, v->carrier_v4 ? d->tids.ip_len : d->tids.ipv6_plen);
-    if (lens && v->carrier_index < lens->len)
-        pkt->ip_len = fvalue_get_uinteger(
-                &((field_info *)g_ptr_array_index(lens, v->carrier_index))->value);
+    if ((items ? items->len : 0) != lens->len ||
+            (v->carrier_index < lens->len &&
+                    fvalue_get_uinteger(
+                            &((field_info *)g_ptr_array_index(items, v->carrier_index))->value) !=
+                            pkt->ip_len))
+        g_printerr("tapped check: frame %u: IP length items and taps differ\n", d->edt->pi.num);
+#endif
     pkt->ip_version = v->carrier_v4 ? 4 : 6;
     return TRUE;
 }
@@ -794,8 +909,8 @@ static void dissect_for_output(fs_dissector *d, frame_data *fd)
     struct layer_verdict verdict;
     gboolean passed;
     if (d->tapped) {
-        g_array_set_size(d->tap_tcp.headers, 0);
-        g_array_set_size(d->tap_udp.headers, 0);
+        for (guint i = 0; i < TAP_KINDS; i++)
+            g_array_set_size(d->taps[i].headers, 0);
         epan_dissect_run_with_taps(
                 d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd, &d->cinfo);
         read_layers(d, &verdict);
@@ -966,6 +1081,14 @@ enum fs_status fs_dissector_run(
     d->cb = cb;
     d->user_data = user_data;
     d->tapped = d->tapped_ok && !d->layers_cb;
+#ifndef FS_TAPPED_CHECK
+    if (d->tapped && fs_field_registry_count(d->fields) == 0 && !d->no_tree) {
+        /* Nothing is read from a tree: dissect without one. */
+        epan_dissect_free(d->edt);
+        d->edt = epan_dissect_new(d->epan, FALSE, FALSE);
+        d->no_tree = TRUE;
+    }
+#endif
     enum fs_status status = d->two_pass ? run_two_pass(d, errmsg) : run_one_pass(d, errmsg);
     if (fs_interrupt_requested()) {
         /* A read cut by the signal (EINTR) is not damage. */
