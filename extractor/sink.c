@@ -1,10 +1,10 @@
 /* sink.c: the front of the output formats: the table of formats, UTF-8
  * repair, number formatting, the depth of nesting, and the key collector. */
-#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
 #include "sink.h"
+#include "format.h"
 
 /* ---- the formats: one line each ---- */
 
@@ -234,8 +234,8 @@ void fs_sink_number_text(fs_sink *s, const char *text)
 
 void fs_sink_int(fs_sink *s, gint64 value)
 {
-    char buf[24];
-    g_snprintf(buf, sizeof(buf), "%" PRId64, value);
+    char buf[FS_FORMAT_INT_SIZE];
+    fs_format_int64(value, buf);
     fs_sink_number_text(s, buf);
 }
 

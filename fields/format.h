@@ -20,6 +20,14 @@ void fs_format_escape_tshark(const char *text, GString *out);
  * -0.500000). */
 void fs_format_timestamp(gint64 secs, gint32 nsecs, int decimals, GString *out);
 
+/* Room for any gint64 or guint64 in decimal, with its sign and NUL. */
+#define FS_FORMAT_INT_SIZE 21
+
+/* Writes value in decimal (as printf's %" PRId64 ") into buf, which has
+ * FS_FORMAT_INT_SIZE bytes, NUL-terminated; returns the length. Without
+ * printf: record writing calls it for every number of every packet. */
+gsize fs_format_int64(gint64 value, char buf[FS_FORMAT_INT_SIZE]);
+
 /* Carries a fraction out of [0, 1e9) into the seconds so that *nsecs ends
  * in [0, 1e9) and the instant is kept; the seconds saturate at the ends of
  * gint64. */

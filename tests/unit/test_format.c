@@ -175,6 +175,24 @@ static void timestamp_clamps_decimals(void **state)
     assert_string_equal(out->str, "12.345678 12.345678 12.345678 12.345678912");
 }
 
+/* ---- fs_format_int64 ---- */
+
+static void int64_decimal(void **state)
+{
+    char buf[FS_FORMAT_INT_SIZE];
+    (void)state;
+    assert_int_equal(fs_format_int64(0, buf), 1);
+    assert_string_equal(buf, "0");
+    assert_int_equal(fs_format_int64(1234, buf), 4);
+    assert_string_equal(buf, "1234");
+    assert_int_equal(fs_format_int64(-60, buf), 3);
+    assert_string_equal(buf, "-60");
+    assert_int_equal(fs_format_int64(G_MAXINT64, buf), 19);
+    assert_string_equal(buf, "9223372036854775807");
+    assert_int_equal(fs_format_int64(G_MININT64, buf), 20);
+    assert_string_equal(buf, "-9223372036854775808");
+}
+
 static void timestamp_negative_with_fraction(void **state)
 {
     GString *out = *state;
@@ -346,6 +364,7 @@ int main(void)
         STRING_TEST(timestamp_normalises_fraction),
         STRING_TEST(timestamp_normalises_at_the_extremes),
         STRING_TEST(timestamp_appends),
+        cmocka_unit_test(int64_decimal),
     };
     const struct CMUnitTest number_tests[] = {
         cmocka_unit_test(decimals_for_tsprec),
