@@ -553,8 +553,11 @@ static tap_packet_status tap_header_cb(
     struct tap_slot *slot = tapdata;
     struct tap_header h;
     (void)pinfo;
-    (void)edt;
     (void)flags;
+    /* Tap listeners are process-wide: take only the packets of this
+     * session's own dissection. */
+    if (edt != slot->d->edt || !slot->d->tapped)
+        return TAP_PACKET_DONT_REDRAW;
     if (slot->kind == TAP_IP || slot->kind == TAP_IPV6) {
         guint32 len;
         if (slot->kind == TAP_IP) {
