@@ -23,6 +23,7 @@
 
 #include "dissect.h"
 #include "capture.h"
+#include "fastpath.h"
 #include "registry.h"
 #include "format.h"
 #include "interrupt.h"
@@ -140,6 +141,20 @@ struct fs_dissector {
     fs_packet_cb layers_cb; /* NULL, or told of every packet's TCP/UDP layers */
     void *layers_data;
     GByteArray *ip_copy; /* FS_EXTRA_IP_BYTES: a reassembled packet's IP bytes */
+    /* --fast (fastpath.h): the flows the parser follows; NULL in the exact
+     * mode. While a packet is dissected, whether it was delivered and its
+     * flow header (what fs_fast_learn() checks), and the TCP analysis's
+     * verdict on it (tapped path). */
+    guint fast_limit;
+    fs_fast_table *fast;
+    gboolean fast_delivered, fast_verdict_known, fast_epan_retransmission;
+    /* The fast path's own retransmission verdict on a dissected packet of a
+     * flow it has skipped packets of (libwireshark's analysis lacks them):
+     * it replaces libwireshark's. */
+    gboolean fast_override, fast_override_retransmission;
+    struct fs_packet fast_pkt;
+    GString **empty_values; /* value_count empty texts: a skipped packet's values */
+    int fast_retransmission_hfid;
 };
 
 /* ---- packet provider callbacks ---- */
@@ -615,12 +630,10 @@ static int field_id(const char *name, GArray *prime_ids)
 }
 #endif
 
-/* Registers the tap listeners and looks the ids up; FALSE (the tree path
- * stays) when something is missing. */
-static gboolean tapped_setup(fs_dissector *d)
+/* The layers' protocol ids that read_layers() compares with. */
+static void fast_lookup_layers(fs_dissector *d)
 {
     struct tapped_ids *t = &d->tids;
-    d->tapped_prime = g_array_new(FALSE, FALSE, sizeof(int));
     t->proto_ip = protocol_id("ip");
     t->proto_ipv6 = protocol_id("ipv6");
     t->proto_tcp = protocol_id("tcp");
@@ -629,6 +642,15 @@ static gboolean tapped_setup(fs_dissector *d)
     t->proto_icmpv6 = protocol_id("icmpv6");
     t->proto_mdns = protocol_id("mdns");
     t->proto_ssdp = protocol_id("ssdp");
+}
+
+/* Registers the tap listeners and looks the ids up; FALSE (the tree path
+ * stays) when something is missing. */
+static gboolean tapped_setup(fs_dissector *d)
+{
+    struct tapped_ids *t = &d->tids;
+    d->tapped_prime = g_array_new(FALSE, FALSE, sizeof(int));
+    fast_lookup_layers(d);
 #ifdef FS_TAPPED_CHECK
     t->ip_len = field_id("ip.len", d->tapped_prime);
     t->ipv6_plen = field_id("ipv6.plen", d->tapped_prime);
@@ -792,6 +814,10 @@ static gboolean tapped_passed(fs_dissector *d, const struct layer_verdict *v)
     if (!d->exclusions)
         return TRUE;
     gboolean retransmission = !v->excluded && analysis_retransmission(d, v->n_tcp);
+    d->fast_verdict_known = !v->excluded;
+    d->fast_epan_retransmission = retransmission;
+    if (d->fast_override)
+        retransmission = !v->excluded && d->fast_override_retransmission;
 #ifdef FS_TAPPED_CHECK
     GPtrArray *items = proto_get_finfo_ptr_array(d->edt->tree, d->tids.retransmission);
     if ((items && items->len > 0) != retransmission && !v->excluded)
@@ -849,6 +875,24 @@ static gboolean extract_from_taps(
     return TRUE;
 }
 
+/* --fast, the tree path: the default filter's verdict with the fast
+ * path's retransmission verdict instead of libwireshark's (the filter
+ * tried tcp.analysis.retransmission, which it primed). */
+static gboolean fast_correct_filter(fs_dissector *d, gboolean passed)
+{
+    GPtrArray *items = proto_get_finfo_ptr_array(d->edt->tree, d->fast_retransmission_hfid);
+    gboolean epan = items && items->len > 0;
+    if (epan == d->fast_override_retransmission)
+        return passed;
+    if (d->fast_override_retransmission)
+        return FALSE;
+    /* libwireshark's retransmission excluded it: passes if the rest of
+     * the default filter holds. */
+    struct layer_verdict v;
+    read_layers(d, &v);
+    return v.ip && v.transport && !v.excluded;
+}
+
 /* ---- the loop ---- */
 
 static void prime(fs_dissector *d)
@@ -895,6 +939,10 @@ static void deliver(fs_dissector *d, const frame_data *fd, const wtap_rec *rec,
     fs_field_registry_collect(d->fields, d->edt, d->values);
     pkt.values = d->values;
     pkt.value_count = d->value_count;
+    if (d->fast) {
+        d->fast_pkt = pkt;
+        d->fast_delivered = TRUE;
+    }
     d->cb(&pkt, d->user_data);
 }
 
@@ -922,6 +970,8 @@ static void dissect_for_output(fs_dissector *d, frame_data *fd)
         epan_dissect_run(
                 d->edt, fs_capture_file_type(d->prov.cap), rec, frame_tvb(d, fd), fd, &d->cinfo);
         passed = d->dfcode ? dfilter_apply_edt(d->dfcode, d->edt) : TRUE;
+        if (d->fast_override && d->exclusions)
+            passed = fast_correct_filter(d, passed);
     }
     if (d->layers_cb)
         report_layers(d);
@@ -950,15 +1000,127 @@ static void dissect_for_output(fs_dissector *d, frame_data *fd)
     epan_dissect_reset(d->edt);
 }
 
+/* The parser's link type for a record's encapsulation. */
+static enum fs_fast_link fast_link(const wtap_rec *rec)
+{
+    if (rec->rec_type != REC_TYPE_PACKET)
+        return FS_FAST_LINK_OTHER;
+    switch (rec->rec_header.packet_header.pkt_encap) {
+    case WTAP_ENCAP_ETHERNET:
+        return FS_FAST_LINK_ETHERNET;
+    case WTAP_ENCAP_SLL:
+        return FS_FAST_LINK_SLL;
+    case WTAP_ENCAP_SLL2:
+        return FS_FAST_LINK_SLL2;
+    case WTAP_ENCAP_RAW_IP:
+    case WTAP_ENCAP_RAW_IP4:
+    case WTAP_ENCAP_RAW_IP6:
+        return FS_FAST_LINK_RAW;
+    case WTAP_ENCAP_NULL:
+        return FS_FAST_LINK_NULL;
+    case WTAP_ENCAP_LOOP:
+        return FS_FAST_LINK_LOOP;
+    case WTAP_ENCAP_PPP:
+        return FS_FAST_LINK_PPP;
+    default:
+        return FS_FAST_LINK_OTHER;
+    }
+}
+
+/* A packet the fast path accounts for without libwireshark: the TCP
+ * analysis's verdict, then the flow header from the flow's table entry. */
+static void deliver_skipped(
+        fs_dissector *d, const wtap_rec *rec, fs_fast_flow *f, const struct fs_fast_parsed *p)
+{
+    gint64 secs = (gint64)rec->ts.secs;
+    gint32 nsecs = rec->ts.nsecs;
+    fs_packet_normalise_time(&secs, &nsecs);
+    fs_fast_note_skipped(f);
+    gboolean retransmission = fs_fast_analyse(f, p, secs, nsecs);
+    if (d->exclusions && retransmission)
+        return;
+    struct fs_packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    fs_fast_fill(f, p, d->extras, &pkt);
+    pkt.ts_secs = secs;
+    pkt.ts_nsecs = nsecs;
+    pkt.ts_decimals = fs_format_decimals_for_tsprec(rec->tsprec);
+    guint32 len = rec->rec_header.packet_header.len;
+    pkt.frame_len = len > G_MAXINT ? (guint32)G_MAXINT : len;
+    pkt.values = d->empty_values;
+    pkt.value_count = d->value_count;
+    d->cb(&pkt, d->user_data);
+}
+
+/* --fast: one record. FALSE when libwireshark is to dissect it; *flow and
+ * *parsed then say what to learn from the dissection (flow NULL: nothing). */
+static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_parsed *parsed)
+{
+    wtap_rec *rec = fs_capture_record(d->prov.cap);
+    struct fs_fast_counts *counts = fs_fast_table_counts(d->fast);
+    *flow = NULL;
+    if (fs_fast_parse(fast_link(rec), fs_capture_data(d->prov.cap),
+                rec->rec_header.packet_header.caplen, rec->rec_header.packet_header.len, parsed)) {
+        *flow = fs_fast_table_lookup(d->fast, parsed);
+        if (fs_fast_may_skip(d->fast, *flow, parsed)) {
+            counts->skipped++;
+            deliver_skipped(d, rec, *flow, parsed);
+            return TRUE;
+        }
+    }
+    counts->dissected++;
+    d->fast_delivered = FALSE;
+    d->fast_verdict_known = FALSE;
+    d->fast_override = FALSE;
+    if (*flow && parsed->proto == 6 && fs_fast_has_skipped(*flow) && !(parsed->tcp_flags & 0x0002)) {
+        /* Not a SYN (which may begin a new stream: libwireshark decides). */
+        gint64 secs = (gint64)rec->ts.secs;
+        gint32 nsecs = rec->ts.nsecs;
+        fs_packet_normalise_time(&secs, &nsecs);
+        d->fast_override = TRUE;
+        d->fast_override_retransmission = fs_fast_analyse(*flow, parsed, secs, nsecs);
+    }
+    return FALSE;
+}
+
+/* After libwireshark dissected a packet of a parsed flow: learn its stream
+ * and addresses, run the sequence analysis, and count where it and the
+ * TCP analysis disagree (the tapped path tells the latter). */
+static void fast_learn(fs_dissector *d, fs_fast_flow *f, const struct fs_fast_parsed *p)
+{
+    const wtap_rec *rec = fs_capture_record(d->prov.cap);
+    fs_fast_learn(f, p, d->fast_delivered ? &d->fast_pkt : NULL);
+    if (d->fast_override)
+        return; /* analysed before the dissection */
+    gint64 secs = (gint64)rec->ts.secs;
+    gint32 nsecs = rec->ts.nsecs;
+    fs_packet_normalise_time(&secs, &nsecs);
+    gboolean ours = fs_fast_analyse(f, p, secs, nsecs);
+    if (p->proto == 6 && d->tapped && d->exclusions && d->fast_verdict_known) {
+        struct fs_fast_counts *counts = fs_fast_table_counts(d->fast);
+        counts->analysis_checked++;
+        if (ours != d->fast_epan_retransmission)
+            counts->analysis_differs++;
+    }
+}
+
 static enum fs_status run_one_pass(fs_dissector *d, char **errmsg)
 {
     enum fs_status status = FS_OK;
     gint64 offset = 0;
     while (!fs_interrupt_requested() && fs_capture_next(d->prov.cap, &offset, &status, errmsg)) {
+        fs_fast_flow *flow = NULL;
+        struct fs_fast_parsed parsed;
+        if (d->fast && fast_skip(d, &flow, &parsed)) {
+            ++d->frames;
+            continue;
+        }
         frame_data fd;
         frame_data_init(&fd, ++d->frames, fs_capture_record(d->prov.cap), offset, d->cum_bytes);
         dissect_for_output(d, &fd);
         frame_data_destroy(&fd);
+        if (flow)
+            fast_learn(d, flow, &parsed);
     }
     return status;
 }
@@ -1047,6 +1209,13 @@ enum fs_status fs_dissector_new(
     d->extras = config->extras;
     d->all_protocols = config->all_protocols;
     d->exclusions = config->exclusions;
+    d->fast_limit = config->fast_limit;
+    d->fast_retransmission_hfid = -1;
+    if (d->fast_limit) {
+        header_field_info *hf = proto_registrar_get_byname("tcp.analysis.retransmission");
+        d->fast_retransmission_hfid = hf ? hf->id : -1;
+        fast_lookup_layers(d);
+    }
     nstime_set_zero(&d->elapsed);
     if (d->extras & FS_EXTRA_IP_BYTES)
         d->ip_copy = g_byte_array_new();
@@ -1058,8 +1227,11 @@ enum fs_status fs_dissector_new(
 
     d->value_count = fs_field_registry_count(d->fields);
     d->values = g_new0(GString *, d->value_count + 1);
-    for (guint i = 0; i < d->value_count; i++)
+    d->empty_values = g_new0(GString *, d->value_count + 1);
+    for (guint i = 0; i < d->value_count; i++) {
         d->values[i] = g_string_new(NULL);
+        d->empty_values[i] = g_string_new(NULL);
+    }
 
     build_column_format_array(&d->cinfo, prefs.num_cols, TRUE);
     /* The session (stream counters, conversations, reassembly) starts here;
@@ -1092,6 +1264,10 @@ enum fs_status fs_dissector_run(
         d->no_tree = TRUE;
     }
 #endif
+    /* --fast reads each packet once, and layers callbacks (the bounded
+     * mode's) need every packet dissected: run.c falls back before. */
+    if (d->fast_limit && !d->two_pass && !d->layers_cb && !d->fast)
+        d->fast = fs_fast_table_new(d->fast_limit);
     enum fs_status status = d->two_pass ? run_two_pass(d, errmsg) : run_one_pass(d, errmsg);
     if (fs_interrupt_requested()) {
         /* A read cut by the signal (EINTR) is not damage. */
@@ -1127,9 +1303,13 @@ void fs_dissector_free(fs_dissector *d)
     dfilter_free(d->dfcode);
     dfilter_free(d->flow_dfcode);
     col_cleanup(&d->cinfo);
-    for (guint i = 0; i < d->value_count; i++)
+    for (guint i = 0; i < d->value_count; i++) {
         g_string_free(d->values[i], TRUE);
+        g_string_free(d->empty_values[i], TRUE);
+    }
     g_free(d->values);
+    g_free(d->empty_values);
+    fs_fast_table_free(d->fast);
     g_array_free(d->prime_ids, TRUE);
     if (d->ip_copy)
         g_byte_array_free(d->ip_copy, TRUE);

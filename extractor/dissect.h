@@ -31,6 +31,9 @@ struct fs_dissect_config {
      * packet's layers and read the flow header from the tcp/udp taps. */
     gboolean default_filter;
     gboolean exclusions;
+    /* --fast: the packets of a flow libwireshark sees before flowshark's
+     * own parser accounts for the rest (fastpath.h); 0 = the exact mode. */
+    guint fast_limit;
 };
 
 /* Compiles a display filter and throws it away: the check made before any

@@ -177,7 +177,8 @@ void fs_flow_add_packet(
         g_array_append_val(flow->payload_index, at);
     }
 
-    add_protocol(flow, packet->protocol_column);
+    if (packet->protocol_column)
+        add_protocol(flow, packet->protocol_column);
 
     for (guint i = 0; i < flow->ext_count && packet->values; i++) {
         const GString *text = packet->values[i];

@@ -35,6 +35,9 @@ enum {
     OPT_FLOW_FILTER,
     OPT_MIN_PACKETS,
     OPT_MIN_BYTES,
+    OPT_FAST,
+    OPT_FAST_LIMIT,
+    OPT_VERIFY,
     OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
@@ -80,6 +83,9 @@ static const struct option long_options[] = {
     { "flow-filter", required_argument, NULL, OPT_FLOW_FILTER },
     { "min-packets", required_argument, NULL, OPT_MIN_PACKETS },
     { "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
+    { "fast", no_argument, NULL, OPT_FAST },
+    { "fast-limit", required_argument, NULL, OPT_FAST_LIMIT },
+    { "verify", no_argument, NULL, OPT_VERIFY },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -119,6 +125,9 @@ static gboolean parse_choice(const char *text, const char *option, const char *c
 #define FS_NFSTREAM_IDLE_TIMEOUT   120
 #define FS_NFSTREAM_ACTIVE_TIMEOUT 1800
 #define FS_COUNT_MAX               G_MAXINT32 /* -c and -a packets:N, as dumpcap's int */
+/* --fast-limit: NFStream's n_dissections by default (its own range is 0-255). */
+#define FS_FAST_LIMIT_DEFAULT 20
+#define FS_FAST_LIMIT_MAX     65535
 /* The feature modules' options carry their ranges (feature_*.c). */
 
 /* A whole number from min to max. */
@@ -347,6 +356,21 @@ void fs_options_print_help(FILE *out)
           "                             decode traffic as a protocol (e.g. tcp.port==8443,tls)\n"
           "  -2, --two-pass             two-pass analysis, as tshark -2\n"
           "\n"
+          "Fast mode (see flowshark(1) and doc/fast-mode.md):\n"
+          "  --fast                     libwireshark dissects each flow's first packets\n"
+          "                             and those with SYN, FIN or RST; flowshark's own\n"
+          "                             parser accounts for the rest. Runs that need every\n"
+          "                             packet dissected (-Y, --flow-filter, -2,\n"
+          "                             --all-protocols, --nfstream, --reset-every, fields\n"
+          "                             of the frame, link, IP or TCP/UDP layers) say so and\n"
+          "                             use the exact mode\n"
+          "  --fast-limit <n>           the packets of a flow libwireshark sees (1-65535,\n"
+          "                             default 20, as NFStream's n_dissections)\n"
+          "  --verify                   with --fast: read each capture in both modes, write\n"
+          "                             the fast mode's records, and report on standard\n"
+          "                             error the share of identical records and the keys\n"
+          "                             that differ\n"
+          "\n"
           "Records:\n"
           "  --main payload|ip          sequence that time_start/time_end come from\n"
           "                             (default: payload)\n"
@@ -507,6 +531,10 @@ static enum fs_status check_combinations(const struct fs_options *opts, char **e
     else if (fs_sink_format_is_file(format) && !opts->output_dir &&
              (!opts->output_path || strcmp(opts->output_path, "-") == 0))
         *errmsg = g_strdup_printf("-T %s writes a file: give it with -w FILE", opts->format);
+    else if (opts->verify && !opts->fast)
+        *errmsg = g_strdup("--verify checks the fast mode: use it with --fast");
+    else if (opts->verify && opts->interfaces->len)
+        *errmsg = g_strdup("--verify reads each capture twice: it needs capture files, not -i");
     else if (opts->note && !fs_sink_format_is_file(format))
         *errmsg = g_strdup("--note is stored in a database's runs table: use it with -T sqlite");
     return *errmsg ? FS_ERR_USAGE : FS_OK;
@@ -606,6 +634,17 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 if (!parse_count(optarg, "--max-packets", FS_MAX_PACKETS_MAX, &opts->max_packets,
                             errmsg))
                     return FS_ERR_USAGE;
+                break;
+            case OPT_FAST:
+                opts->fast = TRUE;
+                break;
+            case OPT_FAST_LIMIT:
+                if (!parse_count(optarg, "--fast-limit", FS_FAST_LIMIT_MAX, &opts->fast_limit,
+                            errmsg))
+                    return FS_ERR_USAGE;
+                break;
+            case OPT_VERIFY:
+                opts->verify = TRUE;
                 break;
             case OPT_RESET_EVERY:
                 if (!parse_count(optarg, "--reset-every", FS_RESET_EVERY_MAX, &opts->reset_every,
@@ -775,6 +814,7 @@ enum fs_status fs_options_parse(int argc, char **argv, struct fs_options *opts, 
     opts->autostop = g_ptr_array_new_with_free_func(g_free);
     opts->main_seq = FS_MAIN_PAYLOAD;
     opts->default_exclusions = TRUE;
+    opts->fast_limit = FS_FAST_LIMIT_DEFAULT;
     opts->format = g_strdup("jsonl");
     guint modules = module_option_count();
     opts->module_values = g_new0(guint, modules + 1);

@@ -44,7 +44,7 @@ struct fs_packet {
     gint64 ts_secs;        /* absolute time, normalised: ts_nsecs in [0, 1e9) */
     gint32 ts_nsecs;
     int ts_decimals;             /* 6 or 9, from the capture's precision */
-    const char *protocol_column; /* _ws.col.Protocol */
+    const char *protocol_column; /* _ws.col.Protocol; NULL for a packet --fast did not dissect */
     GString *const *values;      /* value_count field texts, "" when absent; NULL when none */
     guint value_count;
     guint32 frame_len; /* frame.len: the length on the wire, at most 2^31 - 1 as tshark */

@@ -33,6 +33,39 @@ char *fs_run_filter_text(const struct fs_options *opts)
     return g_string_free(text, FALSE);
 }
 
+/* --fast: why this run needs every packet dissected (static text), or NULL
+ * when the fast path can serve it. fields: every field dissected, the
+ * modules' included. */
+static const char *fast_fallback_reason(
+        const struct fs_options *opts, const fs_field_registry *fields)
+{
+    if (opts->display_filter && *opts->display_filter)
+        return "-Y needs every packet dissected";
+    if (opts->flow_filter && *opts->flow_filter)
+        return "--flow-filter needs every packet dissected";
+    if (opts->two_pass)
+        return "-2 dissects every packet twice";
+    if (opts->all_protocols)
+        return "--all-protocols (and --nfstream) need every packet dissected";
+    if (opts->reset_every)
+        return "--reset-every needs every packet dissected";
+    /* Fields that the frame, link, IP or transport layers or the columns
+     * give on every packet: a value per packet is only exact with every
+     * packet dissected. */
+    static const char *const every_packet[] = { "frame", "_ws", "eth", "sll", "vlan", "mpls",
+        "ppp", "pppoes", "gre", "gtp", "vxlan", "ip", "ipv6", "tcp", "udp", "data" };
+    for (guint i = 0; i < fs_field_registry_count(fields); i++) {
+        const char *name = fs_field_registry_name(fields, i);
+        gsize len = strcspn(name, ".");
+        for (guint k = 0; k < G_N_ELEMENTS(every_packet); k++) {
+            if (strlen(every_packet[k]) == len && strncmp(name, every_packet[k], len) == 0)
+                return "a field of the frame, link, IP or TCP/UDP layer (or a column) needs "
+                       "every packet dissected";
+        }
+    }
+    return NULL;
+}
+
 /* Resolves every -e field; reports each unknown one. */
 static enum fs_status build_registry(const struct fs_options *opts, fs_field_registry **out)
 {
@@ -217,6 +250,17 @@ enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer)
             goto out;
         }
     }
+    guint fast_limit = 0;
+    if (opts->fast) {
+        const char *reason = fast_fallback_reason(opts, fields);
+        if (reason) {
+            char *msg = g_strdup_printf("--fast: %s; this run uses the exact mode", reason);
+            fs_report(NULL, msg);
+            g_free(msg);
+        } else {
+            fast_limit = opts->fast_limit;
+        }
+    }
     status = collect_inputs(opts, &inputs);
     if (status != FS_OK)
         goto out;
@@ -231,6 +275,7 @@ enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer)
         .all_protocols = opts->all_protocols,
         .default_filter = !(opts->display_filter && *opts->display_filter) && !opts->all_protocols,
         .exclusions = opts->default_exclusions,
+        .fast_limit = fast_limit,
         /* The VLAN id of the flow key comes with the link values. */
         .extras = fs_feature_set_extras(features) | (opts->vlan_key ? FS_EXTRA_LINK : 0),
     };
