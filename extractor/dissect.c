@@ -1006,24 +1006,24 @@ static enum fs_fast_link fast_link(const wtap_rec *rec)
     if (rec->rec_type != REC_TYPE_PACKET)
         return FS_FAST_LINK_OTHER;
     switch (rec->rec_header.packet_header.pkt_encap) {
-    case WTAP_ENCAP_ETHERNET:
-        return FS_FAST_LINK_ETHERNET;
-    case WTAP_ENCAP_SLL:
-        return FS_FAST_LINK_SLL;
-    case WTAP_ENCAP_SLL2:
-        return FS_FAST_LINK_SLL2;
-    case WTAP_ENCAP_RAW_IP:
-    case WTAP_ENCAP_RAW_IP4:
-    case WTAP_ENCAP_RAW_IP6:
-        return FS_FAST_LINK_RAW;
-    case WTAP_ENCAP_NULL:
-        return FS_FAST_LINK_NULL;
-    case WTAP_ENCAP_LOOP:
-        return FS_FAST_LINK_LOOP;
-    case WTAP_ENCAP_PPP:
-        return FS_FAST_LINK_PPP;
-    default:
-        return FS_FAST_LINK_OTHER;
+        case WTAP_ENCAP_ETHERNET:
+            return FS_FAST_LINK_ETHERNET;
+        case WTAP_ENCAP_SLL:
+            return FS_FAST_LINK_SLL;
+        case WTAP_ENCAP_SLL2:
+            return FS_FAST_LINK_SLL2;
+        case WTAP_ENCAP_RAW_IP:
+        case WTAP_ENCAP_RAW_IP4:
+        case WTAP_ENCAP_RAW_IP6:
+            return FS_FAST_LINK_RAW;
+        case WTAP_ENCAP_NULL:
+            return FS_FAST_LINK_NULL;
+        case WTAP_ENCAP_LOOP:
+            return FS_FAST_LINK_LOOP;
+        case WTAP_ENCAP_PPP:
+            return FS_FAST_LINK_PPP;
+        default:
+            return FS_FAST_LINK_OTHER;
     }
 }
 
@@ -1072,7 +1072,8 @@ static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_p
     d->fast_delivered = FALSE;
     d->fast_verdict_known = FALSE;
     d->fast_override = FALSE;
-    if (*flow && parsed->proto == 6 && fs_fast_has_skipped(*flow) && !(parsed->tcp_flags & 0x0002)) {
+    if (*flow && parsed->proto == 6 && fs_fast_has_skipped(*flow) &&
+            !(parsed->tcp_flags & 0x0002)) {
         /* Not a SYN (which may begin a new stream: libwireshark decides). */
         gint64 secs = (gint64)rec->ts.secs;
         gint32 nsecs = rec->ts.nsecs;

@@ -44,7 +44,8 @@ static gboolean advance(struct cursor *c, guint32 n)
 }
 
 static gboolean parse_ip(struct cursor c, int depth, struct fs_fast_parsed *out);
-static gboolean parse_ethertype(struct cursor c, guint16 type, int depth, struct fs_fast_parsed *out);
+static gboolean parse_ethertype(
+        struct cursor c, guint16 type, int depth, struct fs_fast_parsed *out);
 
 static gboolean parse_ethernet(struct cursor c, int depth, struct fs_fast_parsed *out)
 {
@@ -112,7 +113,8 @@ static gboolean parse_udp_tunnel(struct cursor c, guint16 sport, guint16 dport, 
 
 /* The transport header at c (the IP payload; c.rep its length on the wire
  * as the IP header gives it). */
-static gboolean parse_transport(struct cursor c, guint8 proto, int depth, struct fs_fast_parsed *out)
+static gboolean parse_transport(
+        struct cursor c, guint8 proto, int depth, struct fs_fast_parsed *out)
 {
     if (proto == 6) {
         if (c.cap < 20)
@@ -243,65 +245,66 @@ static gboolean parse_ip(struct cursor c, int depth, struct fs_fast_parsed *out)
     if (depth > FS_FAST_MAX_DEPTH || c.cap < 1)
         return FALSE;
     switch (c.data[0] >> 4) {
-    case 4:
-        return parse_ipv4(c, depth, out);
-    case 6:
-        return parse_ipv6(c, depth, out);
-    default:
-        return FALSE;
+        case 4:
+            return parse_ipv4(c, depth, out);
+        case 6:
+            return parse_ipv6(c, depth, out);
+        default:
+            return FALSE;
     }
 }
 
-static gboolean parse_ethertype(struct cursor c, guint16 type, int depth, struct fs_fast_parsed *out)
+static gboolean parse_ethertype(
+        struct cursor c, guint16 type, int depth, struct fs_fast_parsed *out)
 {
     for (int tags = 0; depth <= FS_FAST_MAX_DEPTH; tags++) {
         switch (type) {
-        case 0x0800:
-            return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, depth, out);
-        case 0x86dd:
-            return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, depth, out);
-        case 0x6558:
-            return parse_ethernet(c, depth + 1, out);
-        case 0x8100:
-        case 0x88a8:
-        case 0x9100:
-            if (tags > 8 || c.cap < 4)
-                return FALSE;
-            out->vlan_id = get16(c.data) & 0x0fff;
-            type = get16(c.data + 2);
-            advance(&c, 4);
-            continue;
-        case 0x8847:
-        case 0x8848: {
-            /* The label stack, then IPv4 or IPv6 told by the first nibble
-             * (as Wireshark's MPLS dissector guesses the payload). */
-            for (int labels = 0;; labels++) {
-                if (labels > 16 || c.cap < 4)
-                    return FALSE;
-                gboolean bottom = (c.data[2] & 0x01) != 0;
-                advance(&c, 4);
-                if (bottom)
-                    break;
-            }
-            if (c.cap < 1)
-                return FALSE;
-            guint8 nibble = c.data[0] >> 4;
-            return (nibble == 4 || nibble == 6) && parse_ip(c, depth + 1, out);
-        }
-        case 0x8864: {
-            /* PPPoE session: version/type 0x11, code 0, PPP IPv4/IPv6. */
-            if (c.cap < 8 || c.data[0] != 0x11 || c.data[1] != 0)
-                return FALSE;
-            guint16 ppp = get16(c.data + 6);
-            advance(&c, 8);
-            if (ppp == 0x0021)
+            case 0x0800:
                 return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, depth, out);
-            if (ppp == 0x0057)
+            case 0x86dd:
                 return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, depth, out);
-            return FALSE;
-        }
-        default:
-            return FALSE;
+            case 0x6558:
+                return parse_ethernet(c, depth + 1, out);
+            case 0x8100:
+            case 0x88a8:
+            case 0x9100:
+                if (tags > 8 || c.cap < 4)
+                    return FALSE;
+                out->vlan_id = get16(c.data) & 0x0fff;
+                type = get16(c.data + 2);
+                advance(&c, 4);
+                continue;
+            case 0x8847:
+            case 0x8848: {
+                /* The label stack, then IPv4 or IPv6 told by the first nibble
+                 * (as Wireshark's MPLS dissector guesses the payload). */
+                for (int labels = 0;; labels++) {
+                    if (labels > 16 || c.cap < 4)
+                        return FALSE;
+                    gboolean bottom = (c.data[2] & 0x01) != 0;
+                    advance(&c, 4);
+                    if (bottom)
+                        break;
+                }
+                if (c.cap < 1)
+                    return FALSE;
+                guint8 nibble = c.data[0] >> 4;
+                return (nibble == 4 || nibble == 6) && parse_ip(c, depth + 1, out);
+            }
+            case 0x8864: {
+                /* PPPoE session: version/type 0x11, code 0, PPP IPv4/IPv6. */
+                if (c.cap < 8 || c.data[0] != 0x11 || c.data[1] != 0)
+                    return FALSE;
+                guint16 ppp = get16(c.data + 6);
+                advance(&c, 8);
+                if (ppp == 0x0021)
+                    return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, depth, out);
+                if (ppp == 0x0057)
+                    return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, depth, out);
+                return FALSE;
+            }
+            default:
+                return FALSE;
         }
     }
     return FALSE;
@@ -315,45 +318,45 @@ gboolean fs_fast_parse(enum fs_fast_link link, const guint8 *data, guint32 caple
     if (caplen > reported_len)
         c.cap = reported_len;
     switch (link) {
-    case FS_FAST_LINK_ETHERNET:
-        return parse_ethernet(c, 0, out);
-    case FS_FAST_LINK_SLL:
-        if (c.cap < 16)
-            return FALSE;
-        {
-            guint16 type = get16(c.data + 14);
-            advance(&c, 16);
-            return parse_ethertype(c, type, 0, out);
-        }
-    case FS_FAST_LINK_SLL2:
-        if (c.cap < 20)
-            return FALSE;
-        {
-            guint16 type = get16(c.data);
-            advance(&c, 20);
-            return parse_ethertype(c, type, 0, out);
-        }
-    case FS_FAST_LINK_RAW:
-        return parse_ip(c, 0, out);
-    case FS_FAST_LINK_NULL:
-    case FS_FAST_LINK_LOOP:
-        /* The address family; IPv4 and IPv6 told by the version nibble. */
-        return advance(&c, 4) && parse_ip(c, 0, out);
-    case FS_FAST_LINK_PPP: {
-        if (c.cap >= 2 && c.data[0] == 0xff && c.data[1] == 0x03)
+        case FS_FAST_LINK_ETHERNET:
+            return parse_ethernet(c, 0, out);
+        case FS_FAST_LINK_SLL:
+            if (c.cap < 16)
+                return FALSE;
+            {
+                guint16 type = get16(c.data + 14);
+                advance(&c, 16);
+                return parse_ethertype(c, type, 0, out);
+            }
+        case FS_FAST_LINK_SLL2:
+            if (c.cap < 20)
+                return FALSE;
+            {
+                guint16 type = get16(c.data);
+                advance(&c, 20);
+                return parse_ethertype(c, type, 0, out);
+            }
+        case FS_FAST_LINK_RAW:
+            return parse_ip(c, 0, out);
+        case FS_FAST_LINK_NULL:
+        case FS_FAST_LINK_LOOP:
+            /* The address family; IPv4 and IPv6 told by the version nibble. */
+            return advance(&c, 4) && parse_ip(c, 0, out);
+        case FS_FAST_LINK_PPP: {
+            if (c.cap >= 2 && c.data[0] == 0xff && c.data[1] == 0x03)
+                advance(&c, 2);
+            if (c.cap < 2)
+                return FALSE;
+            guint16 ppp = get16(c.data);
             advance(&c, 2);
-        if (c.cap < 2)
+            if (ppp == 0x0021)
+                return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, 0, out);
+            if (ppp == 0x0057)
+                return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, 0, out);
             return FALSE;
-        guint16 ppp = get16(c.data);
-        advance(&c, 2);
-        if (ppp == 0x0021)
-            return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, 0, out);
-        if (ppp == 0x0057)
-            return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, 0, out);
-        return FALSE;
-    }
-    default:
-        return FALSE;
+        }
+        default:
+            return FALSE;
     }
 }
 
@@ -379,6 +382,7 @@ struct fast_tcp_dir {
 struct fs_fast_flow {
     struct fast_key key;
     gboolean known, never_skip, skipped;
+    gint8 last_payload_end; /* TCP: the end that sent the latest payload, -1 before any */
     enum fs_transport transport;
     guint32 stream;
     guint32 dissected;
@@ -468,16 +472,26 @@ fs_fast_flow *fs_fast_table_lookup(fs_fast_table *t, const struct fs_fast_parsed
         f = g_new0(fs_fast_flow, 1);
         f->key = k;
         reset_analysis(f);
+        f->last_payload_end = -1;
         g_hash_table_insert(t->flows, &f->key, f);
     }
     return f;
 }
 
-gboolean fs_fast_may_skip(const fs_fast_table *t, const fs_fast_flow *f,
-        const struct fs_fast_parsed *p)
+gboolean fs_fast_may_skip(
+        const fs_fast_table *t, const fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
-    return f->known && !f->never_skip && f->dissected >= t->limit &&
-           !(p->tcp_flags & (TH_SYN | TH_FIN | TH_RST));
+    if (!f->known || f->never_skip || f->dissected < t->limit ||
+            (p->tcp_flags & (TH_SYN | TH_FIN | TH_RST)))
+        return FALSE;
+    /* A TCP payload from the other end than the latest one begins a turn
+     * of the conversation (a new request, a response): its first packet
+     * carries what application fields describe it (HTTP's Host on a
+     * kept-alive connection). */
+    if (p->proto == 6 && p->transport_len > 0 && f->last_payload_end >= 0 &&
+            source_end(p) != f->last_payload_end)
+        return FALSE;
+    return TRUE;
 }
 
 gboolean fs_fast_has_skipped(const fs_fast_flow *f)
@@ -502,15 +516,14 @@ static gboolean gt_seq(guint32 a, guint32 b)
 }
 
 /* The analysis flags this code reads (packet-tcp.c's TCP_A_*). */
-#define A_RETRANSMISSION 0x0001
-#define A_KEEP_ALIVE 0x0008
-#define A_ZERO_WINDOW_PROBE 0x0080
-#define A_FAST_RETRANSMISSION 0x0400
-#define A_OUT_OF_ORDER 0x0800
+#define A_RETRANSMISSION          0x0001
+#define A_KEEP_ALIVE              0x0008
+#define A_ZERO_WINDOW_PROBE       0x0080
+#define A_FAST_RETRANSMISSION     0x0400
+#define A_OUT_OF_ORDER            0x0800
 #define A_SPURIOUS_RETRANSMISSION 0x4000
 
-gboolean fs_fast_analyse(fs_fast_flow *f, const struct fs_fast_parsed *p, gint64 secs,
-        gint32 nsecs)
+gboolean fs_fast_analyse(fs_fast_flow *f, const struct fs_fast_parsed *p, gint64 secs, gint32 nsecs)
 {
     if (p->proto != 6)
         return FALSE;
@@ -604,6 +617,8 @@ finished_retransmission:;
     fwd->lastack = ack;
     fwd->lastack_ns = now;
     fwd->lastsegmentflags = ta & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE);
+    if (seglen > 0)
+        f->last_payload_end = (gint8)source_end(p);
     return (ta & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) != 0;
 }
 
@@ -615,8 +630,8 @@ static void address_text(const guint8 *addr, guint8 len, char *out)
         out[0] = '\0';
 }
 
-void fs_fast_learn(fs_fast_flow *f, const struct fs_fast_parsed *p,
-        const struct fs_packet *delivered)
+void fs_fast_learn(
+        fs_fast_flow *f, const struct fs_fast_parsed *p, const struct fs_packet *delivered)
 {
     f->dissected++;
     if (!delivered || f->never_skip)
@@ -654,8 +669,8 @@ static void mac_text(const guint8 *b, char out[FS_MAC_TEXT_SIZE])
     }
 }
 
-void fs_fast_fill(const fs_fast_flow *f, const struct fs_fast_parsed *p, guint extras,
-        struct fs_packet *pkt)
+void fs_fast_fill(
+        const fs_fast_flow *f, const struct fs_fast_parsed *p, guint extras, struct fs_packet *pkt)
 {
     int s = source_end(p);
     pkt->transport = f->transport;

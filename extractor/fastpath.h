@@ -34,15 +34,15 @@ struct fs_fast_parsed {
     guint8 addr_len;   /* 4 or 16 */
     guint8 src[16], dst[16];
     guint16 sport, dport;
-    guint32 ip_len;        /* ip.len or ipv6.plen of the carrying header */
-    guint32 transport_len; /* tcp.len (segment length) or udp.length */
+    guint32 ip_len;           /* ip.len or ipv6.plen of the carrying header */
+    guint32 transport_len;    /* tcp.len (segment length) or udp.length */
     guint32 seq, ack, window; /* TCP: raw sequence and acknowledgement numbers, raw window */
     guint16 tcp_flags;        /* TCP: tcp.flags (12 bits) */
     guint32 tcp_hdr_len;
-    guint32 vlan_id;              /* the last VLAN tag's id, 0 without */
-    const guint8 *eth;            /* the outermost Ethernet header, or NULL */
-    const guint8 *ip;             /* the carrying IP header */
-    guint32 ip_captured;          /* its bytes captured, at most ip_len + its own header */
+    guint32 vlan_id;     /* the last VLAN tag's id, 0 without */
+    const guint8 *eth;   /* the outermost Ethernet header, or NULL */
+    const guint8 *ip;    /* the carrying IP header */
+    guint32 ip_captured; /* its bytes captured, at most ip_len + its own header */
 };
 
 /* Parses a packet of link type link: caplen bytes captured of a frame of
@@ -69,15 +69,15 @@ fs_fast_flow *fs_fast_table_lookup(fs_fast_table *t, const struct fs_fast_parsed
 /* Whether the packet may bypass libwireshark: its flow was learnt, has had
  * its first `limit` packets dissected, and the packet sets no SYN, FIN or
  * RST. */
-gboolean fs_fast_may_skip(const fs_fast_table *t, const fs_fast_flow *f,
-        const struct fs_fast_parsed *p);
+gboolean fs_fast_may_skip(
+        const fs_fast_table *t, const fs_fast_flow *f, const struct fs_fast_parsed *p);
 
 /* The TCP sequence analysis of packet-tcp.c for one more packet of f (any
  * packet, dissected or not, in capture order); TRUE when Wireshark would
  * flag it a retransmission, fast retransmission or spurious
  * retransmission. secs/nsecs: the packet's time. Nothing for UDP. */
-gboolean fs_fast_analyse(fs_fast_flow *f, const struct fs_fast_parsed *p, gint64 secs,
-        gint32 nsecs);
+gboolean fs_fast_analyse(
+        fs_fast_flow *f, const struct fs_fast_parsed *p, gint64 secs, gint32 nsecs);
 
 /* Whether the fast path has accounted for a packet of f: from then on
  * libwireshark's TCP analysis of f lacks those packets, and the fast path's
@@ -92,14 +92,14 @@ void fs_fast_note_skipped(fs_fast_flow *f);
  * flow is never skipped). A new stream number for the same endpoints (a
  * port reused after FIN or RST) starts the sequence analysis afresh, before
  * this packet is analysed: call it before fs_fast_analyse(). */
-void fs_fast_learn(fs_fast_flow *f, const struct fs_fast_parsed *p,
-        const struct fs_packet *delivered);
+void fs_fast_learn(
+        fs_fast_flow *f, const struct fs_fast_parsed *p, const struct fs_packet *delivered);
 
 /* Fills pkt's flow header (transport, stream, addresses, ports, lengths,
  * IP version, and with FS_EXTRA_LINK the link values, with
  * FS_EXTRA_IP_BYTES the IP bytes) for a skipped packet of f. */
-void fs_fast_fill(const fs_fast_flow *f, const struct fs_fast_parsed *p, guint extras,
-        struct fs_packet *pkt);
+void fs_fast_fill(
+        const fs_fast_flow *f, const struct fs_fast_parsed *p, guint extras, struct fs_packet *pkt);
 
 /* Counts of a capture's run, for --verify's report and the tests. */
 struct fs_fast_counts {

@@ -639,8 +639,8 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 opts->fast = TRUE;
                 break;
             case OPT_FAST_LIMIT:
-                if (!parse_count(optarg, "--fast-limit", FS_FAST_LIMIT_MAX, &opts->fast_limit,
-                            errmsg))
+                if (!parse_count(
+                            optarg, "--fast-limit", FS_FAST_LIMIT_MAX, &opts->fast_limit, errmsg))
                     return FS_ERR_USAGE;
                 break;
             case OPT_VERIFY:

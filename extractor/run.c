@@ -52,8 +52,8 @@ static const char *fast_fallback_reason(
     /* Fields that the frame, link, IP or transport layers or the columns
      * give on every packet: a value per packet is only exact with every
      * packet dissected. */
-    static const char *const every_packet[] = { "frame", "_ws", "eth", "sll", "vlan", "mpls",
-        "ppp", "pppoes", "gre", "gtp", "vxlan", "ip", "ipv6", "tcp", "udp", "data" };
+    static const char *const every_packet[] = { "frame", "_ws", "eth", "sll", "vlan", "mpls", "ppp",
+        "pppoes", "gre", "gtp", "vxlan", "ip", "ipv6", "tcp", "udp", "data" };
     for (guint i = 0; i < fs_field_registry_count(fields); i++) {
         const char *name = fs_field_registry_name(fields, i);
         gsize len = strcspn(name, ".");
