@@ -37,7 +37,6 @@ enum {
     OPT_MIN_BYTES,
     OPT_FAST,
     OPT_FAST_LIMIT,
-    OPT_VERIFY,
     OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
@@ -85,7 +84,6 @@ static const struct option long_options[] = {
     { "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
     { "fast", no_argument, NULL, OPT_FAST },
     { "fast-limit", required_argument, NULL, OPT_FAST_LIMIT },
-    { "verify", no_argument, NULL, OPT_VERIFY },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -366,10 +364,6 @@ void fs_options_print_help(FILE *out)
           "                             use the exact mode\n"
           "  --fast-limit <n>           the packets of a flow libwireshark sees (1-65535,\n"
           "                             default 20, as NFStream's n_dissections)\n"
-          "  --verify                   with --fast: read each capture in both modes, write\n"
-          "                             the fast mode's records, and report on standard\n"
-          "                             error the share of identical records and the keys\n"
-          "                             that differ\n"
           "\n"
           "Records:\n"
           "  --main payload|ip          sequence that time_start/time_end come from\n"
@@ -531,10 +525,6 @@ static enum fs_status check_combinations(const struct fs_options *opts, char **e
     else if (fs_sink_format_is_file(format) && !opts->output_dir &&
              (!opts->output_path || strcmp(opts->output_path, "-") == 0))
         *errmsg = g_strdup_printf("-T %s writes a file: give it with -w FILE", opts->format);
-    else if (opts->verify && !opts->fast)
-        *errmsg = g_strdup("--verify checks the fast mode: use it with --fast");
-    else if (opts->verify && opts->interfaces->len)
-        *errmsg = g_strdup("--verify reads each capture twice: it needs capture files, not -i");
     else if (opts->note && !fs_sink_format_is_file(format))
         *errmsg = g_strdup("--note is stored in a database's runs table: use it with -T sqlite");
     return *errmsg ? FS_ERR_USAGE : FS_OK;
@@ -642,9 +632,6 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                 if (!parse_count(
                             optarg, "--fast-limit", FS_FAST_LIMIT_MAX, &opts->fast_limit, errmsg))
                     return FS_ERR_USAGE;
-                break;
-            case OPT_VERIFY:
-                opts->verify = TRUE;
                 break;
             case OPT_RESET_EVERY:
                 if (!parse_count(optarg, "--reset-every", FS_RESET_EVERY_MAX, &opts->reset_every,
