@@ -10,7 +10,11 @@ Lines written to a file; and flat peak memory of the flow meter with
 timeouts at 1x and 4x and over a long capture replayed through a pipe (g);
 and flat peak memory of flowshark window -r at 1x and 4x (h); and time and
 peak memory of the botnet subcommands graph, cflows and botnet on the 4x
-capture, beside tshark's one pass and flowshark's capture pass (i).
+capture, beside tshark's one pass and flowshark's capture pass (i); and
+tshark, flowshark and flowshark --fast on a capture of long TLS, HTTP and
+DNS flows made on a loopback interface (j, longflows.py); and instructions
+per packet under callgrind (k, not run by default). flowshark --fast is
+measured in runs a, b, j and k when flowshark --help mentions it.
 See bench/README.md.
 
 Python 3 standard library only; needs editcap and capinfos (wireshark-common).
@@ -18,6 +22,7 @@ Python 3 standard library only; needs editcap and capinfos (wireshark-common).
 
 import argparse
 import collections
+import concurrent.futures
 import datetime
 import hashlib
 import json
@@ -49,6 +54,9 @@ EXTENSION_FIELDS = [
     "tls.handshake.extensions_server_name", "tls.handshake.ciphersuite",
     "dns.qry.name", "http.host",
 ]
+# Run j's fields beyond the default record's: those of run b and the URI,
+# all of them in the first packets of a flow.
+LONG_FIELDS = EXTENSION_FIELDS + ["http.request.uri"]
 
 # Bump when the way inputs are built changes, so cached inputs are rebuilt.
 INPUT_FORMAT = 2
@@ -59,7 +67,12 @@ SEGMENT_GAP_US = 1_000_000     # idle time between two shifted copies
 BASE_TIME_US = 1_700_000_000 * 1_000_000  # start of the built captures
 LONG_MIN_SPAN_S = 3600         # run g's replay: at least an hour of capture time
 FLAT_TOLERANCE = 0.20          # run g: "flat" = RSS ratio within 1 +- this
-ALL_RUNS = "abcdefghi"         # the runs --only chooses among
+ALL_RUNS = "abcdefghijk"       # the runs --only chooses among
+DEFAULT_RUNS = "abcdefghij"    # k (callgrind) is slow: only when asked for
+LONG_NAME = "longflows.pcap"   # run j's capture (long.pcap is run g's)
+LONG_FORMAT = 1                # bump when longflows.py's capture changes
+LONG_ATTEMPTS = 2              # builds of it tried before giving up
+FAST_TOOL = "flowshark --fast"  # the tool column of the fast-mode rows
 
 LINKTYPE_ETHERNET = 1
 LINKTYPE_RAW = (12, 14, 101)   # raw IP, version in the first nibble
@@ -540,6 +553,71 @@ def ensure_long(args, manifest):
         (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
 
 
+def flow_packets(flowshark, path):
+    """[(protocol, packets)] of each record flowshark gives for a capture;
+    BenchError if it fails."""
+    cmd = [flowshark, "-r", str(path)]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        raise BenchError(f"{shlex.join(cmd)}: exit status {proc.returncode}")
+    flows = []
+    for line in proc.stdout.splitlines():
+        rec = json.loads(line)
+        flows.append((rec["protocol"], len(rec["ip_lengths"])))
+    return flows
+
+
+def ensure_longflows(args, flowshark, manifest):
+    """Run j's capture of long flows, work/LONG_NAME, made by longflows.py
+    (TLS, HTTP and DNS captured on the loopback interface of a network
+    namespace of its own), unless the manifest has one of --long-mb MB.
+    Checked once made: flowshark must give one record per planned flow
+    (the same count every build) and dumpcap must have dropped nothing,
+    else it is made again, up to LONG_ATTEMPTS times. Adds the "longflows"
+    entry to the manifest and saves it. Returns None, or why there is no
+    such capture (the runs that need it are then left out)."""
+    work = args.work
+    path = work / LONG_NAME
+    entry = manifest.get("longflows")
+    if (entry and entry.get("mb") == args.long_mb
+            and entry.get("format") == LONG_FORMAT and path.exists()):
+        return None
+    manifest.pop("longflows", None)
+    reason = None
+    for attempt in range(1, LONG_ATTEMPTS + 1):
+        log(f"writing {LONG_NAME}: long flows, {args.long_mb:g} MB, captured"
+            f" on a loopback interface (attempt {attempt})")
+        proc = subprocess.run([sys.executable, str(REPO / "bench" / "longflows.py"),
+                               "--mb", str(args.long_mb), str(path)],
+                              stdout=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            reason = "longflows.py failed (see its message on standard error)"
+            continue
+        summary = json.loads(proc.stdout)
+        planned = summary["tcp_flows"] + summary["udp_flows"]
+        flows = flow_packets(flowshark, path)
+        tcp = sorted(n for proto, n in flows if proto == "tcp")
+        if len(flows) != planned:
+            reason = f"flowshark gives {len(flows)} flows, not the {planned} planned"
+        elif summary["dropped"]:
+            reason = f"dumpcap dropped {summary['dropped']} packets"
+        else:
+            manifest["longflows"] = {
+                "path": path.name, "mb": args.long_mb, "format": LONG_FORMAT,
+                "packets": capinfos_packets(path), "bytes": path.stat().st_size,
+                "span_s": capinfos_duration(path), "flows": planned,
+                "tcp_flows": summary["tcp_flows"],
+                "udp_flows": summary["udp_flows"],
+                "tcp_packets": ([tcp[0], statistics.median(tcp), tcp[-1]]
+                                if tcp else None),
+                "dropped": summary["dropped"]}
+            (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
+            return None
+        log(f"{LONG_NAME}: {reason}")
+    path.unlink(missing_ok=True)
+    return reason
+
+
 def capinfos_packets(path):
     """Packet count of a capture (capinfos -c -M)."""
     out = tool_output(["capinfos", "-c", "-M", str(path)])
@@ -624,11 +702,13 @@ def flowshark_cmds(flowshark, captures, fields, extra):
     return cmds
 
 
-def measure(cmds, out_dir, name, keep_output, stdin_path=None):
+def measure(cmds, out_dir, name, keep_output, stdin_path=None, save_to=None):
     """Run cmds one after the other (fresh processes) and return one Run:
     summed wall time, largest peak RSS, first non-zero exit status, and
     (when keep_output) the total number of output lines. stdin_path: a file
-    piped into each command's standard input (run_measured)."""
+    piped into each command's standard input (run_measured). save_to: with
+    keep_output and one command, where its standard output is kept (else
+    it is removed once counted)."""
     out = out_dir / f"{name}.out" if keep_output else Path(os.devnull)
     err = out_dir / f"{name}.err"
     err.unlink(missing_ok=True)
@@ -641,7 +721,9 @@ def measure(cmds, out_dir, name, keep_output, stdin_path=None):
         total.status = total.status or run.status
         if keep_output:
             total.lines += count_lines(out)
-    if keep_output:
+    if keep_output and save_to:
+        out.replace(save_to)
+    elif keep_output:
         out.unlink()
     return total
 
@@ -691,6 +773,21 @@ def sqlite_refusal(flowshark, work, capture):
     message = proc.stderr.strip().splitlines()
     return (f"exit status {proc.returncode}"
             + (f": {message[0]}" if message else ""))
+
+
+def fast_refusal(flowshark):
+    """None if flowshark --help mentions --fast (issue 16's fast mode),
+    else why its rows are left out."""
+    proc = subprocess.run([flowshark, "--help"], capture_output=True, text=True)
+    if "--fast" in proc.stdout + proc.stderr:
+        return None
+    return "flowshark --help does not mention --fast"
+
+
+def fast_args(args):
+    """flowshark's options of the fast-mode rows."""
+    return ["--fast"] + (["--fast-limit", str(args.fast_limit)]
+                         if args.fast_limit is not None else [])
 
 
 def median_run(runs):
@@ -849,9 +946,22 @@ def parse_args(argv):
     ap.add_argument("--folder-count", type=int,
                     help="captures of the folder of runs e and f, cut from"
                     " big1x.pcap (default 32; 8 with --quick)")
-    ap.add_argument("--only", default=ALL_RUNS,
-                    help=f"the runs to measure, as letters (default {ALL_RUNS};"
-                    " e.g. --only ef for the folder runs alone)")
+    ap.add_argument("--only", default=DEFAULT_RUNS,
+                    help=f"the runs to measure, as letters among {ALL_RUNS}"
+                    f" (default {DEFAULT_RUNS}; e.g. --only ef for the folder"
+                    " runs alone, --only k for callgrind alone)")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also run k: instructions per packet under valgrind"
+                    " --tool=callgrind (slow: several minutes)")
+    ap.add_argument("--callgrind-packets", type=int, default=40_000,
+                    help="run k: packets cut from the start of each capture"
+                    " (default 40000)")
+    ap.add_argument("--long-mb", type=float,
+                    help="run j: MB downloaded in the long-flows capture"
+                    " (default 150; 40 with --quick)")
+    ap.add_argument("--fast-limit", type=int,
+                    help="--fast-limit N of the --fast rows (default:"
+                    " not given, flowshark's own default)")
     ap.add_argument("--reset-every", type=int, default=100_000,
                     help="--reset-every N of run g's bounded option sets"
                     " (default 100000, as run d's bounded mode in the"
@@ -866,21 +976,29 @@ def parse_args(argv):
         args.small_count = 100 if args.quick else 1000
     if args.folder_count is None:
         args.folder_count = 8 if args.quick else 32
+    if args.long_mb is None:
+        args.long_mb = 40 if args.quick else 150
     if (args.size_mb <= 0 or args.small_count <= 0 or args.repeat <= 0
-            or args.folder_count <= 0):
-        ap.error("--size-mb, --small-count, --folder-count and --repeat must"
-                 " be positive")
+            or args.folder_count <= 0 or args.long_mb <= 0
+            or args.callgrind_packets < 2):
+        ap.error("--size-mb, --small-count, --folder-count, --long-mb and"
+                 " --repeat must be positive, --callgrind-packets at least 2")
+    if args.fast_limit is not None and args.fast_limit <= 0:
+        ap.error("--fast-limit must be positive")
     if not args.only or set(args.only) - set(ALL_RUNS):
         ap.error(f"--only takes letters among {ALL_RUNS}")
+    if args.callgrind and "k" not in args.only:
+        args.only += "k"
     if args.reset_every <= 0:
         ap.error("--reset-every must be positive")
     args.work = args.work.resolve()
     return args
 
 
-def plan(args, manifest, flowshark, tshark, sqlite_skip):
+def plan(args, manifest, flowshark, tshark, sqlite_skip, fast_skip, long_skip):
     """The measurements: [Job], Job.key being (run name, tool); the runs
-    of args.only. sqlite_skip: why -T sqlite is not measured, or None."""
+    of args.only. sqlite_skip, fast_skip, long_skip: why -T sqlite, --fast
+    and the long-flows capture (run j) are not measured, or None."""
     extra = shlex.split(args.extra_args)
     bounded = shlex.split(args.bounded_args)
     work = args.work
@@ -902,6 +1020,10 @@ def plan(args, manifest, flowshark, tshark, sqlite_skip):
         ("d 1x", "1x", flowshark_cmds(flowshark, [big1], [], extra),
          [tshark_cmd(tshark, big1, TSHARK_FIELDS, extra)]),
     ]
+    # the fast mode beside the exact one, on the mixed capture
+    fast = {"a 4x": flowshark_cmds(flowshark, [big4], [], extra + fast_args(args)),
+            "b 4x": flowshark_cmds(flowshark, [big4], EXTENSION_FIELDS,
+                                   extra + fast_args(args))}
     out = []
     for name, inp, fcmds, tcmds in jobs:
         if name[0] not in args.only:
@@ -909,6 +1031,8 @@ def plan(args, manifest, flowshark, tshark, sqlite_skip):
         label, info, files = inputs[inp]
         out.append(Job((name, "tshark"), label, info, files, tcmds))
         out.append(Job((name, "flowshark"), label, info, files, fcmds))
+        if name in fast and not fast_skip:
+            out.append(Job((name, FAST_TOOL), label, info, files, fast[name]))
     if bounded and "d" in args.only:
         for name, inp, cap in (("d bounded 1x", "1x", big1),
                                ("d bounded 4x", "4x", big4)):
@@ -934,6 +1058,8 @@ def plan(args, manifest, flowshark, tshark, sqlite_skip):
         out += h_jobs(args, manifest, flowshark, extra)
     if "i" in args.only:
         out += i_jobs(args, manifest, flowshark, tshark, extra)
+    if "j" in args.only and not long_skip:
+        out += j_jobs(args, manifest, flowshark, tshark, extra, fast_skip)
     if "f" in args.only:
         outputs = {"jsonl": work / "runs" / "out.jsonl",
                    "sqlite": work / "runs" / "out.db"}
@@ -1148,10 +1274,11 @@ def i_jobs(args, manifest, flowshark, tshark, extra):
     return jobs
 
 
-def i_command(args, job):
-    """The command of a run i job as shown in the tables: the program's
-    name, the capture and the output file by their base names; tshark's
-    filter as FILTER and its -e fields as their count."""
+def shown_command(args, job):
+    """The command of a run i or j job as shown in the tables: the
+    program's name, the capture and the output file by their base names;
+    tshark's filter as FILTER and the default record's -e fields as their
+    count."""
     cmd = job.cmds[0]
     names = {str(args.work / job.info["path"]), *map(str, job.outputs)}
     shown = [Path(cmd[0]).name]
@@ -1186,7 +1313,7 @@ def i_tables(args, runs, jobs):
     for job in jobs:
         name = job.key[0][2:]
         run = by_name[name]
-        shown = f"`{i_command(args, job)}`"
+        shown = f"`{shown_command(args, job)}`"
         if good(run) is None:
             lines.append(f"| {name} | {shown} | error (exit status"
                          f" {run.status if run else '?'}) | | | | | | |")
@@ -1230,6 +1357,236 @@ def i_tables(args, runs, jobs):
     return lines
 
 
+def good(run):
+    """A run that succeeded, else None."""
+    return run if run is not None and not run.status else None
+
+
+# Run j: tshark's one pass, flowshark (exact) and flowshark --fast on the
+# long-flows capture, each with the default record's fields and LONG_FIELDS.
+J_KEY = "j long"
+
+
+def j_jobs(args, manifest, flowshark, tshark, extra, fast_skip):
+    """Run j's jobs on the long-flows capture. Job keys (J_KEY, tool);
+    output lines are tshark's lines and flowshark's records, which are kept
+    in work/runs/ (j_long-TOOL.jsonl) to compare the two modes."""
+    info = manifest["longflows"]
+    cap = args.work / info["path"]
+    jobs = [Job((J_KEY, "tshark"), info["path"], info, None,
+                [tshark_cmd(tshark, cap, TSHARK_FIELDS + LONG_FIELDS, extra)]),
+            Job((J_KEY, "flowshark"), info["path"], info, None,
+                flowshark_cmds(flowshark, [cap], LONG_FIELDS, extra))]
+    if not fast_skip:
+        jobs.append(Job((J_KEY, FAST_TOOL), info["path"], info, None,
+                        flowshark_cmds(flowshark, [cap], LONG_FIELDS,
+                                       extra + fast_args(args))))
+    return jobs
+
+
+def saved_records(args, tool):
+    """Run j's kept records of a tool, by flow (protocol, addresses, ports,
+    first time); None if there are none."""
+    path = args.work / "runs" / ("-".join((J_KEY, tool)).replace(" ", "_")
+                                 + ".jsonl")
+    if not path.exists():
+        return None
+    recs = {}
+    with open(path) as f:
+        for line in f:
+            rec = json.loads(line)
+            recs[tuple(rec.get(k) for k in ("protocol", "src", "sport", "dst",
+                                            "dport", "time_start"))] = rec
+    return recs
+
+
+def mode_comparison(args):
+    """One line comparing run j's --fast records with the exact ones,
+    flow by flow, or None without both."""
+    exact, fast = saved_records(args, "flowshark"), saved_records(args, FAST_TOOL)
+    if exact is None or fast is None:
+        return None
+    both = exact.keys() & fast.keys()
+    same = sum(1 for k in both if exact[k] == fast[k])
+    same_ext = sum(1 for k in both
+                   if exact[k].get("extension") == fast[k].get("extension"))
+    return (f"- --fast against exact, flow by flow (matched by protocol,"
+            f" addresses, ports and first time): {len(both)} flows in both,"
+            f" {len(exact) - len(both)} only in exact, {len(fast) - len(both)}"
+            f" only in --fast; identical records: {same} of {len(both)};"
+            f" same extension fields: {same_ext} of {len(both)}")
+
+
+def j_tables(args, runs, jobs, fast_skip):
+    """Markdown lines of run j: each tool with wall and CPU time, peak RSS
+    and the ratios to tshark's, --fast over exact, and the two modes'
+    records compared."""
+    jobs = [j for j in jobs if j.key[0] == J_KEY]
+    if not jobs:
+        return []
+    info = jobs[0].info
+    tshark = good(runs.get((J_KEY, "tshark")))
+    lines = ["| j | command | wall s | CPU s | peak RSS MB | packets/s"
+             " | speed vs tshark | CPU speed vs tshark | RSS vs tshark"
+             " | output lines |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for job in jobs:
+        tool = job.key[1]
+        run = runs.get(job.key)
+        shown = f"`{shown_command(args, job)}`"
+        if good(run) is None:
+            lines.append(f"| {tool} | {shown} | error (exit status"
+                         f" {run.status if run else '?'}) | | | | | | | |")
+            continue
+        if tool == "tshark" or tshark is None:
+            vs = ["", "", ""]
+        else:
+            vs = [ratio(tshark.seconds, run.seconds) + "x",
+                  ratio(tshark.cpu_seconds, run.cpu_seconds) + "x",
+                  ratio(run.rss_kb, tshark.rss_kb) + "x"]
+        lines.append(f"| {tool} | {shown} | {fmt(run.seconds, 2)} |"
+                     f" {fmt(run.cpu_seconds, 2)} | {fmt(run.rss_kb / 1024)} |"
+                     f" {fmt(info['packets'] / run.seconds, 0)} |"
+                     f" {' | '.join(vs)} | {fmt(run.lines, 0)} |")
+    tcp = info["tcp_packets"]
+    lines += ["", f"- capture: {info['path']} (longflows.py),"
+              f" {info['bytes'] / 1e6:,.1f} MB, {info['packets']:,} packets, {info['span_s']:,.1f} s;"
+              f" {info['flows']} flows: {info['tcp_flows']} TCP (HTTPS and HTTP"
+              f" downloads of {tcp[0]:,}–{tcp[2]:,} packets, median"
+              f" {tcp[1]:,.0f}), {info['udp_flows']} UDP (DNS, 2 packets each)",
+              "- fields: the default record's 16 and " + ", ".join(LONG_FIELDS)
+              + " (flowshark's -e); output lines: tshark's lines (packets"
+              " through FILTER), flowshark's records; speed: tshark's time"
+              " over this one's; RSS: this one's peak RSS over tshark's"]
+    exact = good(runs.get((J_KEY, "flowshark")))
+    fast = good(runs.get((J_KEY, FAST_TOOL)))
+    if fast_skip:
+        lines.append(f"- --fast not measured: {fast_skip}")
+    elif exact and fast:
+        lines.append(f"- --fast over exact: {ratio(exact.seconds, fast.seconds)}x"
+                     f" as fast (wall), {ratio(exact.cpu_seconds, fast.cpu_seconds)}x"
+                     f" (CPU), {ratio(fast.rss_kb, exact.rss_kb)}x the peak RSS")
+        compared = mode_comparison(args)
+        if compared:
+            lines.append(compared)
+    return lines
+
+
+# Run k: instructions per packet under callgrind, start-up subtracted:
+# each command runs on the first N packets of a capture and on its first
+# packet alone, and (Ir(N) - Ir(1)) / (N - 1) is its cost per packet.
+K_TOOLS = ("tshark", "flowshark", FAST_TOOL)
+
+
+def callgrind_ir(cmd, out_dir, name):
+    """(instructions executed, exit status, wall seconds) of cmd under
+    valgrind --tool=callgrind: the sum of the totals of its output files
+    (one per process, should the command fork; a program it execs, such as
+    the binary behind a wrapper script, is followed and counted), or None
+    if there is none."""
+    for old in out_dir.glob(f"{name}.cg.*"):
+        old.unlink()
+    vg = ["valgrind", "--tool=callgrind", "--trace-children=yes",
+          f"--callgrind-out-file={out_dir / name}.cg.%p", *cmd]
+    with open(out_dir / f"{name}.err", "wb") as err:
+        err.write(("$ " + shlex.join(vg) + "\n").encode())
+        err.flush()
+        start = time.monotonic()
+        proc = subprocess.run(vg, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=err)
+        seconds_taken = time.monotonic() - start
+    total = None
+    for out in out_dir.glob(f"{name}.cg.*"):
+        with open(out, errors="replace") as f:
+            for line in f:
+                if line.startswith(("totals:", "summary:")):
+                    total = (total or 0) + int(line.split()[1])
+                    break
+        out.unlink()
+    return total, proc.returncode, seconds_taken
+
+
+def k_measure(args, manifest, flowshark, tshark, fast_skip, long_skip):
+    """Run k: tshark's one pass, flowshark and flowshark --fast under
+    callgrind on the first --callgrind-packets packets of big1x.pcap (the
+    default record's fields) and of the long-flows capture (with
+    LONG_FIELDS), and on the first packet of each; two at a time (the
+    counts do not depend on the load). Returns {(capture, tool, packets):
+    (Ir or None, exit status)} and {capture: N}."""
+    extra = shlex.split(args.extra_args)
+    cdir = args.work / "callgrind"
+    cdir.mkdir(exist_ok=True)
+    sources = [("big1x", manifest["big1x"], TSHARK_FIELDS, [])]
+    if not long_skip:
+        sources.append(("longflows", manifest["longflows"],
+                        TSHARK_FIELDS + LONG_FIELDS, LONG_FIELDS))
+    tasks, sizes = [], {}
+    for cap_name, info, tfields, efields in sources:
+        n = min(args.callgrind_packets, info["packets"])
+        sizes[cap_name] = n
+        for count in (n, 1):
+            cut = cdir / f"{cap_name}-first{count}.pcap"
+            tool_output(["editcap", "-r", str(args.work / info["path"]),
+                         str(cut), f"1-{count}"])
+            cmds = {"tshark": tshark_cmd(tshark, cut, tfields, extra),
+                    "flowshark": flowshark_cmds(flowshark, [cut], efields,
+                                                extra)[0]}
+            if not fast_skip:
+                cmds[FAST_TOOL] = flowshark_cmds(flowshark, [cut], efields,
+                                                 extra + fast_args(args))[0]
+            for tool, cmd in cmds.items():
+                tasks.append(((cap_name, tool, count), cmd))
+
+    def one(task):
+        (cap_name, tool, count), cmd = task
+        name = f"k-{cap_name}-{tool.replace(' ', '')}-{count}"
+        log(f"callgrind: {tool} on the first {count:,} packets of {cap_name}")
+        ir, status, took = callgrind_ir(cmd, cdir, name)
+        log(f"callgrind: {tool}, {cap_name}, {count:,} packets: {fmt(ir, 0)}"
+            f" instructions, {took:.0f} s under valgrind")
+        return task[0], (ir, status)
+
+    workers = max(1, min(2, os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        results = dict(pool.map(one, tasks))
+    return results, sizes
+
+
+def k_tables(results, sizes, failed):
+    """Markdown lines of run k: instructions per packet per tool and
+    capture, and their ratios to tshark's; failed runs are added to
+    `failed`."""
+    lines = ["| k | capture | tool | Ir, first N packets | Ir, first packet"
+             " | Ir per packet | tshark's over this one's |",
+             "|---|---|---|---|---|---|---|"]
+    for cap_name, n in sizes.items():
+        per_packet = {}
+        for tool in K_TOOLS:
+            if (cap_name, tool, n) not in results:
+                continue
+            (ir_n, st_n), (ir_1, st_1) = (results[(cap_name, tool, n)],
+                                          results[(cap_name, tool, 1)])
+            if st_n or st_1 or ir_n is None or ir_1 is None:
+                failed.append(f"k {cap_name} {tool}")
+                why = (f"exit status {st_n or st_1}" if st_n or st_1
+                       else "no callgrind output")
+                lines.append(f"| {cap_name} | {tool} | error ({why}) | | | |")
+                continue
+            per_packet[tool] = (ir_n - ir_1) / (n - 1)
+            vs = ("" if tool == "tshark" or "tshark" not in per_packet else
+                  ratio(per_packet["tshark"], per_packet[tool]) + "x")
+            lines.append(f"| {cap_name} (N = {n:,}) | {tool} | {ir_n:,} |"
+                         f" {ir_1:,} | **{per_packet[tool]:,.0f}** | {vs} |")
+    lines += ["", "- Ir: instructions executed (valgrind --tool=callgrind, the"
+              " total of its output file); N packets: editcap -r CAP 1-N;"
+              " Ir per packet: (Ir(N) - Ir(1)) / (N - 1), the start-up"
+              " (the run on the first packet alone) subtracted; the same"
+              " commands and fields as runs a (big1x) and j (longflows),"
+              " standard output to /dev/null; the counts do not depend on"
+              " the machine's load"]
+    return lines
+
+
 def expected_records(args, flowshark, manifest):
     """Records flowshark should give per round (one copy of each kept
     sample), measured now on the single copies with the same extra options;
@@ -1256,9 +1613,12 @@ def run_jobs(args, jobs):
             log(f"[{rep + 1}/{args.repeat}] {key[0]}: {key[1]} on {job.label}")
             name = "-".join(key).replace(" ", "_")
             remove_outputs(job.outputs)
-            counted = key[0].startswith(("g ", "h ", "i "))
+            counted = key[0].startswith(("g ", "h ", "i ", "j "))
             keep = (args.check or counted) and not job.outputs
-            run = measure(job.cmds, out_dir, name, keep, job.stdin)
+            # run j's records are kept, to compare --fast's with exact's
+            save = (out_dir / f"{name}.jsonl"
+                    if key[0].startswith("j ") and key[1] != "tshark" else None)
+            run = measure(job.cmds, out_dir, name, keep, job.stdin, save)
             if job.outputs:
                 run.output_bytes = output_size(job.outputs)
                 if args.check or counted:
@@ -1283,15 +1643,18 @@ def check_table(runs, per_round, manifest):
                          ("b 4x", manifest["big4x"]["rounds"]),
                          ("d 1x", manifest["big1x"]["rounds"]),
                          ("c small", None)):
-        fs, ts = runs.get((name, "flowshark")), runs.get((name, "tshark"))
-        if fs is None:
-            continue
-        expected = per_round * rounds if rounds and per_round else None
-        got = fmt(fs.lines, 0)
-        if expected is not None and fs.lines != expected:
-            got += " (differs)"
-        lines.append(f"| {name} | {got} | {fmt(expected, 0)} |"
-                     f" {fmt(ts.lines if ts else None, 0)} |")
+        ts = runs.get((name, "tshark"))
+        for tool in ("flowshark", FAST_TOOL):
+            fs = runs.get((name, tool))
+            if fs is None:
+                continue
+            expected = per_round * rounds if rounds and per_round else None
+            got = fmt(fs.lines, 0)
+            if expected is not None and fs.lines != expected:
+                got += " (differs)"
+            shown = name if tool == "flowshark" else f"{name} --fast"
+            lines.append(f"| {shown} | {got} | {fmt(expected, 0)} |"
+                         f" {fmt(ts.lines if ts else None, 0)} |")
     base = runs.get(("e folder -j 1", "flowshark"))
     for name in ("e folder -j 1", "e folder -j 2", "f jsonl -w",
                  "f sqlite -w"):
@@ -1358,8 +1721,10 @@ def self_table(runs, manifest, sqlite_skip):
     return lines
 
 
-def header(args, info, manifest, per_round, sqlite_skip=None):
-    """Markdown lines above the tables: machine, inputs, legend."""
+def header(args, info, manifest, per_round, sqlite_skip=None, fast_skip=None,
+           long_skip=None, k_skip=None):
+    """Markdown lines above the tables: machine, inputs, legend, and the
+    runs or rows left out."""
     rounds1, rounds4 = manifest["big1x"]["rounds"], manifest["big4x"]["rounds"]
     flows = (f"{per_round * rounds1:,} (1x), {per_round * rounds4:,} (4x)"
              if per_round is not None else "n/a")
@@ -1392,14 +1757,28 @@ def header(args, info, manifest, per_round, sqlite_skip=None):
              " written past the horizon and all held (--hold);"
              " i flowshark graph, cflows and botnet -r big4x.pcap (defaults, and botnet --no-payload;"
              " -w to a file) beside tshark's one pass and flowshark -r"
-             " big4x.pcap --keep-empty (their capture pass)."
+             " big4x.pcap --keep-empty (their capture pass);"
+             f" j tshark, flowshark and flowshark --fast on {LONG_NAME}, long"
+             " TLS, HTTP and DNS flows captured on a loopback interface, with"
+             " the fields of b and http.request.uri;"
+             " k (--callgrind) instructions per packet under callgrind;"
+             " a and b also measure flowshark --fast"
+             + (f" (as {shlex.join(fast_args(args))})"
+                if args.fast_limit is not None else "") + "."
              " speed = tshark time / flowshark time,"
              " RSS = flowshark peak RSS / tshark peak RSS"]
-    if args.only != ALL_RUNS:
+    if args.only != DEFAULT_RUNS:
         lines.append(f"- runs measured: {', '.join(args.only)} (--only)")
     if sqlite_skip and "f" in args.only:
         lines.append("- f: -T sqlite not measured: flowshark does not accept"
                      f" it ({sqlite_skip})")
+    if fast_skip and set("abjk") & set(args.only):
+        lines.append(f"- --fast rows not measured: {fast_skip}")
+    if long_skip and set("jk") & set(args.only):
+        lines.append(f"- j (and k's long-flows rows) not measured: no"
+                     f" {LONG_NAME} ({long_skip})")
+    if k_skip:
+        lines.append(f"- k not measured: {k_skip}")
     if manifest["skipped"]:
         lines.append("- samples left out: " + "; ".join(
             f"{k} ({v})" for k, v in manifest["skipped"].items()))
@@ -1428,8 +1807,22 @@ def main(argv=None):
         if sqlite_skip and "f" in args.only:
             log(f"bench: flowshark -T sqlite not accepted ({sqlite_skip}):"
                 " its measurement is skipped")
-        jobs = plan(args, manifest, flowshark, tshark, sqlite_skip)
+        fast_skip = fast_refusal(flowshark)
+        if fast_skip and set("abjk") & set(args.only):
+            log(f"bench: --fast rows left out: {fast_skip}")
+        long_skip = (ensure_longflows(args, flowshark, manifest)
+                     if set("jk") & set(args.only) else None)
+        if long_skip:
+            log(f"bench: no {LONG_NAME} ({long_skip}): run j and run k's"
+                " long-flows rows are left out")
+        k_skip = ("valgrind not found" if "k" in args.only
+                  and not shutil.which("valgrind") else None)
+        jobs = plan(args, manifest, flowshark, tshark, sqlite_skip, fast_skip,
+                    long_skip)
         runs = run_jobs(args, jobs)
+        k_results = (k_measure(args, manifest, flowshark, tshark, fast_skip,
+                               long_skip)
+                     if "k" in args.only and not k_skip else None)
     except BenchError as exc:
         log(f"bench: {exc}")
         return 2
@@ -1437,17 +1830,18 @@ def main(argv=None):
     report = Report()
     for job in jobs:
         key = job.key
-        if key[0].startswith(("g ", "h ", "i ")):
+        if key[0].startswith(("g ", "h ", "i ", "j ")):
             run = runs[key]
             if run is not None and run.status:
                 report.failed.append(f"{key[0]} {key[1]}")
             continue
-        peer = runs.get((key[0], "tshark")) if key[1] == "flowshark" else None
+        peer = runs.get((key[0], "tshark")) if key[1] != "tshark" else None
         if peer is not None and peer.status:
             peer = None
         report.row(key[0], key[1], job.label, job.info["packets"],
                    job.info["bytes"], runs[key], job.files, peer)
-    lines = header(args, info, manifest, per_round, sqlite_skip)
+    lines = header(args, info, manifest, per_round, sqlite_skip, fast_skip,
+                   long_skip, k_skip)
     if report.rows:
         lines += report.table()
     if set("ad") & set(args.only):
@@ -1460,6 +1854,10 @@ def main(argv=None):
         lines += ["", *h_tables(args, runs, jobs)]
     if "i" in args.only:
         lines += ["", *i_tables(args, runs, jobs)]
+    if "j" in args.only and not long_skip:
+        lines += ["", *j_tables(args, runs, jobs, fast_skip)]
+    if k_results:
+        lines += ["", *k_tables(*k_results, report.failed)]
     if args.check and set("abcdef") & set(args.only):
         lines += ["", *check_table(runs, per_round, manifest)]
     lines += ["", "- load average (1, 5, 15 min) after the runs: "
