@@ -21,7 +21,10 @@ header, mid-packet, at record boundaries, at seeded random offsets; then
 seeded random byte flips anywhere in the file. FS_DAMAGED_VARIANTS (default
 12) sets the number of variants per sample.
 
-Usage: test_damaged.py --flowshark BIN SAMPLE...
+With --fast, flowshark runs in fast mode with --fast-limit 2, so that its
+own parser (extractor/fastpath.c) reads most packets of every variant.
+
+Usage: test_damaged.py --flowshark BIN [--fast] SAMPLE...
 """
 import argparse
 import os
@@ -35,6 +38,7 @@ import flowrecord  # noqa: E402
 
 FIELDS = ["tls.handshake.extensions_server_name", "dns.qry.name"]
 FIELD_ARGS = [a for f in FIELDS for a in ("-e", f)]
+MODE_ARGS = []  # ["--fast", "--fast-limit", "2"] with --fast
 
 
 # ---- capture framing ----
@@ -158,7 +162,7 @@ class Checker:
         for p in paths:
             args += ["-r", p]
         self.runs += 1
-        status, out, err = flowshark_run(self.flowshark, args + FIELD_ARGS)
+        status, out, err = flowshark_run(self.flowshark, args + FIELD_ARGS + MODE_ARGS)
         problems = flowrecord.run_problems(status, err, allowed)
         records, record_problems = flowrecord.parse_records(out, FIELDS)
         problems += record_problems
@@ -244,8 +248,11 @@ def check_sample(checker, sample, count):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flowshark", required=True)
+    parser.add_argument("--fast", action="store_true")
     parser.add_argument("samples", nargs="+")
     args = parser.parse_args()
+    if args.fast:
+        MODE_ARGS.extend(["--fast", "--fast-limit", "2"])
     count = int(os.environ.get("FS_DAMAGED_VARIANTS", "12"))
 
     with tempfile.TemporaryDirectory(prefix="fs-damaged-") as tmp:
