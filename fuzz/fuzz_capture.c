@@ -21,6 +21,10 @@
  * module's caches (hosts seen, certificates) outlive an input, so a finding
  * that needs them shows when the inputs before it are replayed too.
  *
+ * With FS_FUZZ_FAST=1 in the environment the dissection runs in fast mode
+ * with --fast-limit 2 (fastpath.h): flowshark's own parser reads most
+ * packets of each flow (ctest "fuzz_replay_fast").
+ *
  * Besides the sanitizers, two checks make a finding: the job must return
  * one of the statuses a capture can cause (OK, truncated, not a capture),
  * and the records written must be valid UTF-8, one JSON object per line.
@@ -140,6 +144,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         .fields = fuzz_fields,
         .two_pass = fuzz_opts.two_pass,
         .extras = fs_feature_set_extras(fuzz_features),
+        .fast_limit = g_strcmp0(getenv("FS_FUZZ_FAST"), "1") == 0 ? 2 : 0,
     };
     if (fs_inputs_collect(&fuzz_opts, NULL, &fuzz_inputs, &errmsg) != FS_OK ||
             fuzz_inputs->captures->len != 1)
