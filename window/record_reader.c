@@ -118,6 +118,16 @@ gboolean fs_record_parse_time(const char *text, gsize len, gint64 *ns)
     return TRUE;
 }
 
+gboolean fs_record_parse_timestamp(const char *text, gsize len, gint64 *ns)
+{
+    gint64 v;
+    if (!fs_record_parse_time(text, len, &v) || v > FS_RECORD_TIME_MAX_NS ||
+            v < -FS_RECORD_TIME_MAX_NS)
+        return FALSE;
+    *ns = v;
+    return TRUE;
+}
+
 /* The value token of key `name` directly in object `root` (any type), or
  * NULL. */
 static jsmntok_t *member(const char *buf, jsmntok_t *root, const char *name)
@@ -270,9 +280,9 @@ static gboolean parse_line(
         }
         const jsmntok_t *t = &times[1 + i];
         if (t->type != JSMN_PRIMITIVE ||
-                !fs_record_parse_time(buf + t->start, (gsize)(t->end - t->start),
+                !fs_record_parse_timestamp(buf + t->start, (gsize)(t->end - t->start),
                         &g_array_index(r->times, gint64, i))) {
-            *why = "an element of ip_timestamps is not a timestamp";
+            *why = "an element of ip_timestamps is not a timestamp within 2^62 ns of 1970";
             return FALSE;
         }
     }

@@ -65,4 +65,14 @@ void fs_record_reader_free(fs_record_reader *r);
  * anything else or a value beyond gint64 nanoseconds. */
 gboolean fs_record_parse_time(const char *text, gsize len, gint64 *ns);
 
+/* The largest magnitude of a record's timestamp: 2^62 ns, about 146 years
+ * either side of 1970 (pcap's unsigned 32-bit seconds end in 2106). Within
+ * it the difference of any two timestamps fits in gint64, which the
+ * analyses rely on. */
+#define FS_RECORD_TIME_MAX_NS G_GINT64_CONSTANT(4611686018427387904)
+
+/* fs_record_parse_time for a record's ip_timestamps: FALSE also for a
+ * value beyond FS_RECORD_TIME_MAX_NS either way. */
+gboolean fs_record_parse_timestamp(const char *text, gsize len, gint64 *ns);
+
 #endif

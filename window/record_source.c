@@ -164,7 +164,7 @@ static void consumer_number(void *impl, const char *text, int depth)
                 g_array_append_val(c->lengths, v);
             break;
         case FIELD_TIMES:
-            if (depth != 1 || !fs_record_parse_time(text, strlen(text), &v))
+            if (depth != 1 || !fs_record_parse_timestamp(text, strlen(text), &v))
                 c->bad = TRUE;
             else
                 g_array_append_val(c->times, v);
@@ -612,8 +612,8 @@ static enum fs_status run_database(
         if (!protocol || !src || !dst ||
                 !parse_number_array(
                         (const char *)sqlite3_column_text(st, 5), lengths, parse_length) ||
-                !parse_number_array(
-                        (const char *)sqlite3_column_text(st, 6), times, fs_record_parse_time) ||
+                !parse_number_array((const char *)sqlite3_column_text(st, 6), times,
+                        fs_record_parse_timestamp) ||
                 lengths->len != times->len) {
             *errmsg = g_strdup_printf("%s: run %" G_GINT64_FORMAT ", flow %" G_GUINT64_FORMAT
                                       ": not a flow record (protocol, src, dst, ip_lengths, "

@@ -59,6 +59,17 @@ static void timestamps_read_exactly(void **state)
     assert_false(PARSE("9223372037")); /* beyond gint64 nanoseconds */
     assert_true(PARSE("9223372036"));
 #undef PARSE
+    /* A record's timestamps stay within 2^62 ns of 1970, so that any two
+     * of them have a difference in gint64. */
+    assert_true(fs_record_parse_timestamp("4611686018.427387904", 20, &ns));
+    assert_int_equal(ns, G_GINT64_CONSTANT(4611686018427387904));
+    assert_true(fs_record_parse_timestamp("-4611686018.427387904", 21, &ns));
+    assert_int_equal(ns, -G_GINT64_CONSTANT(4611686018427387904));
+    assert_false(fs_record_parse_timestamp("4611686018.427387905", 20, &ns));
+    assert_false(fs_record_parse_timestamp("-4611686018.427387905", 21, &ns));
+    assert_false(fs_record_parse_timestamp("9223372036", 10, &ns));
+    assert_true(fs_record_parse_timestamp("1592993489.999999999", 20, &ns));
+    assert_int_equal(ns, G_GINT64_CONSTANT(1592993489999999999));
     /* The length bounds the text: "12" of "123". */
     assert_true(fs_record_parse_time("123", 2, &ns));
     assert_int_equal(ns, 12 * SEC);
