@@ -12,6 +12,7 @@
 #include "live.h"
 #include "options.h"
 #include "run.h"
+#include "verify.h"
 #include "schema.h"
 #include "status.h"
 #include "window_main.h"
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
         status = set_up_dissection(&opts);
         if (status == FS_OK) {
             fs_interrupt_install();
-            status = fs_run(&opts);
+            status = opts.verify ? fs_verify_run(&opts) : fs_run(&opts);
         }
     }
     /* Cleaned up whenever it was set up, whatever failed later (an nDPI

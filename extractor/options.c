@@ -37,6 +37,7 @@ enum {
     OPT_MIN_BYTES,
     OPT_FAST,
     OPT_FAST_LIMIT,
+    OPT_VERIFY,
     OPT_MODULE, /* the feature modules' options: OPT_MODULE + their index */
 };
 
@@ -84,6 +85,7 @@ static const struct option long_options[] = {
     { "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
     { "fast", no_argument, NULL, OPT_FAST },
     { "fast-limit", required_argument, NULL, OPT_FAST_LIMIT },
+    { "verify", no_argument, NULL, OPT_VERIFY },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -364,6 +366,10 @@ void fs_options_print_help(FILE *out)
           "                             use the exact mode\n"
           "  --fast-limit <n>           the packets of a flow libwireshark sees (1-65535,\n"
           "                             default 20, as NFStream's n_dissections)\n"
+          "  --verify                   run fast mode and the exact mode, write no records,\n"
+          "                             and report on standard error how many records are\n"
+          "                             identical and which keys differ (exit status 10\n"
+          "                             when they differ beyond the documented causes)\n"
           "\n"
           "Records:\n"
           "  --main payload|ip          sequence that time_start/time_end come from\n"
@@ -525,6 +531,13 @@ static enum fs_status check_combinations(const struct fs_options *opts, char **e
     else if (fs_sink_format_is_file(format) && !opts->output_dir &&
              (!opts->output_path || strcmp(opts->output_path, "-") == 0))
         *errmsg = g_strdup_printf("-T %s writes a file: give it with -w FILE", opts->format);
+    else if (opts->verify && (opts->interfaces->len || stdin_capture))
+        *errmsg = g_strdup("--verify reads the captures twice: it needs capture files, not -i "
+                           "or standard input");
+    else if (opts->verify && (opts->output_path || opts->output_dir || opts->resume ||
+                                     fs_sink_format_is_file(format)))
+        *errmsg = g_strdup("--verify writes no records (its report goes to standard error): "
+                           "not with -w, --output-dir, --resume or -T sqlite");
     else if (opts->note && !fs_sink_format_is_file(format))
         *errmsg = g_strdup("--note is stored in a database's runs table: use it with -T sqlite");
     return *errmsg ? FS_ERR_USAGE : FS_OK;
@@ -626,6 +639,10 @@ static enum fs_status parse_argv(int argc, char **argv, struct fs_options *opts,
                     return FS_ERR_USAGE;
                 break;
             case OPT_FAST:
+                opts->fast = TRUE;
+                break;
+            case OPT_VERIFY:
+                opts->verify = TRUE;
                 opts->fast = TRUE;
                 break;
             case OPT_FAST_LIMIT:

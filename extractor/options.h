@@ -84,6 +84,7 @@ struct fs_options {
     gboolean nfstream;      /* --nfstream: NFStream's flows and keys */
     gboolean fast;          /* --fast (fastpath.h) */
     guint fast_limit;       /* --fast-limit N: packets of a flow dissected, default 20 */
+    gboolean verify;        /* --verify: both modes compared, no records (verify.h) */
     /* Flow-level selection (flow_select.h): */
     char *flow_filter;       /* --flow-filter EXPR, or NULL: flows with a packet matching it */
     struct fs_select select; /* flow_filter given and not empty, --min-packets, --min-bytes */

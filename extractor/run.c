@@ -192,6 +192,14 @@ enum fs_status fs_run(const struct fs_options *opts)
 
 enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer)
 {
+    return fs_run_into_fast(opts, consumer, NULL);
+}
+
+enum fs_status fs_run_into_fast(
+        const struct fs_options *opts, fs_sink *consumer, gboolean *fast_applied)
+{
+    if (fast_applied)
+        *fast_applied = FALSE;
     g_assert(!consumer || !opts->output_dir);
     if (opts->list_only)
         return list_captures(opts);
@@ -254,11 +262,21 @@ enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer)
     if (opts->fast) {
         const char *reason = fast_fallback_reason(opts, fields);
         if (reason) {
-            char *msg = g_strdup_printf("--fast: %s; this run uses the exact mode", reason);
+            char *msg = opts->verify ? g_strdup_printf("--verify: %s: fast mode does not apply to "
+                                                       "this run, nothing to compare",
+                                               reason)
+                                     : g_strdup_printf(
+                                               "--fast: %s; this run uses the exact mode", reason);
             fs_report(NULL, msg);
             g_free(msg);
+            if (opts->verify) {
+                status = FS_ERR_USAGE;
+                goto out;
+            }
         } else {
             fast_limit = opts->fast_limit;
+            if (fast_applied)
+                *fast_applied = TRUE;
         }
     }
     status = collect_inputs(opts, &inputs);

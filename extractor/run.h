@@ -30,4 +30,10 @@ enum fs_status fs_run(const struct fs_options *opts);
  * order. Not with --output-dir. consumer NULL: fs_run(). */
 enum fs_status fs_run_into(const struct fs_options *opts, fs_sink *consumer);
 
+/* fs_run_into(); *fast_applied (when not NULL) tells whether --fast served
+ * the run (FALSE without --fast and when the run needs every packet
+ * dissected: the message says why). --verify's runs. */
+enum fs_status fs_run_into_fast(
+        const struct fs_options *opts, fs_sink *consumer, gboolean *fast_applied);
+
 #endif

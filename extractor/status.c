@@ -29,6 +29,8 @@ const char *fs_status_str(enum fs_status status)
             return "interrupted";
         case FS_ERR_WORKER:
             return "worker process died";
+        case FS_ERR_VERIFY:
+            return "fast mode's records differ from the exact mode's";
     }
     return "unknown status";
 }
@@ -56,6 +58,8 @@ int fs_status_exit_code(enum fs_status status)
             return FS_EXIT_INTERRUPTED;
         case FS_ERR_WORKER:
             return FS_EXIT_WORKER;
+        case FS_ERR_VERIFY:
+            return FS_EXIT_VERIFY;
     }
     return FS_EXIT_USAGE;
 }

@@ -17,10 +17,11 @@ enum fs_status {
     FS_ERR_OUTPUT,      /* writing the records failed (disk full, closed pipe...) */
     FS_ERR_INTERRUPTED, /* SIGINT/SIGTERM: records of the flows seen so far written */
     FS_ERR_WORKER,      /* the worker process of a capture died; its records are missing */
+    FS_ERR_VERIFY,      /* --verify: fast mode's records differ beyond the documented causes */
 };
 
 /* The last status: statuses are FS_OK .. FS_STATUS_LAST. */
-#define FS_STATUS_LAST FS_ERR_WORKER
+#define FS_STATUS_LAST FS_ERR_VERIFY
 
 /* Exit statuses, documented in doc/flowshark.1 and README.md. */
 #define FS_EXIT_OK          0
@@ -33,6 +34,7 @@ enum fs_status {
 #define FS_EXIT_INIT        7
 #define FS_EXIT_INTERRUPTED 8
 #define FS_EXIT_WORKER      9
+#define FS_EXIT_VERIFY      10
 
 /* Prints one message on standard error: "flowshark: WHAT: MSG", or
  * "flowshark: MSG" when what is NULL. */

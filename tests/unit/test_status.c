@@ -32,6 +32,7 @@ static void exit_codes_are_the_documented_ones(void **state)
         { FS_ERR_INIT, 7 },
         { FS_ERR_INTERRUPTED, 8 },
         { FS_ERR_WORKER, 9 },
+        { FS_ERR_VERIFY, 10 },
     };
     assert_int_equal(G_N_ELEMENTS(table), FS_STATUS_LAST + 1);
     for (guint i = 0; i < G_N_ELEMENTS(table); i++)
@@ -46,7 +47,7 @@ static void exit_code_round_trip(void **state)
     (void)state;
     for (int s = FS_OK; s <= FS_STATUS_LAST; s++)
         assert_int_equal(fs_status_from_exit_code(fs_status_exit_code((enum fs_status)s)), s);
-    assert_int_equal(fs_status_from_exit_code(10), FS_ERR_WORKER);
+    assert_int_equal(fs_status_from_exit_code(11), FS_ERR_WORKER);
     assert_int_equal(fs_status_from_exit_code(127), FS_ERR_WORKER);
     assert_int_equal(fs_status_from_exit_code(255), FS_ERR_WORKER);
 }
