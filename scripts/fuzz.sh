@@ -12,6 +12,7 @@
 #
 #   ./scripts/fuzz.sh 600                       # ten minutes
 #   ./scripts/fuzz.sh 30 fuzz_records           # the records input
+#   FS_FUZZ_FAST=1 ./scripts/fuzz.sh 30         # the capture path in fast mode
 #   build-fuzz/fuzz/fuzz_capture CRASH_FILE     # replay one input
 #
 # Inputs longer than 262144 bytes are cut to that length when loaded (the
