@@ -143,11 +143,10 @@ struct fs_dissector {
     GByteArray *ip_copy; /* FS_EXTRA_IP_BYTES: a reassembled packet's IP bytes */
     /* --fast (fastpath.h): the flows the parser follows; NULL in the exact
      * mode. While a packet is dissected, whether it was delivered and its
-     * flow header (what fs_fast_learn() checks), and the TCP analysis's
-     * verdict on it (tapped path). */
+     * flow header (what fs_fast_learn() checks). */
     guint fast_limit;
     fs_fast_table *fast;
-    gboolean fast_delivered, fast_verdict_known, fast_epan_retransmission;
+    gboolean fast_delivered;
     /* The fast path's own retransmission verdict on a dissected packet of a
      * flow it has skipped packets of (libwireshark's analysis lacks them):
      * it replaces libwireshark's. */
@@ -813,11 +812,10 @@ static gboolean tapped_passed(fs_dissector *d, const struct layer_verdict *v)
         return FALSE;
     if (!d->exclusions)
         return TRUE;
-    gboolean retransmission = !v->excluded && analysis_retransmission(d, v->n_tcp);
-    d->fast_verdict_known = !v->excluded;
-    d->fast_epan_retransmission = retransmission;
-    if (d->fast_override)
-        retransmission = !v->excluded && d->fast_override_retransmission;
+    /* --fast: the fast path's verdict replaces libwireshark's (fast_skip()). */
+    gboolean retransmission =
+            !v->excluded && (d->fast_override ? d->fast_override_retransmission
+                                              : analysis_retransmission(d, v->n_tcp));
 #ifdef FS_TAPPED_CHECK
     GPtrArray *items = proto_get_finfo_ptr_array(d->edt->tree, d->tids.retransmission);
     if ((items && items->len > 0) != retransmission && !v->excluded)
@@ -1057,20 +1055,16 @@ static void deliver_skipped(
 static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_parsed *parsed)
 {
     wtap_rec *rec = fs_capture_record(d->prov.cap);
-    struct fs_fast_counts *counts = fs_fast_table_counts(d->fast);
     *flow = NULL;
     if (fs_fast_parse(fast_link(rec), fs_capture_data(d->prov.cap),
                 rec->rec_header.packet_header.caplen, rec->rec_header.packet_header.len, parsed)) {
         *flow = fs_fast_table_lookup(d->fast, parsed);
         if (fs_fast_may_skip(d->fast, *flow, parsed)) {
-            counts->skipped++;
             deliver_skipped(d, rec, *flow, parsed);
             return TRUE;
         }
     }
-    counts->dissected++;
     d->fast_delivered = FALSE;
-    d->fast_verdict_known = FALSE;
     d->fast_override = FALSE;
     if (*flow && parsed->proto == 6 && fs_fast_has_skipped(*flow) &&
             !(parsed->tcp_flags & 0x0002)) {
@@ -1085,8 +1079,7 @@ static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_p
 }
 
 /* After libwireshark dissected a packet of a parsed flow: learn its stream
- * and addresses, run the sequence analysis, and count where it and the
- * TCP analysis disagree (the tapped path tells the latter). */
+ * and addresses, and run the sequence analysis. */
 static void fast_learn(fs_dissector *d, fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
     const wtap_rec *rec = fs_capture_record(d->prov.cap);
@@ -1096,13 +1089,7 @@ static void fast_learn(fs_dissector *d, fs_fast_flow *f, const struct fs_fast_pa
     gint64 secs = (gint64)rec->ts.secs;
     gint32 nsecs = rec->ts.nsecs;
     fs_packet_normalise_time(&secs, &nsecs);
-    gboolean ours = fs_fast_analyse(f, p, secs, nsecs);
-    if (p->proto == 6 && d->tapped && d->exclusions && d->fast_verdict_known) {
-        struct fs_fast_counts *counts = fs_fast_table_counts(d->fast);
-        counts->analysis_checked++;
-        if (ours != d->fast_epan_retransmission)
-            counts->analysis_differs++;
-    }
+    fs_fast_analyse(f, p, secs, nsecs);
 }
 
 static enum fs_status run_one_pass(fs_dissector *d, char **errmsg)

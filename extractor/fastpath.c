@@ -394,7 +394,6 @@ struct fs_fast_flow {
 struct fs_fast_table {
     GHashTable *flows; /* struct fast_key * (in the flow) -> fs_fast_flow * */
     guint limit;
-    struct fs_fast_counts counts;
 };
 
 /* FNV-1a over the whole key (make_key() zeroes it first, padding and the
@@ -427,12 +426,6 @@ void fs_fast_table_free(fs_fast_table *t)
         return;
     g_hash_table_destroy(t->flows);
     g_free(t);
-}
-
-struct fs_fast_counts *fs_fast_table_counts(fs_fast_table *t)
-{
-    t->counts.flows = g_hash_table_size(t->flows);
-    return &t->counts;
 }
 
 /* Which end of the key the packet's source is (0 or 1). */
