@@ -254,6 +254,20 @@ static gboolean parse_ip(struct cursor c, int depth, struct fs_fast_parsed *out)
     }
 }
 
+/* The payload of a PPP frame or a PPPoE session of PPP protocol ppp: IPv4
+ * (0x0021) or IPv6 (0x0057), when its version nibble agrees. */
+static gboolean parse_ppp_payload(
+        struct cursor c, guint16 ppp, int depth, struct fs_fast_parsed *out)
+{
+    if (c.cap < 1)
+        return FALSE;
+    if (ppp == 0x0021)
+        return (c.data[0] >> 4) == 4 && parse_ipv4(c, depth, out);
+    if (ppp == 0x0057)
+        return (c.data[0] >> 4) == 6 && parse_ipv6(c, depth, out);
+    return FALSE;
+}
+
 static gboolean parse_ethertype(
         struct cursor c, guint16 type, int depth, struct fs_fast_parsed *out)
 {
@@ -297,11 +311,7 @@ static gboolean parse_ethertype(
                     return FALSE;
                 guint16 ppp = get16(c.data + 6);
                 advance(&c, 8);
-                if (ppp == 0x0021)
-                    return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, depth, out);
-                if (ppp == 0x0057)
-                    return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, depth, out);
-                return FALSE;
+                return parse_ppp_payload(c, ppp, depth, out);
             }
             default:
                 return FALSE;
@@ -349,11 +359,7 @@ gboolean fs_fast_parse(enum fs_fast_link link, const guint8 *data, guint32 caple
                 return FALSE;
             guint16 ppp = get16(c.data);
             advance(&c, 2);
-            if (ppp == 0x0021)
-                return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, 0, out);
-            if (ppp == 0x0057)
-                return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, 0, out);
-            return FALSE;
+            return parse_ppp_payload(c, ppp, 0, out);
         }
         default:
             return FALSE;
