@@ -152,6 +152,10 @@ struct fs_dissector {
      * it replaces libwireshark's. */
     gboolean fast_override, fast_override_retransmission;
     struct fs_packet fast_pkt;
+    /* The time of the packet the parser read, normalised once (fast_skip())
+     * for the analysis and a skipped packet's record. */
+    gint64 fast_secs;
+    gint32 fast_nsecs;
     GString **empty_values; /* value_count empty texts: a skipped packet's values */
     int fast_retransmission_hfid;
 };
@@ -1030,18 +1034,15 @@ static enum fs_fast_link fast_link(const wtap_rec *rec)
 static void deliver_skipped(
         fs_dissector *d, const wtap_rec *rec, fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
-    gint64 secs = (gint64)rec->ts.secs;
-    gint32 nsecs = rec->ts.nsecs;
-    fs_packet_normalise_time(&secs, &nsecs);
     fs_fast_note_skipped(f);
-    gboolean retransmission = fs_fast_analyse(f, p, secs, nsecs);
+    gboolean retransmission = fs_fast_analyse(f, p, d->fast_secs, d->fast_nsecs);
     if (d->exclusions && retransmission)
         return;
     struct fs_packet pkt;
     memset(&pkt, 0, sizeof(pkt));
     fs_fast_fill(f, p, d->extras, &pkt);
-    pkt.ts_secs = secs;
-    pkt.ts_nsecs = nsecs;
+    pkt.ts_secs = d->fast_secs;
+    pkt.ts_nsecs = d->fast_nsecs;
     pkt.ts_decimals = fs_format_decimals_for_tsprec(rec->tsprec);
     guint32 len = rec->rec_header.packet_header.len;
     pkt.frame_len = len > G_MAXINT ? (guint32)G_MAXINT : len;
@@ -1059,6 +1060,9 @@ static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_p
     if (fs_fast_parse(fast_link(rec), fs_capture_data(d->prov.cap),
                 rec->rec_header.packet_header.caplen, rec->rec_header.packet_header.len, parsed)) {
         *flow = fs_fast_table_lookup(d->fast, parsed);
+        d->fast_secs = (gint64)rec->ts.secs;
+        d->fast_nsecs = rec->ts.nsecs;
+        fs_packet_normalise_time(&d->fast_secs, &d->fast_nsecs);
         if (fs_fast_may_skip(d->fast, *flow, parsed)) {
             deliver_skipped(d, rec, *flow, parsed);
             return TRUE;
@@ -1069,11 +1073,9 @@ static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_p
     if (*flow && parsed->proto == 6 && fs_fast_has_skipped(*flow) &&
             !(parsed->tcp_flags & 0x0002)) {
         /* Not a SYN (which may begin a new stream: libwireshark decides). */
-        gint64 secs = (gint64)rec->ts.secs;
-        gint32 nsecs = rec->ts.nsecs;
-        fs_packet_normalise_time(&secs, &nsecs);
         d->fast_override = TRUE;
-        d->fast_override_retransmission = fs_fast_analyse(*flow, parsed, secs, nsecs);
+        d->fast_override_retransmission =
+                fs_fast_analyse(*flow, parsed, d->fast_secs, d->fast_nsecs);
     }
     return FALSE;
 }
@@ -1082,14 +1084,9 @@ static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_p
  * and addresses, and run the sequence analysis. */
 static void fast_learn(fs_dissector *d, fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
-    const wtap_rec *rec = fs_capture_record(d->prov.cap);
     fs_fast_learn(f, p, d->fast_delivered ? &d->fast_pkt : NULL);
-    if (d->fast_override)
-        return; /* analysed before the dissection */
-    gint64 secs = (gint64)rec->ts.secs;
-    gint32 nsecs = rec->ts.nsecs;
-    fs_packet_normalise_time(&secs, &nsecs);
-    fs_fast_analyse(f, p, secs, nsecs);
+    if (!d->fast_override) /* otherwise analysed before the dissection */
+        fs_fast_analyse(f, p, d->fast_secs, d->fast_nsecs);
 }
 
 static enum fs_status run_one_pass(fs_dissector *d, char **errmsg)
