@@ -143,16 +143,19 @@ struct fs_dissector {
     GByteArray *ip_copy; /* FS_EXTRA_IP_BYTES: a reassembled packet's IP bytes */
     /* --fast (fastpath.h): the flows the parser follows; NULL in the exact
      * mode. While a packet is dissected, whether it was delivered and its
-     * flow header (what fs_fast_learn() checks), and the TCP analysis's
-     * verdict on it (tapped path). */
+     * flow header (what fs_fast_learn() checks). */
     guint fast_limit;
     fs_fast_table *fast;
-    gboolean fast_delivered, fast_verdict_known, fast_epan_retransmission;
+    gboolean fast_delivered;
     /* The fast path's own retransmission verdict on a dissected packet of a
      * flow it has skipped packets of (libwireshark's analysis lacks them):
      * it replaces libwireshark's. */
     gboolean fast_override, fast_override_retransmission;
     struct fs_packet fast_pkt;
+    /* The time of the packet the parser read, normalised once (fast_skip())
+     * for the analysis and a skipped packet's record. */
+    gint64 fast_secs;
+    gint32 fast_nsecs;
     GString **empty_values; /* value_count empty texts: a skipped packet's values */
     int fast_retransmission_hfid;
 };
@@ -813,11 +816,10 @@ static gboolean tapped_passed(fs_dissector *d, const struct layer_verdict *v)
         return FALSE;
     if (!d->exclusions)
         return TRUE;
-    gboolean retransmission = !v->excluded && analysis_retransmission(d, v->n_tcp);
-    d->fast_verdict_known = !v->excluded;
-    d->fast_epan_retransmission = retransmission;
-    if (d->fast_override)
-        retransmission = !v->excluded && d->fast_override_retransmission;
+    /* --fast: the fast path's verdict replaces libwireshark's (fast_skip()). */
+    gboolean retransmission =
+            !v->excluded && (d->fast_override ? d->fast_override_retransmission
+                                              : analysis_retransmission(d, v->n_tcp));
 #ifdef FS_TAPPED_CHECK
     GPtrArray *items = proto_get_finfo_ptr_array(d->edt->tree, d->tids.retransmission);
     if ((items && items->len > 0) != retransmission && !v->excluded)
@@ -1032,18 +1034,15 @@ static enum fs_fast_link fast_link(const wtap_rec *rec)
 static void deliver_skipped(
         fs_dissector *d, const wtap_rec *rec, fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
-    gint64 secs = (gint64)rec->ts.secs;
-    gint32 nsecs = rec->ts.nsecs;
-    fs_packet_normalise_time(&secs, &nsecs);
     fs_fast_note_skipped(f);
-    gboolean retransmission = fs_fast_analyse(f, p, secs, nsecs);
+    gboolean retransmission = fs_fast_analyse(f, p, d->fast_secs, d->fast_nsecs);
     if (d->exclusions && retransmission)
         return;
     struct fs_packet pkt;
     memset(&pkt, 0, sizeof(pkt));
     fs_fast_fill(f, p, d->extras, &pkt);
-    pkt.ts_secs = secs;
-    pkt.ts_nsecs = nsecs;
+    pkt.ts_secs = d->fast_secs;
+    pkt.ts_nsecs = d->fast_nsecs;
     pkt.ts_decimals = fs_format_decimals_for_tsprec(rec->tsprec);
     guint32 len = rec->rec_header.packet_header.len;
     pkt.frame_len = len > G_MAXINT ? (guint32)G_MAXINT : len;
@@ -1057,52 +1056,37 @@ static void deliver_skipped(
 static gboolean fast_skip(fs_dissector *d, fs_fast_flow **flow, struct fs_fast_parsed *parsed)
 {
     wtap_rec *rec = fs_capture_record(d->prov.cap);
-    struct fs_fast_counts *counts = fs_fast_table_counts(d->fast);
     *flow = NULL;
     if (fs_fast_parse(fast_link(rec), fs_capture_data(d->prov.cap),
                 rec->rec_header.packet_header.caplen, rec->rec_header.packet_header.len, parsed)) {
         *flow = fs_fast_table_lookup(d->fast, parsed);
+        d->fast_secs = (gint64)rec->ts.secs;
+        d->fast_nsecs = rec->ts.nsecs;
+        fs_packet_normalise_time(&d->fast_secs, &d->fast_nsecs);
         if (fs_fast_may_skip(d->fast, *flow, parsed)) {
-            counts->skipped++;
             deliver_skipped(d, rec, *flow, parsed);
             return TRUE;
         }
     }
-    counts->dissected++;
     d->fast_delivered = FALSE;
-    d->fast_verdict_known = FALSE;
     d->fast_override = FALSE;
     if (*flow && parsed->proto == 6 && fs_fast_has_skipped(*flow) &&
             !(parsed->tcp_flags & 0x0002)) {
         /* Not a SYN (which may begin a new stream: libwireshark decides). */
-        gint64 secs = (gint64)rec->ts.secs;
-        gint32 nsecs = rec->ts.nsecs;
-        fs_packet_normalise_time(&secs, &nsecs);
         d->fast_override = TRUE;
-        d->fast_override_retransmission = fs_fast_analyse(*flow, parsed, secs, nsecs);
+        d->fast_override_retransmission =
+                fs_fast_analyse(*flow, parsed, d->fast_secs, d->fast_nsecs);
     }
     return FALSE;
 }
 
 /* After libwireshark dissected a packet of a parsed flow: learn its stream
- * and addresses, run the sequence analysis, and count where it and the
- * TCP analysis disagree (the tapped path tells the latter). */
+ * and addresses, and run the sequence analysis. */
 static void fast_learn(fs_dissector *d, fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
-    const wtap_rec *rec = fs_capture_record(d->prov.cap);
     fs_fast_learn(f, p, d->fast_delivered ? &d->fast_pkt : NULL);
-    if (d->fast_override)
-        return; /* analysed before the dissection */
-    gint64 secs = (gint64)rec->ts.secs;
-    gint32 nsecs = rec->ts.nsecs;
-    fs_packet_normalise_time(&secs, &nsecs);
-    gboolean ours = fs_fast_analyse(f, p, secs, nsecs);
-    if (p->proto == 6 && d->tapped && d->exclusions && d->fast_verdict_known) {
-        struct fs_fast_counts *counts = fs_fast_table_counts(d->fast);
-        counts->analysis_checked++;
-        if (ours != d->fast_epan_retransmission)
-            counts->analysis_differs++;
-    }
+    if (!d->fast_override) /* otherwise analysed before the dissection */
+        fs_fast_analyse(f, p, d->fast_secs, d->fast_nsecs);
 }
 
 static enum fs_status run_one_pass(fs_dissector *d, char **errmsg)

@@ -181,6 +181,23 @@ static gboolean parse_transport(
     return FALSE;
 }
 
+/* The IPv4 or IPv6 header at c (version) as the packet's carrying header,
+ * until an inner one replaces it: its addresses; ip_len, ip.len or
+ * ipv6.plen; size, its bytes with the payload, of which those captured. */
+static void set_carrier(
+        struct cursor c, guint8 version, guint32 ip_len, guint32 size, struct fs_fast_parsed *out)
+{
+    guint8 addr_len = version == 4 ? 4 : 16;
+    const guint8 *src = c.data + (version == 4 ? 12 : 8);
+    out->ip_version = version;
+    out->addr_len = addr_len;
+    memcpy(out->src, src, addr_len);
+    memcpy(out->dst, src + addr_len, addr_len);
+    out->ip_len = ip_len;
+    out->ip = c.data;
+    out->ip_captured = c.cap < size ? c.cap : size;
+}
+
 static gboolean parse_ipv4(struct cursor c, int depth, struct fs_fast_parsed *out)
 {
     if (c.cap < 20)
@@ -192,13 +209,7 @@ static gboolean parse_ipv4(struct cursor c, int depth, struct fs_fast_parsed *ou
     if (get16(c.data + 6) & 0x3fff) /* more fragments, or an offset */
         return FALSE;
     guint8 proto = c.data[9];
-    out->ip_version = 4;
-    out->addr_len = 4;
-    memcpy(out->src, c.data + 12, 4);
-    memcpy(out->dst, c.data + 16, 4);
-    out->ip_len = total;
-    out->ip = c.data;
-    out->ip_captured = c.cap < total ? c.cap : total;
+    set_carrier(c, 4, total, total, out);
     struct cursor payload = c;
     payload.rep = total;
     if (payload.cap > total)
@@ -214,13 +225,7 @@ static gboolean parse_ipv6(struct cursor c, int depth, struct fs_fast_parsed *ou
     guint32 plen = get16(c.data + 4);
     if (plen == 0 || 40 + plen > c.rep)
         return FALSE;
-    out->ip_version = 6;
-    out->addr_len = 16;
-    memcpy(out->src, c.data + 8, 16);
-    memcpy(out->dst, c.data + 24, 16);
-    out->ip_len = plen;
-    out->ip = c.data;
-    out->ip_captured = c.cap < 40 + plen ? c.cap : 40 + plen;
+    set_carrier(c, 6, plen, 40 + plen, out);
     guint8 next = c.data[6];
     struct cursor payload = c;
     payload.rep = 40 + plen;
@@ -252,6 +257,20 @@ static gboolean parse_ip(struct cursor c, int depth, struct fs_fast_parsed *out)
         default:
             return FALSE;
     }
+}
+
+/* The payload of a PPP frame or a PPPoE session of PPP protocol ppp: IPv4
+ * (0x0021) or IPv6 (0x0057), when its version nibble agrees. */
+static gboolean parse_ppp_payload(
+        struct cursor c, guint16 ppp, int depth, struct fs_fast_parsed *out)
+{
+    if (c.cap < 1)
+        return FALSE;
+    if (ppp == 0x0021)
+        return (c.data[0] >> 4) == 4 && parse_ipv4(c, depth, out);
+    if (ppp == 0x0057)
+        return (c.data[0] >> 4) == 6 && parse_ipv6(c, depth, out);
+    return FALSE;
 }
 
 static gboolean parse_ethertype(
@@ -297,11 +316,7 @@ static gboolean parse_ethertype(
                     return FALSE;
                 guint16 ppp = get16(c.data + 6);
                 advance(&c, 8);
-                if (ppp == 0x0021)
-                    return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, depth, out);
-                if (ppp == 0x0057)
-                    return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, depth, out);
-                return FALSE;
+                return parse_ppp_payload(c, ppp, depth, out);
             }
             default:
                 return FALSE;
@@ -349,11 +364,7 @@ gboolean fs_fast_parse(enum fs_fast_link link, const guint8 *data, guint32 caple
                 return FALSE;
             guint16 ppp = get16(c.data);
             advance(&c, 2);
-            if (ppp == 0x0021)
-                return c.cap >= 1 && (c.data[0] >> 4) == 4 && parse_ipv4(c, 0, out);
-            if (ppp == 0x0057)
-                return c.cap >= 1 && (c.data[0] >> 4) == 6 && parse_ipv6(c, 0, out);
-            return FALSE;
+            return parse_ppp_payload(c, ppp, 0, out);
         }
         default:
             return FALSE;
@@ -394,7 +405,6 @@ struct fs_fast_flow {
 struct fs_fast_table {
     GHashTable *flows; /* struct fast_key * (in the flow) -> fs_fast_flow * */
     guint limit;
-    struct fs_fast_counts counts;
 };
 
 /* FNV-1a over the whole key (make_key() zeroes it first, padding and the
@@ -427,12 +437,6 @@ void fs_fast_table_free(fs_fast_table *t)
         return;
     g_hash_table_destroy(t->flows);
     g_free(t);
-}
-
-struct fs_fast_counts *fs_fast_table_counts(fs_fast_table *t)
-{
-    t->counts.flows = g_hash_table_size(t->flows);
-    return &t->counts;
 }
 
 /* Which end of the key the packet's source is (0 or 1). */

@@ -101,11 +101,4 @@ void fs_fast_learn(
 void fs_fast_fill(
         const fs_fast_flow *f, const struct fs_fast_parsed *p, guint extras, struct fs_packet *pkt);
 
-/* Counts of a capture's run, for --verify's report and the tests. */
-struct fs_fast_counts {
-    guint64 dissected, skipped, flows;
-    guint64 analysis_checked, analysis_differs; /* dissected TCP packets: our verdict vs epan */
-};
-struct fs_fast_counts *fs_fast_table_counts(fs_fast_table *t);
-
 #endif
