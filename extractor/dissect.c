@@ -1034,7 +1034,7 @@ static enum fs_fast_link fast_link(const wtap_rec *rec)
 static void deliver_skipped(
         fs_dissector *d, const wtap_rec *rec, fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
-    fs_fast_note_skipped(f);
+    fs_fast_note_skipped(f, p);
     gboolean retransmission = fs_fast_analyse(f, p, d->fast_secs, d->fast_nsecs);
     if (d->exclusions && retransmission)
         return;

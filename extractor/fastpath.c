@@ -15,6 +15,7 @@
 #define TH_FIN 0x0001
 #define TH_SYN 0x0002
 #define TH_RST 0x0004
+#define TH_PSH 0x0008
 #define TH_ACK 0x0010
 
 static guint16 get16(const guint8 *b)
@@ -390,10 +391,18 @@ struct fast_tcp_dir {
     guint32 lastsegmentflags;      /* of the analysis flags, only the two read */
 };
 
+/* TCP: what the message rules of fs_fast_may_skip() know of one end. */
+struct fast_end {
+    guint64 bytes;   /* payload bytes sent (segment lengths) */
+    gboolean pushed; /* its latest payload packet set PSH */
+    gboolean open;   /* libwireshark saw its latest payload packet, which set no PSH */
+};
+
 struct fs_fast_flow {
     struct fast_key key;
     gboolean known, never_skip, skipped;
     gint8 last_payload_end; /* TCP: the end that sent the latest payload, -1 before any */
+    struct fast_end end[2];
     enum fs_transport transport;
     guint32 stream;
     guint32 dissected;
@@ -463,6 +472,7 @@ static void make_key(const struct fs_fast_parsed *p, struct fast_key *k)
 static void reset_analysis(fs_fast_flow *f)
 {
     memset(f->dir, 0, sizeof(f->dir));
+    memset(f->end, 0, sizeof(f->end));
     f->dir[0].window = f->dir[1].window = G_MAXUINT32;
     f->mru_syn_ns = f->first_rtt_ns = 0;
 }
@@ -488,12 +498,24 @@ gboolean fs_fast_may_skip(
     if (!f->known || f->never_skip || f->dissected < t->limit ||
             (p->tcp_flags & (TH_SYN | TH_FIN | TH_RST)))
         return FALSE;
+    if (p->proto != 6 || p->transport_len == 0 || f->last_payload_end < 0)
+        return TRUE;
+    int s = source_end(p);
     /* A TCP payload from the other end than the latest one begins a turn
      * of the conversation (a new request, a response): its first packet
      * carries what application fields describe it (HTTP's Host on a
      * kept-alive connection). */
-    if (p->proto == 6 && p->transport_len > 0 && f->last_payload_end >= 0 &&
-            source_end(p) != f->last_payload_end)
+    if (s != f->last_payload_end)
+        return FALSE;
+    /* The rest of a message libwireshark saw begin: the sender has not
+     * pushed it yet (PSH), and libwireshark reads its fields once it has
+     * it whole (an HTTP request in two segments). */
+    if (f->end[s].open)
+        return FALSE;
+    /* A new message right after a pushed one from the end that has sent
+     * less, without a turn between: a pipelined HTTP request. The bulk
+     * sender's pushes (every write of a download) stay skipped. */
+    if (f->end[s].pushed && f->end[s].bytes < f->end[1 - s].bytes)
         return FALSE;
     return TRUE;
 }
@@ -503,9 +525,11 @@ gboolean fs_fast_has_skipped(const fs_fast_flow *f)
     return f->skipped;
 }
 
-void fs_fast_note_skipped(fs_fast_flow *f)
+void fs_fast_note_skipped(fs_fast_flow *f, const struct fs_fast_parsed *p)
 {
     f->skipped = TRUE;
+    if (p->proto == 6 && p->transport_len > 0)
+        f->end[source_end(p)].open = FALSE;
 }
 
 /* Sequence number comparisons modulo 2^32, as packet-tcp.h's. */
@@ -621,8 +645,12 @@ finished_retransmission:;
     fwd->lastack = ack;
     fwd->lastack_ns = now;
     fwd->lastsegmentflags = ta & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE);
-    if (seglen > 0)
-        f->last_payload_end = (gint8)source_end(p);
+    if (seglen > 0) {
+        int s = source_end(p);
+        f->last_payload_end = (gint8)s;
+        f->end[s].bytes += seglen;
+        f->end[s].pushed = (flags & TH_PSH) != 0;
+    }
     return (ta & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) != 0;
 }
 
@@ -634,12 +662,10 @@ static void address_text(const guint8 *addr, guint8 len, char *out)
         out[0] = '\0';
 }
 
-void fs_fast_learn(
+/* The stream and printed addresses of a delivered packet of f. */
+static void learn_stream(
         fs_fast_flow *f, const struct fs_fast_parsed *p, const struct fs_packet *delivered)
 {
-    f->dissected++;
-    if (!delivered || f->never_skip)
-        return;
     char src[FS_ADDR_TEXT_SIZE], dst[FS_ADDR_TEXT_SIZE];
     address_text(p->src, p->addr_len, src);
     address_text(p->dst, p->addr_len, dst);
@@ -661,6 +687,16 @@ void fs_fast_learn(
     f->transport = transport;
     f->stream = delivered->stream;
     f->known = TRUE;
+}
+
+void fs_fast_learn(
+        fs_fast_flow *f, const struct fs_fast_parsed *p, const struct fs_packet *delivered)
+{
+    f->dissected++;
+    if (delivered && !f->never_skip)
+        learn_stream(f, p, delivered);
+    if (p->proto == 6 && p->transport_len > 0)
+        f->end[source_end(p)].open = !(p->tcp_flags & TH_PSH);
 }
 
 static void mac_text(const guint8 *b, char out[FS_MAC_TEXT_SIZE])

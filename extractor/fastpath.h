@@ -67,31 +67,34 @@ typedef struct fs_fast_flow fs_fast_flow;
 fs_fast_flow *fs_fast_table_lookup(fs_fast_table *t, const struct fs_fast_parsed *p);
 
 /* Whether the packet may bypass libwireshark: its flow was learnt, has had
- * its first `limit` packets dissected, and the packet sets no SYN, FIN or
- * RST. */
+ * its first `limit` packets dissected, the packet sets no SYN, FIN or RST,
+ * and, with a TCP payload, begins no turn of the conversation nor a
+ * message libwireshark is to see (fastpath.c, doc/fast-mode.md). */
 gboolean fs_fast_may_skip(
         const fs_fast_table *t, const fs_fast_flow *f, const struct fs_fast_parsed *p);
 
 /* The TCP sequence analysis of packet-tcp.c for one more packet of f (any
  * packet, dissected or not, in capture order); TRUE when Wireshark would
  * flag it a retransmission, fast retransmission or spurious
- * retransmission. secs/nsecs: the packet's time. Nothing for UDP. */
+ * retransmission. secs/nsecs: the packet's time. Also notes its payload
+ * for fs_fast_may_skip()'s turn and message rules. Nothing for UDP. */
 gboolean fs_fast_analyse(
         fs_fast_flow *f, const struct fs_fast_parsed *p, gint64 secs, gint32 nsecs);
 
 /* Whether the fast path has accounted for a packet of f: from then on
  * libwireshark's TCP analysis of f lacks those packets, and the fast path's
  * own verdict on the packets it still dissects is the one that counts
- * (fs_fast_note_skipped() records it). */
+ * (fs_fast_note_skipped() records it, p the packet skipped). */
 gboolean fs_fast_has_skipped(const fs_fast_flow *f);
-void fs_fast_note_skipped(fs_fast_flow *f);
+void fs_fast_note_skipped(fs_fast_flow *f, const struct fs_fast_parsed *p);
 
-/* A packet of f that libwireshark dissected: counted; when it was
- * delivered (delivered not NULL) its stream and printed addresses are
- * learnt, after checking that they are the parsed packet's (otherwise the
- * flow is never skipped). A new stream number for the same endpoints (a
- * port reused after FIN or RST) starts the sequence analysis afresh, before
- * this packet is analysed: call it before fs_fast_analyse(). */
+/* A packet of f that libwireshark dissected: counted, its payload noted
+ * (a message libwireshark saw begin); when it was delivered (delivered
+ * not NULL) its stream and printed addresses are learnt, after checking
+ * that they are the parsed packet's (otherwise the flow is never skipped).
+ * A new stream number for the same endpoints (a port reused after FIN or
+ * RST) starts the sequence analysis and the ends' payload notes afresh,
+ * before this packet is analysed: call it before fs_fast_analyse(). */
 void fs_fast_learn(
         fs_fast_flow *f, const struct fs_fast_parsed *p, const struct fs_packet *delivered);
 
