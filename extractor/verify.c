@@ -28,10 +28,9 @@ struct value {
 
 struct record {
     char *id;
-    char *file;
+    const char *file;   /* the file key's text (in values), or "-" */
     GPtrArray *keys;    /* names, in order */
     GHashTable *values; /* name -> struct value (owned) */
-    gboolean duplicate; /* an identity seen before in the same run */
 };
 
 struct fs_verify_collector {
@@ -59,7 +58,6 @@ static void record_free(gpointer p)
 {
     struct record *r = p;
     g_free(r->id);
-    g_free(r->file);
     g_ptr_array_free(r->keys, TRUE);
     g_hash_table_destroy(r->values);
     g_free(r);
@@ -109,13 +107,12 @@ static void on_end_record(void *impl)
         g_string_append(id, v && v->scalar ? v->scalar : "-");
     }
     const struct value *file = g_hash_table_lookup(r->values, "file");
-    r->file = g_strdup(file && file->scalar ? file->scalar : "-");
+    r->file = file && file->scalar ? file->scalar : "-";
     /* Two records of one identity (not expected): the later ones are
      * numbered so that each still meets its counterpart in order. */
     guint n = 1;
     gsize base = id->len;
     while (g_hash_table_contains(c->by_id, id->str)) {
-        r->duplicate = TRUE;
         g_string_truncate(id, base);
         g_string_append_printf(id, " #%u", ++n);
     }

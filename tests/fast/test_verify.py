@@ -11,14 +11,13 @@ own share on its line. Usage errors: --verify with -w, with -i, with
 standard input, and with -Y (fast mode does not apply) exit with 1 and say
 why, writing nothing on standard output."""
 import argparse
-import glob
 import os
 import re
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_fast import DOCUMENTED, OPTION_SETS, records  # noqa: E402
+from test_fast import DOCUMENTED, OPTION_SETS, not_among, records, samples_in  # noqa: E402
 
 SUMMARY = re.compile(r"--verify: (\d+) records in the exact mode, (\d+) in fast mode; (\d+) identical "
                      r"\([0-9.]+%\), (\d+) differing only where .*?, (\d+) differing otherwise")
@@ -48,13 +47,7 @@ def python_counts(exact, fast):
                         keys[f"{key}[{m}]"] = keys.get(f"{key}[{m}]", 0) + 1
             else:
                 keys[key] = keys.get(key, 0) + 1
-            if key not in DOCUMENTED:
-                beyond = True
-            elif key == "ext_protocols":
-                beyond |= not all(x in r.get(key, []) for x in o.get(key, []))
-            else:
-                for m, values in o.get(key, {}).items():
-                    beyond |= not all(v in r.get(key, {}).get(m, []) for v in values)
+            beyond |= key not in DOCUMENTED or bool(not_among(key, r.get(key), o.get(key)))
         if beyond:
             otherwise += 1
         else:
@@ -72,8 +65,7 @@ def main():
     ap.add_argument("--flowshark", required=True)
     ap.add_argument("--samples", required=True)
     args = ap.parse_args()
-    samples = sorted(glob.glob(os.path.join(args.samples, "*.pcap")) +
-                     glob.glob(os.path.join(args.samples, "*.pcapng")))
+    samples = samples_in(args.samples)
     failures = []
     checked = 0
     per_sample = {}
