@@ -1054,6 +1054,98 @@ class Signals(unittest.TestCase):
         files = {r["file"] for r in records(out)}
         self.assertNotIn(sample("dnscrypt-v2-doh.pcap"), files)
 
+def thp_mode():
+    """The kernel's transparent huge page mode ("always", "madvise" or
+    "never"), the bracketed word of the sysfs file; None without one."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            found = re.search(r"\[(\w+)\]", f.read())
+    except OSError:
+        return None
+    return found.group(1) if found else None
+
+
+def huge_page_mappings(pid):
+    """The mappings of process `pid` madvised for huge pages (flag "hg" in
+    /proc/PID/smaps): what glibc.malloc.hugetlb=1 does to malloc's heap and
+    large chunks."""
+    with open(f"/proc/{pid}/smaps") as f:
+        blocks = re.split(r"\n(?=[0-9a-f]+-[0-9a-f]+ )", f.read())
+    return [b.split("\n")[0] for b in blocks if re.search(r"^VmFlags:.*\bhg\b", b, re.M)]
+
+
+class HugePages(unittest.TestCase):
+    """hugepages.c: on large or unknown-sized inputs (here standard input)
+    flowshark starts itself again, once, with glibc.malloc.hugetlb=1 added to
+    GLIBC_TUNABLES, when the kernel's THP mode is "madvise"; FS_HUGEPAGES=0
+    turns this off, FS_HUGEPAGES=1 turns it on whatever the inputs. Seen in
+    the running process: its heap madvised for huge pages (smaps), and the
+    user's tunables kept (/proc/PID/environ, which an exec replaces; glibc
+    cuts the value at each colon while reading it). Records never change."""
+
+    def run_while_reading(self, extra):
+        """Runs `flowshark -r -` in the test's environment without
+        FS_HUGEPAGES and GLIBC_TUNABLES, plus `extra`; feeds it tls.pcap and
+        while it waits for more reads its huge-page mappings and its
+        GLIBC_TUNABLES (the raw bytes up to the next variable's name).
+        The run's records are checked against a run with FS_HUGEPAGES=0."""
+        env = {k: v for k, v in os.environ.items() if k not in ("FS_HUGEPAGES", "GLIBC_TUNABLES")}
+        proc = subprocess.Popen([FLOWSHARK, "-q", "-r", "-"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**env, **extra})
+        with open(sample("tls.pcap"), "rb") as f:
+            data = f.read()
+        proc.stdin.write(data)
+        proc.stdin.flush()
+        pipe = os.readlink(f"/proc/{proc.pid}/fd/0")
+        wait_for(lambda: unread_bytes(proc.stdin.fileno()) == 0 and
+                 blocked_reading(proc.pid, pipe), "flowshark waits for more input")
+        mappings = huge_page_mappings(proc.pid)
+        with open(f"/proc/{proc.pid}/environ", "rb") as f:
+            found = re.search(rb"(?:^|\0)GLIBC_TUNABLES=((?:[^\0]|\0glibc\.)*)", f.read())
+        tunables = found.group(1).replace(b"\0", b":").decode() if found else None
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual((proc.returncode, err.decode()), (EXIT_OK, ""))
+        self.assertEqual(out.decode(), run("-r", "-", stdin=data, env={"FS_HUGEPAGES": "0"})[1])
+        self.assertGreater(len(records(out.decode())), 0)
+        return mappings, tunables
+
+    def test_started_again_with_the_tunable_added(self):
+        for tunables in ("glibc.malloc.tcache_count=7", None):
+            with self.subTest(tunables=tunables):
+                mappings, seen = self.run_while_reading(
+                    {"GLIBC_TUNABLES": tunables} if tunables else {})
+                if thp_mode() == "madvise":
+                    self.assertEqual(seen, (tunables + ":" if tunables else "") +
+                                     "glibc.malloc.hugetlb=1")
+                    self.assertTrue(any(m.endswith("[heap]") for m in mappings), mappings)
+                else:
+                    self.assertEqual((seen, mappings), (tunables, []))
+
+    def test_turned_off(self):
+        mappings, seen = self.run_while_reading(
+            {"FS_HUGEPAGES": "0", "GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"})
+        self.assertEqual((seen, mappings), ("glibc.malloc.tcache_count=7", []))
+
+    def test_set_by_the_user_is_left_alone(self):
+        mappings, seen = self.run_while_reading({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
+        self.assertEqual((seen, mappings), ("glibc.malloc.hugetlb=0", []))
+
+    def test_records_are_the_same(self):
+        """Every sample, with the five extension fields and --stats --ndpi:
+        the same bytes with and without huge pages."""
+        fields = ["-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.ciphersuite",
+                  "-e", "dns.qry.name", "-e", "http.host", "-e", "http.request.uri",
+                  "--stats", "--ndpi"]
+        names = sorted(glob.glob(os.path.join(SAMPLES, "*.pcap*")))
+        self.assertGreater(len(names), 10)
+        off = run(*fields, *[a for n in names for a in ("-r", n)], env={"FS_HUGEPAGES": "0"})
+        on = run(*fields, *[a for n in names for a in ("-r", n)], env={"FS_HUGEPAGES": "1"})
+        self.assertEqual(off[0], on[0])
+        self.assertGreater(len(records(off[1])), 1000)
+        self.assertEqual(off[1], on[1])
+        self.assertEqual(off[2], on[2])
+
 
 def main():
     global FLOWSHARK, SAMPLES
