@@ -57,18 +57,19 @@ bool fs_hugepages_wanted(
     return input_bytes >= FS_HUGEPAGES_MIN_BYTES;
 }
 
-void fs_hugepages_restart(char **argv, const struct fs_options *opts)
+void fs_hugepages_restart(const struct fs_options *opts)
 {
     const char *setting = getenv("FS_HUGEPAGES");
     const char *old = getenv("GLIBC_TUNABLES");
-    if ((setting && strcmp(setting, "0") == 0) || (old && strstr(old, TUNABLE)))
-        return; /* decided without looking at the files */
     gchar *thp_enabled = NULL;
     if (!g_file_get_contents(THP_ENABLED, &thp_enabled, NULL, NULL))
         thp_enabled = NULL;
     bool wanted = fs_hugepages_wanted(setting, old, thp_enabled, fs_hugepages_input_bytes(opts));
     g_free(thp_enabled);
-    if (!wanted)
+    /* The arguments as given (getopt has permuted argv since): the command
+     * line the options keep, quoted so that the shell's rules give it back. */
+    gchar **argv = NULL;
+    if (!wanted || !g_shell_parse_argv(opts->command_line, NULL, &argv, NULL))
         return;
     gchar *saved = g_strdup(old);
     gchar *value = old && *old ? g_strconcat(old, ":", TUNABLE "=1", NULL) : g_strdup(TUNABLE "=1");
@@ -84,4 +85,5 @@ void fs_hugepages_restart(char **argv, const struct fs_options *opts)
     }
     g_free(value);
     g_free(saved);
+    g_strfreev(argv);
 }

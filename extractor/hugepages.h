@@ -33,9 +33,10 @@ bool fs_hugepages_wanted(
 
 /* Called in main() once the options are parsed, before libwireshark is
  * set up: when wanted, replaces the process by /proc/self/exe with the
- * same arguments and the tunable added to GLIBC_TUNABLES. Returns only
- * when it did not (not wanted, or the exec failed, in which case the
- * environment is as it was and the run goes on without huge pages). */
-void fs_hugepages_restart(char **argv, const struct fs_options *opts);
+ * arguments as given (from opts->command_line) and the tunable added to
+ * GLIBC_TUNABLES. Returns only when it did not (not wanted, or the exec
+ * failed, in which case the environment is as it was and the run goes on
+ * without huge pages). */
+void fs_hugepages_restart(const struct fs_options *opts);
 
 #endif

@@ -57,26 +57,21 @@ int main(int argc, char **argv)
         return fs_status_exit_code(fs_cflows_main(argv[0], argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "botnet") == 0)
         return fs_status_exit_code(fs_botnet_main(argv[0], argc - 1, argv + 1));
-    /* The arguments as given, for a restart (getopt permutes argv). */
-    gchar **given = g_strdupv(argv);
     enum fs_status status = fs_options_parse(argc, argv, &opts, &errmsg);
     if (status != FS_OK) {
         fprintf(stderr, "flowshark: %s\n", errmsg);
         g_free(errmsg);
         fs_options_free(&opts);
-        g_strfreev(given);
         return fs_status_exit_code(status);
     }
     if (opts.show_help) {
         fs_options_print_help(stdout);
         fs_options_free(&opts);
-        g_strfreev(given);
         return FS_EXIT_OK;
     }
     if (opts.show_schema) {
         status = print_schema();
         fs_options_free(&opts);
-        g_strfreev(given);
         return fs_status_exit_code(status);
     }
     if (opts.list_interfaces) {
@@ -85,14 +80,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "flowshark: %s\n", errmsg);
         g_free(errmsg);
         fs_options_free(&opts);
-        g_strfreev(given);
         return fs_status_exit_code(status);
     }
 
     /* Large inputs: start again, once, with glibc's malloc on transparent
      * huge pages (hugepages.c), before libwireshark allocates anything. */
-    fs_hugepages_restart(given, &opts);
-    g_strfreev(given);
+    fs_hugepages_restart(&opts);
     status = fs_epan_session_init(argv[0], &errmsg);
     gboolean initialised = status == FS_OK;
     if (status != FS_OK) {

@@ -808,18 +808,26 @@ def worker_pid(pid, timeout=30.0):
     raise AssertionError("no worker process appeared")
 
 
-def slow_pipe_run(args, data, sig, reader="parent"):
-    """Starts flowshark reading standard input, feeds it `data`, keeps the
-    pipe open until the reader (flowshark itself, or its worker) waits for
-    more, then sends `sig` to flowshark; returns (status, stdout, stderr)."""
+def waiting_on_pipe(args, data, reader="parent", env=None):
+    """Starts flowshark reading standard input, feeds it `data`, and returns
+    the process once the reader (flowshark itself, or its worker) has read
+    it all and waits for more, the pipe still open."""
     proc = subprocess.Popen([FLOWSHARK, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, env=env)
     proc.stdin.write(data)
     proc.stdin.flush()
     pid = proc.pid if reader == "parent" else worker_pid(proc.pid)
     pipe = os.readlink(f"/proc/{proc.pid}/fd/0")
     wait_for(lambda: unread_bytes(proc.stdin.fileno()) == 0 and blocked_reading(pid, pipe),
              "the reader has read everything and waits for more")
+    return proc
+
+
+def slow_pipe_run(args, data, sig, reader="parent"):
+    """Starts flowshark reading standard input, feeds it `data`, keeps the
+    pipe open until the reader (flowshark itself, or its worker) waits for
+    more, then sends `sig` to flowshark; returns (status, stdout, stderr)."""
+    proc = waiting_on_pipe(args, data, reader)
     os.kill(proc.pid, sig)
     out, err = proc.communicate(timeout=60)
     return proc.returncode, out.decode(), err.decode("utf-8", "replace")
@@ -1087,23 +1095,17 @@ class HugePages(unittest.TestCase):
         """Runs `flowshark -r -` in the test's environment without
         FS_HUGEPAGES and GLIBC_TUNABLES, plus `extra`; feeds it tls.pcap and
         while it waits for more reads its huge-page mappings and its
-        GLIBC_TUNABLES (the raw bytes up to the next variable's name).
-        The run's records are checked against a run with FS_HUGEPAGES=0."""
+        GLIBC_TUNABLES (the raw bytes up to the next variable's name), and
+        whether glibc's malloc serves it (under AddressSanitizer malloc is
+        ASan's: no tunable reaches it). Returns the three. The run's
+        records are checked against a run with FS_HUGEPAGES=0."""
         env = {k: v for k, v in os.environ.items() if k not in ("FS_HUGEPAGES", "GLIBC_TUNABLES")}
-        proc = subprocess.Popen([FLOWSHARK, "-q", "-r", "-"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env={**env, **extra})
         with open(sample("tls.pcap"), "rb") as f:
             data = f.read()
-        proc.stdin.write(data)
-        proc.stdin.flush()
-        pipe = os.readlink(f"/proc/{proc.pid}/fd/0")
-        wait_for(lambda: unread_bytes(proc.stdin.fileno()) == 0 and
-                 blocked_reading(proc.pid, pipe), "flowshark waits for more input")
+        proc = waiting_on_pipe(["-q", "-r", "-"], data, env={**env, **extra})
         mappings = huge_page_mappings(proc.pid)
         with open(f"/proc/{proc.pid}/maps") as f:
-            # Under AddressSanitizer malloc is ASan's: no tunable reaches it.
-            self.glibc_malloc = "libasan" not in f.read()
+            glibc_malloc = "libasan" not in f.read()
         with open(f"/proc/{proc.pid}/environ", "rb") as f:
             found = re.search(rb"(?:^|\0)GLIBC_TUNABLES=((?:[^\0]|\0glibc\.)*)", f.read())
         tunables = found.group(1).replace(b"\0", b":").decode() if found else None
@@ -1111,28 +1113,28 @@ class HugePages(unittest.TestCase):
         self.assertEqual((proc.returncode, err.decode()), (EXIT_OK, ""))
         self.assertEqual(out.decode(), run("-r", "-", stdin=data, env={"FS_HUGEPAGES": "0"})[1])
         self.assertGreater(len(records(out.decode())), 0)
-        return mappings, tunables
+        return mappings, tunables, glibc_malloc
 
     def test_started_again_with_the_tunable_added(self):
         for tunables in ("glibc.malloc.tcache_count=7", None):
             with self.subTest(tunables=tunables):
-                mappings, seen = self.run_while_reading(
+                mappings, seen, glibc_malloc = self.run_while_reading(
                     {"GLIBC_TUNABLES": tunables} if tunables else {})
                 if thp_mode() == "madvise":
                     self.assertEqual(seen, (tunables + ":" if tunables else "") +
                                      "glibc.malloc.hugetlb=1")
-                    if self.glibc_malloc:
+                    if glibc_malloc:
                         self.assertTrue(any(m.endswith("[heap]") for m in mappings), mappings)
                 else:
                     self.assertEqual((seen, mappings), (tunables, []))
 
     def test_turned_off(self):
-        mappings, seen = self.run_while_reading(
+        mappings, seen, _ = self.run_while_reading(
             {"FS_HUGEPAGES": "0", "GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"})
         self.assertEqual((seen, mappings), ("glibc.malloc.tcache_count=7", []))
 
     def test_set_by_the_user_is_left_alone(self):
-        mappings, seen = self.run_while_reading({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
+        mappings, seen, _ = self.run_while_reading({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
         self.assertEqual((seen, mappings), ("glibc.malloc.hugetlb=0", []))
 
     def test_records_are_the_same(self):

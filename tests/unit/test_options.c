@@ -370,6 +370,24 @@ static void command_line_is_quoted(void **state)
     assert_string_equal(s->opts.command_line, "flowshark -r 'my dir' -Y 'tcp.port == 443'");
 }
 
+/* ... and reads back to the arguments as given, in their order, whatever
+ * their bytes: hugepages.c starts flowshark again with them. */
+static void command_line_reads_back(void **state)
+{
+    struct parse_state *s = *state;
+    const char *const *args = ARGS("-q", "--label", "#it's \"a\"\nb\t$x `y` \\", "-Y",
+            "frame contains \"a b\"", "--label", "caf\xc3\xa9 \xff", "--", "-r x", "");
+    assert_int_equal(parse(s, args), FS_OK);
+    gchar **back = NULL;
+    assert_true(g_shell_parse_argv(s->opts.command_line, NULL, &back, NULL));
+    assert_string_equal(back[0], "flowshark");
+    guint n = 0;
+    for (; args[n]; n++)
+        assert_string_equal(back[n + 1], args[n]);
+    assert_null(back[n + 1]);
+    g_strfreev(back);
+}
+
 static void two_pass_with_standard_input(void **state)
 {
     struct parse_state *s = *state;
@@ -592,6 +610,7 @@ int main(void)
         PARSE_TEST(plain_arguments_are_captures),
         PARSE_TEST(dataset_combinations),
         PARSE_TEST(command_line_is_quoted),
+        PARSE_TEST(command_line_reads_back),
         PARSE_TEST(two_pass_with_standard_input),
         PARSE_TEST(live_combinations),
     };
