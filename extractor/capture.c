@@ -94,7 +94,7 @@ gboolean fs_capture_probe(const char *path)
     return TRUE;
 }
 
-gboolean fs_capture_first_time(const char *path, gint64 *ns)
+gboolean fs_capture_first_time(const char *path, gint64 *secs, gint32 *nsecs)
 {
     int err = 0;
     char *err_info = NULL;
@@ -115,7 +115,9 @@ gboolean fs_capture_first_time(const char *path, gint64 *ns)
         if (!wtap_read(wth, &rec, &buf, &err, &err_info, &offset))
             break;
         if (rec.presence_flags & WTAP_HAS_TS) {
-            *ns = (gint64)rec.ts.secs * 1000000000 + rec.ts.nsecs;
+            *secs = (gint64)rec.ts.secs;
+            *nsecs = rec.ts.nsecs;
+            fs_packet_normalise_time(secs, nsecs);
             found = TRUE;
         }
     }

@@ -35,9 +35,10 @@ void fs_capture_watch(fs_capture *cap, fs_capture_watch_fn fn, void *data);
  * it): how the files of a folder are told apart (inputs.h). */
 gboolean fs_capture_probe(const char *path);
 
-/* The time of the first packet of the capture at path (epoch nanoseconds)
- * in *ns: FALSE when it cannot be opened or holds no packet with a time. */
-gboolean fs_capture_first_time(const char *path, gint64 *ns);
+/* The time of the first packet of the capture at path (epoch seconds and
+ * nanoseconds, normalised) in *secs and *nsecs: FALSE when it cannot be
+ * opened or holds no packet with a time. */
+gboolean fs_capture_first_time(const char *path, gint64 *secs, gint32 *nsecs);
 
 /* Re-reads the record at offset (two-pass mode). Returns FALSE and sets
  * *errmsg on failure. */

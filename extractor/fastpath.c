@@ -387,8 +387,8 @@ struct fast_key {
 struct fast_tcp_dir {
     guint32 nextseq, lastack, maxseqtobeacked, window;
     gint32 dupacknum;
-    gint64 nextseq_ns, lastack_ns; /* times, nanoseconds */
-    guint32 lastsegmentflags;      /* of the analysis flags, only the two read */
+    guint64 nextseq_ns, lastack_ns; /* times, nanoseconds (see fs_fast_analyse()) */
+    guint32 lastsegmentflags;       /* of the analysis flags, only the two read */
 };
 
 /* TCP: what the message rules of fs_fast_may_skip() know of one end. */
@@ -408,7 +408,7 @@ struct fs_fast_flow {
     guint32 dissected;
     char text[2][FS_ADDR_TEXT_SIZE]; /* the two ends' addresses as tshark prints them */
     struct fast_tcp_dir dir[2];
-    gint64 mru_syn_ns, first_rtt_ns; /* 0: not seen */
+    guint64 mru_syn_ns, first_rtt_ns; /* 0: not seen */
 };
 
 struct fs_fast_table {
@@ -555,7 +555,12 @@ gboolean fs_fast_analyse(fs_fast_flow *f, const struct fs_fast_parsed *p, gint64
 {
     if (p->proto != 6)
         return FALSE;
-    gint64 now = secs * 1000000000 + nsecs;
+    /* Nanoseconds modulo 2^64: packet-tcp.c takes its time differences as
+     * guint64, so only differences matter and they come out the same; a
+     * capture's time may be any 64-bit number of seconds (a pcapng
+     * timestamp of year 2400 and beyond), which signed arithmetic would
+     * overflow. */
+    guint64 now = (guint64)secs * 1000000000u + (guint64)(gint64)nsecs;
     guint32 seq = p->seq, ack = p->ack, seglen = p->transport_len, window = p->window;
     guint16 flags = p->tcp_flags;
     struct fast_tcp_dir *fwd = &f->dir[source_end(p)];
@@ -613,12 +618,12 @@ finished_fwd:
         /* packet-tcp.c takes the time differences as unsigned: a packet
          * earlier than the one compared with is never within them. */
         if (not_advanced && rev->dupacknum >= 2 && rev->lastack == seq &&
-                (guint64)(now - rev->lastack_ns) < 20000000) {
+                now - rev->lastack_ns < 20000000) {
             ta |= A_FAST_RETRANSMISSION;
             goto finished_retransmission;
         }
-        guint64 threshold = f->first_rtt_ns ? (guint64)f->first_rtt_ns : 3000000;
-        if (not_advanced && (guint64)(now - fwd->nextseq_ns) < threshold &&
+        guint64 threshold = f->first_rtt_ns ? f->first_rtt_ns : 3000000;
+        if (not_advanced && now - fwd->nextseq_ns < threshold &&
                 fwd->nextseq != seq + seglen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0)) {
             ta |= A_OUT_OF_ORDER;
             goto finished_retransmission;

@@ -11,6 +11,7 @@ gint64 fs_packet_time_ms(const struct fs_packet *packet)
     gint64 secs = packet->ts_secs;
     gint32 nsecs = packet->ts_nsecs;
     fs_packet_normalise_time(&secs, &nsecs);
+    secs = CLAMP(secs, -FS_PACKET_SECS_MAX, FS_PACKET_SECS_MAX);
     return secs * 1000 + nsecs / 1000000;
 }
 

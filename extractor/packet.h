@@ -81,9 +81,15 @@ typedef void (*fs_packet_cb)(const struct fs_packet *packet, void *user_data);
  * keys of tables that number flows by their endpoint pair. */
 void fs_packet_append_ends(GString *key, const struct fs_packet *packet, gboolean ports);
 
+/* The seconds beyond which fs_packet_time_ms() saturates (either way,
+ * about 146 million years from 1970): every time in milliseconds is then
+ * within +-2^62, so the difference of two never overflows a gint64. */
+#define FS_PACKET_SECS_MAX (G_GINT64_CONSTANT(4611686018427387904) / 1000 - 1)
+
 /* A packet time in milliseconds, as NFStream counts it: the normalised
  * time's seconds times 1000 plus its fraction's whole milliseconds (the
- * floor of the time in milliseconds). */
+ * floor of the time in milliseconds). Seconds beyond FS_PACKET_SECS_MAX
+ * (a damaged pcapng timestamp) count as FS_PACKET_SECS_MAX. */
 gint64 fs_packet_time_ms(const struct fs_packet *packet);
 
 /* Normalises a time so that *nsecs is in [0, 1e9) without changing the

@@ -111,7 +111,8 @@ static gboolean want_progress(const struct fs_options *opts)
 struct timed_input {
     gpointer input;
     gboolean known;
-    gint64 ns;
+    gint64 secs;
+    gint32 nsecs;
     guint position; /* as given: ties keep it */
 };
 
@@ -120,8 +121,8 @@ static int compare_timed(const void *pa, const void *pb)
     const struct timed_input *a = pa, *b = pb;
     if (a->known != b->known)
         return a->known ? 1 : -1; /* unknown times first */
-    if (a->known && a->ns != b->ns)
-        return a->ns < b->ns ? -1 : 1;
+    if (a->known && (a->secs != b->secs || a->nsecs != b->nsecs))
+        return a->secs < b->secs || (a->secs == b->secs && a->nsecs < b->nsecs) ? -1 : 1;
     return (a->position > b->position) - (a->position < b->position);
 }
 
@@ -138,7 +139,7 @@ static void sort_by_time(GPtrArray *captures)
         t[i].input = (gpointer)in;
         t[i].position = i;
         t[i].known = !in->live && strcmp(in->path, "-") != 0 &&
-                     fs_capture_first_time(in->path, &t[i].ns);
+                     fs_capture_first_time(in->path, &t[i].secs, &t[i].nsecs);
     }
     qsort(t, n, sizeof(*t), compare_timed);
     for (guint i = 0; i < n; i++)

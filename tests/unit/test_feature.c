@@ -87,6 +87,25 @@ static void test_time_of_impossible_fraction(void **state)
     assert_int_equal(fs_packet_time_ms(&before_epoch), -1);
 }
 
+static void test_time_beyond_any_clock_saturates(void **state)
+{
+    (void)state;
+    /* pcapng timestamps in whole seconds reach any gint64 (wiretap's
+     * time_t wraps past 2^63): milliseconds stay within +-2^62, so the
+     * difference of two (a duration, an inter-arrival time) never
+     * overflows. */
+    struct fs_packet last_exact = packet(TRUE, FS_PACKET_SECS_MAX, 999999999, 60, 46, 20, 6, 0);
+    struct fs_packet beyond = packet(TRUE, FS_PACKET_SECS_MAX + 1, 0, 60, 46, 20, 6, 0);
+    struct fs_packet top = packet(TRUE, G_MAXINT64, 999999999, 60, 46, 20, 6, 0);
+    struct fs_packet bottom = packet(TRUE, G_MININT64, 0, 60, 46, 20, 6, 0);
+    assert_true(fs_packet_time_ms(&last_exact) == G_GINT64_CONSTANT(4611686018427386999));
+    assert_true(fs_packet_time_ms(&beyond) == G_GINT64_CONSTANT(4611686018427386000));
+    assert_true(fs_packet_time_ms(&top) == G_GINT64_CONSTANT(4611686018427386999));
+    assert_true(fs_packet_time_ms(&bottom) == -G_GINT64_CONSTANT(4611686018427386000));
+    assert_true(fs_packet_time_ms(&top) - fs_packet_time_ms(&bottom) ==
+                G_GINT64_CONSTANT(9223372036854772999));
+}
+
 static void test_normalise_time(void **state)
 {
     (void)state;
@@ -339,6 +358,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stddev_of_one_value_is_zero),
         cmocka_unit_test(test_time_in_truncated_milliseconds),
         cmocka_unit_test(test_time_of_impossible_fraction),
+        cmocka_unit_test(test_time_beyond_any_clock_saturates),
         cmocka_unit_test(test_normalise_time),
         cmocka_unit_test(test_ends_same_both_ways),
         cmocka_unit_test(test_packet_size_per_accounting_mode),
