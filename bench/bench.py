@@ -92,15 +92,19 @@ class BenchError(Exception):
 
 
 def snapshot(flowshark, work):
-    """Copy the flowshark binary into work/bin and return the copy's path,
-    so that a rebuild during the benchmark cannot change or remove the
+    """Copy the flowshark program (the launcher and the flowshark-engine
+    beside it, extractor/launcher.c) into work/bin and return the copy's
+    path, so that a rebuild during the benchmark cannot change or remove the
     program being measured."""
-    if not os.access(flowshark, os.X_OK):
-        raise BenchError(f"{flowshark} is not executable; build it with"
-                         " cmake -S . -B build && cmake --build build -j")
+    engine = os.path.join(os.path.dirname(os.path.realpath(flowshark)), "flowshark-engine")
+    for program in (flowshark, engine):
+        if not os.access(program, os.X_OK):
+            raise BenchError(f"{program} is not executable; build it with"
+                             " cmake -S . -B build && cmake --build build -j")
     dest = work / "bin" / "flowshark"
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(flowshark, dest)
+    shutil.copy2(engine, dest.parent / "flowshark-engine")
     return str(dest)
 
 

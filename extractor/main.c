@@ -8,7 +8,6 @@
 #include "cflows_main.h"
 #include "epan_session.h"
 #include "graph_main.h"
-#include "hugepages.h"
 #include "interrupt.h"
 #include "live.h"
 #include "options.h"
@@ -83,9 +82,6 @@ int main(int argc, char **argv)
         return fs_status_exit_code(status);
     }
 
-    /* Large inputs: start again, once, with glibc's malloc on transparent
-     * huge pages (hugepages.c), before libwireshark allocates anything. */
-    fs_hugepages_restart(&opts);
     status = fs_epan_session_init(argv[0], &errmsg);
     gboolean initialised = status == FS_OK;
     if (status != FS_OK) {

@@ -55,7 +55,7 @@ struct fs_options {
     char *output_dir;        /* --output-dir DIR: one output file per capture, or NULL */
     gboolean resume;         /* --resume: skip captures whose output file exists */
     char *note;              /* --note TEXT (runs table of -T sqlite), or NULL */
-    char *command_line;      /* argv as given, shell-quoted (runs table; hugepages.c) */
+    char *command_line;      /* argv as given, shell-quoted (runs table) */
     char *display_filter;    /* -Y, or NULL */
     GPtrArray *fields;       /* char *: -e field names, in order, duplicates removed */
     GPtrArray *prefs;        /* char *: -o name:value, in order */

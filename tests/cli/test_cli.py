@@ -1083,11 +1083,11 @@ def huge_page_mappings(pid):
 
 
 class HugePages(unittest.TestCase):
-    """hugepages.c: on large or unknown-sized inputs (here standard input)
-    flowshark starts itself again, once, with glibc.malloc.hugetlb=1 added to
-    GLIBC_TUNABLES, when the kernel's THP mode is "madvise"; FS_HUGEPAGES=0
-    turns this off, FS_HUGEPAGES=1 turns it on whatever the inputs. Seen in
-    the running process: its heap madvised for huge pages (smaps), and the
+    """launcher.c and hugepages.c: flowshark (the launcher) replaces itself
+    with flowshark-engine, with glibc.malloc.hugetlb=1 added to
+    GLIBC_TUNABLES when the kernel's THP mode is "madvise"; FS_HUGEPAGES=0
+    turns this off, as does the tunable set by the user. Seen in the running
+    engine (same process): its heap madvised for huge pages (smaps), and the
     user's tunables kept (/proc/PID/environ, which an exec replaces; glibc
     cuts the value at each colon while reading it). Records never change."""
 
@@ -1103,6 +1103,11 @@ class HugePages(unittest.TestCase):
         with open(sample("tls.pcap"), "rb") as f:
             data = f.read()
         proc = waiting_on_pipe(["-q", "-r", "-"], data, env={**env, **extra})
+        with open(f"/proc/{proc.pid}/cmdline", "rb") as f:
+            self.assertEqual(f.read().split(b"\0")[:4],
+                             [FLOWSHARK.encode(), b"-q", b"-r", b"-"])
+        self.assertEqual(os.path.basename(os.readlink(f"/proc/{proc.pid}/exe")),
+                         "flowshark-engine")
         mappings = huge_page_mappings(proc.pid)
         with open(f"/proc/{proc.pid}/maps") as f:
             glibc_malloc = "libasan" not in f.read()
@@ -1115,7 +1120,7 @@ class HugePages(unittest.TestCase):
         self.assertGreater(len(records(out.decode())), 0)
         return mappings, tunables, glibc_malloc
 
-    def test_started_again_with_the_tunable_added(self):
+    def test_engine_started_with_the_tunable_added(self):
         for tunables in ("glibc.malloc.tcache_count=7", None):
             with self.subTest(tunables=tunables):
                 mappings, seen, glibc_malloc = self.run_while_reading(
@@ -1146,11 +1151,52 @@ class HugePages(unittest.TestCase):
         names = sorted(glob.glob(os.path.join(SAMPLES, "*.pcap*")))
         self.assertGreater(len(names), 10)
         off = run(*fields, *[a for n in names for a in ("-r", n)], env={"FS_HUGEPAGES": "0"})
-        on = run(*fields, *[a for n in names for a in ("-r", n)], env={"FS_HUGEPAGES": "1"})
+        on = run(*fields, *[a for n in names for a in ("-r", n)])
         self.assertEqual(off[0], on[0])
         self.assertGreater(len(records(off[1])), 1000)
         self.assertEqual(off[1], on[1])
         self.assertEqual(off[2], on[2])
+
+
+class Launcher(unittest.TestCase):
+    """launcher.c finds the engine beside its own file, symbolic links
+    resolved (a link to flowshark in another directory works), and says so
+    clearly when there is none: exit status 7, standard output empty."""
+
+    def test_through_a_symbolic_link(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            link = os.path.join(tmp, "flowshark")
+            os.symlink(FLOWSHARK, link)
+            proc = subprocess.run([link, "-q", "-r", sample("tls.pcap")], capture_output=True)
+            self.assertEqual((proc.returncode, proc.stderr), (EXIT_OK, b""))
+            self.assertEqual(proc.stdout.decode(), run("-r", sample("tls.pcap"))[1])
+
+    def test_engine_missing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            alone = os.path.join(tmp, "flowshark")
+            shutil.copy(FLOWSHARK, alone)
+            proc = subprocess.run([alone, "-q", "-r", sample("tls.pcap")], capture_output=True)
+            err = proc.stderr.decode()
+            self.assertEqual((proc.returncode, proc.stdout), (EXIT_INIT, b""))
+            where = os.path.join(tmp, "../libexec/flowshark/flowshark-engine")
+            self.assertEqual(err, f"flowshark: cannot run {where}: No such file or directory"
+                             f" (the engine belongs beside flowshark, or in {where})\n")
+
+    def test_installed(self):
+        """cmake --install under a prefix of the test's: bin/flowshark runs
+        libexec/flowshark/flowshark-engine; the records are the build's."""
+        build = os.path.dirname(os.path.dirname(os.path.realpath(FLOWSHARK)))
+        if not os.path.exists(os.path.join(build, "cmake_install.cmake")):
+            self.skipTest(f"{FLOWSHARK} is not in a CMake build tree")
+        with tempfile.TemporaryDirectory() as prefix:
+            subprocess.run(["cmake", "--install", build, "--prefix", prefix],
+                           check=True, capture_output=True)
+            self.assertTrue(os.access(os.path.join(prefix, "libexec/flowshark/flowshark-engine"),
+                                      os.X_OK))
+            proc = subprocess.run([os.path.join(prefix, "bin/flowshark"), "-q", "-r",
+                                   sample("tls.pcap")], capture_output=True)
+            self.assertEqual((proc.returncode, proc.stderr), (EXIT_OK, b""))
+            self.assertEqual(proc.stdout.decode(), run("-r", sample("tls.pcap"))[1])
 
 
 def main():

@@ -371,7 +371,7 @@ static void command_line_is_quoted(void **state)
 }
 
 /* ... and reads back to the arguments as given, in their order, whatever
- * their bytes: hugepages.c starts flowshark again with them. */
+ * their bytes: the runs table keeps it for a user to run again. */
 static void command_line_reads_back(void **state)
 {
     struct parse_state *s = *state;
