@@ -1,11 +1,12 @@
 /* launcher.c: the program users run as flowshark. It sets GLIBC_TUNABLES
- * for huge pages when that helps (hugepages.c) and replaces itself with
- * the engine, flowshark-engine (main.c, which links libwireshark), with the
- * same arguments and environment otherwise: same process, same exit status
- * and signals. The engine is looked for beside the launcher's own file
- * (the build tree, or both installed in one directory), then where `cmake
- * --install` puts it (FS_ENGINE_INSTALLED). Links only libc, so it starts
- * in about a millisecond. */
+ * for huge pages and large malloc chunks (hugepages.c) and replaces itself
+ * with the engine, flowshark-engine (main.c, which links libwireshark),
+ * with the same arguments and environment otherwise: same process, same
+ * exit status and signals. The engine is looked for beside the launcher's
+ * own file (the build tree, or both in one directory), then where `cmake
+ * --install` puts it, relative to the launcher's directory
+ * (FS_ENGINE_FROM_BIN, so an installation under any prefix works). Links
+ * only libc, so it starts in about a millisecond. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -49,16 +50,13 @@ int main(int argc, char **argv)
 {
     (void)argc;
     char thp[256];
-    const char *old = getenv("GLIBC_TUNABLES");
-    if (fs_hugepages_wanted(getenv("FS_HUGEPAGES"), old, read_thp_mode(thp, sizeof(thp)))) {
-        /* Huge pages are only a speed-up: when the variable cannot be
-         * set, the engine runs without them. */
-        char *value = fs_hugepages_tunables(old);
-        if (value && setenv("GLIBC_TUNABLES", value, 1) != 0)
-            fprintf(stderr, "flowshark: cannot set GLIBC_TUNABLES for huge pages: %s\n",
-                    strerror(errno));
-        free(value);
-    }
+    char *value = fs_hugepages_tunables(
+            getenv("FS_HUGEPAGES"), getenv("GLIBC_TUNABLES"), read_thp_mode(thp, sizeof(thp)));
+    /* The tunables are only a speed-up: when the variable cannot be set,
+     * the engine runs without them. */
+    if (value && setenv("GLIBC_TUNABLES", value, 1) != 0)
+        fprintf(stderr, "flowshark: cannot set GLIBC_TUNABLES: %s\n", strerror(errno));
+    free(value);
     /* The engine beside this file (the build tree), then where `cmake
      * --install` puts it relative to the bin directory. */
     char dir[PATH_MAX], beside[PATH_MAX + 64], installed[PATH_MAX + 64];

@@ -1084,12 +1084,13 @@ def huge_page_mappings(pid):
 
 class HugePages(unittest.TestCase):
     """launcher.c and hugepages.c: flowshark (the launcher) replaces itself
-    with flowshark-engine, with glibc.malloc.hugetlb=1 added to
-    GLIBC_TUNABLES when the kernel's THP mode is "madvise"; FS_HUGEPAGES=0
-    turns this off, as does the tunable set by the user. Seen in the running
-    engine (same process): its heap madvised for huge pages (smaps), and the
-    user's tunables kept (/proc/PID/environ, which an exec replaces; glibc
-    cuts the value at each colon while reading it). Records never change."""
+    with flowshark-engine, with glibc.malloc.hugetlb=1 (when the kernel's THP
+    mode is "madvise"), glibc.malloc.mmap_threshold and trim_threshold added
+    to GLIBC_TUNABLES; FS_HUGEPAGES=0 turns this off, and a tunable the user
+    set stands. Seen in the running engine (same process): its heap madvised
+    for huge pages (smaps), and the user's tunables kept (/proc/PID/environ,
+    which an exec replaces; glibc cuts the value at each colon while reading
+    it). Records never change."""
 
     def run_while_reading(self, extra):
         """Runs `flowshark -r -` in the test's environment without
@@ -1120,18 +1121,20 @@ class HugePages(unittest.TestCase):
         self.assertGreater(len(records(out.decode())), 0)
         return mappings, tunables, glibc_malloc
 
-    def test_engine_started_with_the_tunable_added(self):
+    CHUNKS = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864"
+
+    def test_engine_started_with_the_tunables_added(self):
         for tunables in ("glibc.malloc.tcache_count=7", None):
             with self.subTest(tunables=tunables):
                 mappings, seen, glibc_malloc = self.run_while_reading(
                     {"GLIBC_TUNABLES": tunables} if tunables else {})
+                kept = tunables + ":" if tunables else ""
                 if thp_mode() == "madvise":
-                    self.assertEqual(seen, (tunables + ":" if tunables else "") +
-                                     "glibc.malloc.hugetlb=1")
+                    self.assertEqual(seen, kept + "glibc.malloc.hugetlb=1:" + self.CHUNKS)
                     if glibc_malloc:
                         self.assertTrue(any(m.endswith("[heap]") for m in mappings), mappings)
                 else:
-                    self.assertEqual((seen, mappings), (tunables, []))
+                    self.assertEqual((seen, mappings), (kept + self.CHUNKS, []))
 
     def test_turned_off(self):
         mappings, seen, _ = self.run_while_reading(
@@ -1140,7 +1143,7 @@ class HugePages(unittest.TestCase):
 
     def test_set_by_the_user_is_left_alone(self):
         mappings, seen, _ = self.run_while_reading({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
-        self.assertEqual((seen, mappings), ("glibc.malloc.hugetlb=0", []))
+        self.assertEqual((seen, mappings), ("glibc.malloc.hugetlb=0:" + self.CHUNKS, []))
 
     def test_records_are_the_same(self):
         """Every sample, with the five extension fields and --stats --ndpi:
