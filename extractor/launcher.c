@@ -32,7 +32,7 @@ static const char *read_thp_mode(char *buf, size_t size)
 }
 
 /* The directory of this program's own file (symbolic links resolved), with
- * its final '/', in dir[size]; FALSE when /proc cannot tell. */
+ * its final '/', in dir[size]; 0 when /proc cannot tell. */
 static int my_directory(char *dir, size_t size)
 {
     ssize_t n = readlink("/proc/self/exe", dir, size - 1);
