@@ -11,6 +11,7 @@
 #include "interrupt.h"
 #include "live.h"
 #include "options.h"
+#include "prefault.h"
 #include "run.h"
 #include "verify.h"
 #include "schema.h"
@@ -93,7 +94,9 @@ int main(int argc, char **argv)
         status = set_up_dissection(&opts);
         if (status == FS_OK) {
             fs_interrupt_install();
+            fs_prefault_start();
             status = opts.verify ? fs_verify_run(&opts) : fs_run(&opts);
+            fs_prefault_stop();
         }
     }
     /* Cleaned up whenever it was set up, whatever failed later (an nDPI

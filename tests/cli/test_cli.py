@@ -1085,7 +1085,7 @@ def huge_page_mappings(pid):
 class HugePages(unittest.TestCase):
     """launcher.c and hugepages.c: flowshark (the launcher) replaces itself
     with flowshark-engine, with glibc.malloc.hugetlb=1 (when the kernel's THP
-    mode is "madvise"), glibc.malloc.mmap_threshold and trim_threshold added
+    mode is "madvise"), glibc.malloc.mmap_threshold, trim_threshold and top_pad added
     to GLIBC_TUNABLES; FS_HUGEPAGES=0 turns this off, and a tunable the user
     set stands. Seen in the running engine (same process): its heap madvised
     for huge pages (smaps), and the user's tunables kept (/proc/PID/environ,
@@ -1121,7 +1121,8 @@ class HugePages(unittest.TestCase):
         self.assertGreater(len(records(out.decode())), 0)
         return mappings, tunables, glibc_malloc
 
-    CHUNKS = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864"
+    CHUNKS = ("glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864:"
+              "glibc.malloc.top_pad=16777216")
 
     def test_engine_started_with_the_tunables_added(self):
         for tunables in ("glibc.malloc.tcache_count=7", None):
@@ -1159,6 +1160,42 @@ class HugePages(unittest.TestCase):
         self.assertGreater(len(records(off[1])), 1000)
         self.assertEqual(off[1], on[1])
         self.assertEqual(off[2], on[2])
+
+
+class Prefault(unittest.TestCase):
+    """prefault.c: while the engine reads captures a thread named
+    fs-prefault runs beside it (it faults in what the heap grows into; what
+    it does is tested in tests/unit/test_prefault.c); FS_PREFAULT=0 starts
+    none. Either way the records and messages are the same, and a signal
+    still reaches the reading thread (the thread blocks them all)."""
+
+    def threads_while_reading(self, extra):
+        """The names of the engine's threads while it waits on `flowshark -r
+        -` fed tls.pcap, then its status, records and messages after
+        SIGINT."""
+        with open(sample("tls.pcap"), "rb") as f:
+            data = f.read()
+        env = {k: v for k, v in os.environ.items() if k != "FS_PREFAULT"}
+        proc = waiting_on_pipe(["-r", "-"], data, env={**env, **extra})
+        names = []
+        for task in sorted(os.listdir(f"/proc/{proc.pid}/task")):
+            with open(f"/proc/{proc.pid}/task/{task}/comm") as f:
+                names.append(f.read().strip())
+        os.kill(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        return names, proc.returncode, out.decode(), err.decode()
+
+    def test_thread_beside_the_reader_and_turned_off(self):
+        on = self.threads_while_reading({})
+        off = self.threads_while_reading({"FS_PREFAULT": "0"})
+        self.assertIn("fs-prefault", on[0])
+        self.assertNotIn("fs-prefault", off[0])
+        self.assertEqual(len(on[0]), len(off[0]) + 1)
+        # Interrupted while waiting: the records of what was read, the
+        # interruption reported, the same either way.
+        self.assertEqual(on[1:], off[1:])
+        self.assertNotEqual(on[1], EXIT_OK)
+        self.assertGreater(len(records(on[2])), 0)
 
 
 class Launcher(unittest.TestCase):

@@ -14,8 +14,10 @@
 #define ALWAYS  "[always] madvise never\n"
 #define NEVER   "always madvise [never]\n"
 
-#define HUGE   "glibc.malloc.hugetlb=1"
-#define CHUNKS "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864"
+#define HUGE "glibc.malloc.hugetlb=1"
+#define CHUNKS                                                                                     \
+    "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864:"                   \
+    "glibc.malloc.top_pad=16777216"
 
 /* fs_hugepages_tunables() is wanted (NULL: nothing to set). */
 static void check(const char *setting, const char *old, const char *thp, const char *wanted)
@@ -60,8 +62,9 @@ static void the_users_tunables_kept_and_standing(void **state)
     /* A tunable of ours that the user set is left as the user set it. */
     check(NULL, "glibc.malloc.hugetlb=0", MADVISE, "glibc.malloc.hugetlb=0:" CHUNKS);
     check(NULL, "glibc.malloc.trim_threshold=0", MADVISE,
-            "glibc.malloc.trim_threshold=0:" HUGE ":glibc.malloc.mmap_threshold=33554432");
-    /* All three set: nothing to change. */
+            "glibc.malloc.trim_threshold=0:" HUGE
+            ":glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=16777216");
+    /* All four set: nothing to change. */
     check(NULL, "glibc.malloc.hugetlb=1:" CHUNKS, MADVISE, NULL);
     check(NULL, CHUNKS, NEVER, NULL);
 }
