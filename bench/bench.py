@@ -92,19 +92,22 @@ class BenchError(Exception):
 
 
 def snapshot(flowshark, work):
-    """Copy the flowshark program (the launcher and the flowshark-engine
-    beside it, extractor/launcher.c) into work/bin and return the copy's
-    path, so that a rebuild during the benchmark cannot change or remove the
-    program being measured."""
-    engine = os.path.join(os.path.dirname(os.path.realpath(flowshark)), "flowshark-engine")
-    for program in (flowshark, engine):
+    """Copy the flowshark program (the launcher and the two engines beside
+    it, extractor/launcher.c) into work/bin and return the copy's path, so
+    that a rebuild during the benchmark cannot change or remove the program
+    being measured."""
+    here = os.path.dirname(os.path.realpath(flowshark))
+    engines = [os.path.join(here, name)
+               for name in ("flowshark-engine", "flowshark-botnet-engine")]
+    for program in (flowshark, *engines):
         if not os.access(program, os.X_OK):
             raise BenchError(f"{program} is not executable; build it with"
                              " cmake -S . -B build && cmake --build build -j")
     dest = work / "bin" / "flowshark"
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(flowshark, dest)
-    shutil.copy2(engine, dest.parent / "flowshark-engine")
+    for engine in engines:
+        shutil.copy2(engine, dest.parent / os.path.basename(engine))
     return str(dest)
 
 

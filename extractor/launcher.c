@@ -1,8 +1,9 @@
 /* launcher.c: the program users run as flowshark. It sets GLIBC_TUNABLES
  * for huge pages and large malloc chunks (hugepages.c) and replaces itself
- * with the engine, flowshark-engine (main.c, which links libwireshark),
- * with the same arguments and environment otherwise: same process, same
- * exit status and signals. The engine is looked for beside the launcher's
+ * with an engine (main.c, which links libwireshark): flowshark-engine, or
+ * flowshark-botnet-engine for the botnet analyses (engines.h), with the
+ * same arguments and environment otherwise: same process, same exit
+ * status and signals. The engine is looked for beside the launcher's
  * own file (the build tree, or both in one directory), then where `cmake
  * --install` puts it, relative to the launcher's directory
  * (FS_ENGINE_FROM_BIN, so an installation under any prefix works). Links
@@ -14,10 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engines.h"
 #include "hugepages.h"
 #include "status.h"
-
-#define ENGINE_NAME "flowshark-engine"
 
 /* The text of the kernel's THP mode file in buf, or NULL. */
 static const char *read_thp_mode(char *buf, size_t size)
@@ -48,7 +48,6 @@ static int my_directory(char *dir, size_t size)
 
 int main(int argc, char **argv)
 {
-    (void)argc;
     char thp[256];
     char *value = fs_hugepages_tunables(
             getenv("FS_HUGEPAGES"), getenv("GLIBC_TUNABLES"), read_thp_mode(thp, sizeof(thp)));
@@ -59,14 +58,14 @@ int main(int argc, char **argv)
     free(value);
     /* The engine beside this file (the build tree), then where `cmake
      * --install` puts it relative to the bin directory. */
+    const char *engine = fs_engines_is_botnet(argc, argv) ? FS_BOTNET_ENGINE_NAME : FS_ENGINE_NAME;
     char dir[PATH_MAX], beside[PATH_MAX + 64], installed[PATH_MAX + 64];
     if (!my_directory(dir, sizeof(dir))) {
-        fprintf(stderr, "flowshark: cannot find flowshark-engine: /proc/self/exe: %s\n",
-                strerror(errno));
+        fprintf(stderr, "flowshark: cannot find %s: /proc/self/exe: %s\n", engine, strerror(errno));
         return FS_EXIT_INIT;
     }
-    snprintf(beside, sizeof(beside), "%s" ENGINE_NAME, dir);
-    snprintf(installed, sizeof(installed), "%s" FS_ENGINE_FROM_BIN "/" ENGINE_NAME, dir);
+    snprintf(beside, sizeof(beside), "%s%s", dir, engine);
+    snprintf(installed, sizeof(installed), "%s" FS_ENGINE_FROM_BIN "/%s", dir, engine);
     const char *path = access(beside, X_OK) == 0 ? beside : installed;
     execv(path, argv);
     fprintf(stderr,

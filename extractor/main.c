@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef FS_WITH_BOTNET
 #include "botnet_main.h"
 #include "cflows_main.h"
-#include "epan_session.h"
 #include "graph_main.h"
+#endif
+#include "engines.h"
+#include "epan_session.h"
 #include "interrupt.h"
 #include "live.h"
 #include "options.h"
@@ -51,12 +54,22 @@ int main(int argc, char **argv)
      * "botnet" is read with -r window or ./window). */
     if (argc > 1 && strcmp(argv[1], "window") == 0)
         return fs_status_exit_code(fs_window_main(argv[0], argc - 1, argv + 1));
+#ifdef FS_WITH_BOTNET
+    /* flowshark-botnet-engine (see engines.h). */
     if (argc > 1 && strcmp(argv[1], "graph") == 0)
         return fs_status_exit_code(fs_graph_main(argv[0], argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "cflows") == 0)
         return fs_status_exit_code(fs_cflows_main(argv[0], argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "botnet") == 0)
         return fs_status_exit_code(fs_botnet_main(argv[0], argc - 1, argv + 1));
+#else
+    if (fs_engines_is_botnet(argc, argv)) {
+        fprintf(stderr,
+                "flowshark: %s runs in " FS_BOTNET_ENGINE_NAME ", which flowshark starts for it\n",
+                argv[1]);
+        return FS_EXIT_INIT;
+    }
+#endif
     enum fs_status status = fs_options_parse(argc, argv, &opts, &errmsg);
     if (status != FS_OK) {
         fprintf(stderr, "flowshark: %s\n", errmsg);

@@ -1183,7 +1183,9 @@ class Prefault(unittest.TestCase):
                 names.append(f.read().strip())
         os.kill(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=60)
-        return names, proc.returncode, out.decode(), err.decode()
+        # The summary's elapsed time aside.
+        err = re.sub(r"; [0-9.]+ s$", "; T s", err.decode(), flags=re.M)
+        return names, proc.returncode, out.decode(), err
 
     def test_thread_beside_the_reader_and_turned_off(self):
         on = self.threads_while_reading({})
@@ -1201,7 +1203,45 @@ class Prefault(unittest.TestCase):
 class Launcher(unittest.TestCase):
     """launcher.c finds the engine beside its own file, symbolic links
     resolved (a link to flowshark in another directory works), and says so
-    clearly when there is none: exit status 7, standard output empty."""
+    clearly when there is none: exit status 7, standard output empty. The
+    botnet analyses (graph, cflows, botnet) run in flowshark-botnet-engine,
+    everything else in flowshark-engine, which has neither igraph nor
+    libquadmath (whose printf handler slows every printf) loaded."""
+
+    @staticmethod
+    def engine_while_reading(args):
+        """The engine's file name and its mapped libraries while `flowshark
+        ARGS -r -` waits for more of tls.pcap; ends it."""
+        with open(sample("tls.pcap"), "rb") as f:
+            data = f.read()
+        proc = waiting_on_pipe([*args, "-r", "-"], data)
+        exe = os.path.basename(os.readlink(f"/proc/{proc.pid}/exe"))
+        with open(f"/proc/{proc.pid}/maps") as f:
+            libraries = {os.path.basename(line.split()[-1]) for line in f
+                         if ".so" in line.split()[-1]}
+        proc.communicate(timeout=60)
+        return exe, libraries
+
+    def test_each_command_its_engine(self):
+        for args, engine, igraph in ((["-q"], "flowshark-engine", False),
+                                     (["window", "--seconds", "60"], "flowshark-engine", False),
+                                     (["graph"], "flowshark-botnet-engine", True),
+                                     (["botnet"], "flowshark-botnet-engine", True)):
+            with self.subTest(args=args):
+                exe, libraries = self.engine_while_reading(args)
+                self.assertEqual(exe, engine)
+                self.assertEqual(any(n.startswith("libigraph.") for n in libraries), igraph)
+                if not igraph:
+                    self.assertFalse([n for n in libraries if n.startswith("libquadmath.")])
+
+    def test_capture_engine_refuses_the_botnet_analyses(self):
+        engine = os.path.join(os.path.dirname(os.path.realpath(FLOWSHARK)), "flowshark-engine")
+        for command in ("graph", "cflows", "botnet"):
+            proc = subprocess.run([engine, command, "-r", sample("tls.pcap")],
+                                  capture_output=True)
+            self.assertEqual((proc.returncode, proc.stdout, proc.stderr.decode()),
+                             (EXIT_INIT, b"", f"flowshark: {command} runs in"
+                              " flowshark-botnet-engine, which flowshark starts for it\n"))
 
     def test_through_a_symbolic_link(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -1221,22 +1261,35 @@ class Launcher(unittest.TestCase):
             where = os.path.join(tmp, "../libexec/flowshark/flowshark-engine")
             self.assertEqual(err, f"flowshark: cannot run {where}: No such file or directory"
                              f" (the engine belongs beside flowshark, or in {where})\n")
+            proc = subprocess.run([alone, "botnet", "-r", sample("tls.pcap")],
+                                  capture_output=True)
+            where = os.path.join(tmp, "../libexec/flowshark/flowshark-botnet-engine")
+            self.assertEqual((proc.returncode, proc.stdout, proc.stderr.decode()),
+                             (EXIT_INIT, b"", f"flowshark: cannot run {where}: No such file or"
+                              f" directory (the engine belongs beside flowshark, or in {where})\n"))
 
     def test_installed(self):
         """cmake --install under a prefix of the test's: bin/flowshark runs
-        libexec/flowshark/flowshark-engine; the records are the build's."""
+        libexec/flowshark/flowshark-engine, and flowshark-botnet-engine for
+        `graph`; the records and the hosts table are the build's."""
         build = os.path.dirname(os.path.dirname(os.path.realpath(FLOWSHARK)))
         if not os.path.exists(os.path.join(build, "cmake_install.cmake")):
             self.skipTest(f"{FLOWSHARK} is not in a CMake build tree")
         with tempfile.TemporaryDirectory() as prefix:
             subprocess.run(["cmake", "--install", build, "--prefix", prefix],
                            check=True, capture_output=True)
-            self.assertTrue(os.access(os.path.join(prefix, "libexec/flowshark/flowshark-engine"),
-                                      os.X_OK))
+            for engine in ("flowshark-engine", "flowshark-botnet-engine"):
+                self.assertTrue(os.access(os.path.join(prefix, "libexec/flowshark", engine),
+                                          os.X_OK))
             proc = subprocess.run([os.path.join(prefix, "bin/flowshark"), "-q", "-r",
                                    sample("tls.pcap")], capture_output=True)
             self.assertEqual((proc.returncode, proc.stderr), (EXIT_OK, b""))
             self.assertEqual(proc.stdout.decode(), run("-r", sample("tls.pcap"))[1])
+            proc = subprocess.run([os.path.join(prefix, "bin/flowshark"), "graph", "-q", "-r",
+                                   sample("tls.pcap")], capture_output=True)
+            self.assertEqual((proc.returncode, proc.stderr), (EXIT_OK, b""))
+            self.assertEqual(proc.stdout.decode(),
+                             run("graph", "-q", "-r", sample("tls.pcap"), quiet=False)[1])
 
 
 def main():
