@@ -31,7 +31,8 @@
 static GThread *thread;
 static GMutex lock;
 static GCond wake;
-static gboolean stopping; /* under lock */
+static gboolean stopping;    /* under lock */
+static guintptr start_break; /* the break when fs_prefault_start() was called */
 
 gboolean fs_prefault_next(
         guintptr base, guintptr *done, guintptr end, guintptr page, guintptr *from, gsize *len)
@@ -47,20 +48,18 @@ gboolean fs_prefault_next(
     return TRUE;
 }
 
-static guintptr base; /* the break when fs_prefault_start() was called */
-
 static gpointer prefault_main(gpointer data)
 {
     (void)data;
     guintptr page = (guintptr)sysconf(_SC_PAGESIZE);
-    guintptr done = base;
+    guintptr done = start_break;
     gint64 wait_us = POLL_MIN_US;
     g_mutex_lock(&lock);
     while (!stopping) {
         g_mutex_unlock(&lock);
         guintptr from;
         gsize len;
-        if (fs_prefault_next(base, &done, (guintptr)sbrk(0), page, &from, &len)) {
+        if (fs_prefault_next(start_break, &done, (guintptr)sbrk(0), page, &from, &len)) {
             /* A failure (the heap trimmed meanwhile) only means less
              * populated; the main thread faults the pages in itself. */
             (void)madvise((void *)from, len, MADV_POPULATE_WRITE);
@@ -95,7 +94,7 @@ void fs_prefault_start(void)
     if (thread || (setting && strcmp(setting, "0") == 0) || !kernel_can_populate())
         return;
     stopping = FALSE;
-    base = (guintptr)sbrk(0);
+    start_break = (guintptr)sbrk(0);
     /* Signals stay the main thread's (interrupt.c's handler, the EINTR
      * that wakes a wait for workers): the thread starts with all blocked. */
     sigset_t all, old;

@@ -50,6 +50,12 @@ def sample(name):
     return os.path.join(SAMPLES, name)
 
 
+def sample_bytes(name):
+    """The whole of a sample capture, as fed to `flowshark -r -`."""
+    with open(sample(name), "rb") as f:
+        return f.read()
+
+
 class Errors(unittest.TestCase):
     def test_missing_file(self):
         status, out, err = run("-r", "/nonexistent/capture.pcap")
@@ -198,8 +204,7 @@ class Inputs(unittest.TestCase):
         return records(out)
 
     def test_stdin(self):
-        with open(sample("tls.pcap"), "rb") as f:
-            status, out, _ = run("-r", "-", stdin=f.read())
+        status, out, _ = run("-r", "-", stdin=sample_bytes("tls.pcap"))
         self.assertEqual(status, EXIT_OK)
         got = records(out)
         want = self.reference()
@@ -1054,8 +1059,7 @@ class Signals(unittest.TestCase):
         # SIGTERM to the parent alone, while its worker reads the first
         # capture (standard input): the worker is told, writes its flows,
         # and the second capture is not read.
-        with open(sample("tls.pcap"), "rb") as f:
-            data = f.read()
+        data = sample_bytes("tls.pcap")
         status, out, err = slow_pipe_run(["-j", "1", "-r", "-", "-r", sample("dnscrypt-v2-doh.pcap")], data,
                                          signal.SIGTERM, reader="child")
         self.assertEqual(status, EXIT_INTERRUPTED, err)
@@ -1101,8 +1105,7 @@ class HugePages(unittest.TestCase):
         ASan's: no tunable reaches it). Returns the three. The run's
         records are checked against a run with FS_HUGEPAGES=0."""
         env = {k: v for k, v in os.environ.items() if k not in ("FS_HUGEPAGES", "GLIBC_TUNABLES")}
-        with open(sample("tls.pcap"), "rb") as f:
-            data = f.read()
+        data = sample_bytes("tls.pcap")
         proc = waiting_on_pipe(["-q", "-r", "-"], data, env={**env, **extra})
         with open(f"/proc/{proc.pid}/cmdline", "rb") as f:
             self.assertEqual(f.read().split(b"\0")[:4],
@@ -1173,8 +1176,7 @@ class Prefault(unittest.TestCase):
         """The names of the engine's threads while it waits on `flowshark -r
         -` fed tls.pcap, then its status, records and messages after
         SIGINT."""
-        with open(sample("tls.pcap"), "rb") as f:
-            data = f.read()
+        data = sample_bytes("tls.pcap")
         env = {k: v for k, v in os.environ.items() if k != "FS_PREFAULT"}
         proc = waiting_on_pipe(["-r", "-"], data, env={**env, **extra})
         names = []
@@ -1212,8 +1214,7 @@ class Launcher(unittest.TestCase):
     def engine_while_reading(args):
         """The engine's file name and its mapped libraries while `flowshark
         ARGS -r -` waits for more of tls.pcap; ends it."""
-        with open(sample("tls.pcap"), "rb") as f:
-            data = f.read()
+        data = sample_bytes("tls.pcap")
         proc = waiting_on_pipe([*args, "-r", "-"], data)
         exe = os.path.basename(os.readlink(f"/proc/{proc.pid}/exe"))
         with open(f"/proc/{proc.pid}/maps") as f:
